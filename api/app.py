@@ -1,0 +1,40 @@
+"""The hub's FastAPI application: ``/api/v1``, problem+json errors, an ``API-Version`` header."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from api import problems
+from api.auth.validation import build_token_validator, claim_mapping
+from api.middleware import API_VERSION, install_version_header
+from api.routers import flags, health, involvement
+from hub.runtime import Runtime, build_runtime
+from hub.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the hub app; everything it needs is loaded and checked here, before serving."""
+    settings = settings or (runtime.settings if runtime else Settings())
+    runtime = runtime or build_runtime(settings)
+    app = FastAPI(
+        title="Betrokken hub",
+        version=API_VERSION,
+        description="Is another team involved with this person, address or business?",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.claim_mapping = claim_mapping(settings)
+    app.state.token_validator = build_token_validator(settings)
+    problems.install(app)
+    install_version_header(app)
+
+    v1 = APIRouter(prefix=API_PREFIX)
+    v1.include_router(health.router)
+    v1.include_router(flags.router)
+    v1.include_router(involvement.router)
+    app.include_router(v1)
+    return app

@@ -1,0 +1,19 @@
+"""The ``betrokken`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from api.cli.client import check, flag
+from api.cli.policy import policy
+from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
+
+
+@click.group()
+@click.version_option(package_name="betrokken")
+def main() -> None:
+    """Betrokken: is another team involved with this person, address or business?"""
+
+
+for command in (serve, pseudonymiser, db, demo, dev_token, keys, policy, flag, check):
+    main.add_command(command)

@@ -1,0 +1,203 @@
+"""Commands that run or prepare the hub: serve, db, demo, keys, dev-token."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from hub.actor import Role
+from hub.errors import ConfigurationError
+from hub.settings import Settings
+from policies import PolicyError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command()
+@click.option("--host", default=None, help="Default BETROKKEN_HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Default BETROKKEN_PORT (8000).")
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.option(
+    "--with-pseudonymiser/--without-pseudonymiser",
+    default=None,
+    help="Start the pseudonymiser beside the hub (default: yes, except in production).",
+)
+def serve(
+    host: str | None, port: int | None, workers: int, with_pseudonymiser: bool | None
+) -> None:
+    """Serve the hub API (and, on the embedded default, the pseudonymiser beside it)."""
+    from api.app import create_app
+
+    settings = _settings()
+    try:
+        create_app(settings)  # load and check everything before binding the port
+    except (ConfigurationError, PolicyError) as error:
+        raise click.ClickException(str(error)) from None
+    if with_pseudonymiser is None:
+        with_pseudonymiser = not settings.is_production
+    helper = None
+    if with_pseudonymiser:
+        helper = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "pseudonymiser",
+                "serve",
+                "--host",
+                host or settings.host,
+            ]
+        )
+    try:
+        _run_uvicorn("api.app:create_app", host or settings.host, port or settings.port, workers)
+    finally:
+        if helper is not None:
+            helper.terminate()
+            helper.wait(timeout=10)
+
+
+def _run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,  # paths carry no identifiers, but keep logs lean
+    )
+
+
+@click.group()
+def pseudonymiser() -> None:
+    """The pseudonymiser service (holds the OPRF key; run it apart in production)."""
+
+
+@pseudonymiser.command("serve")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None, help="Default BETROKKEN_PSEUDONYMISER_PORT (8001).")
+def pseudonymiser_serve(host: str | None, port: int | None) -> None:
+    """Serve the pseudonymiser."""
+    from api.pseudonymiser.app import create_pseudonymiser_app
+
+    settings = _settings()
+    try:
+        create_pseudonymiser_app(settings)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    _run_uvicorn(
+        "api.pseudonymiser.app:create_pseudonymiser_app",
+        host or settings.host,
+        port or settings.pseudonymiser_port,
+        1,
+    )
+
+
+@pseudonymiser.command("rotate")
+@click.option("--epoch", required=True, help="Name of the new key epoch, e.g. 2027.")
+def pseudonymiser_rotate(epoch: str) -> None:
+    """Start a new key epoch; earlier epochs stay available for re-pseudonymisation."""
+    from api.pseudonymiser.keystore import OprfKeyStore
+
+    settings = _settings()
+    try:
+        OprfKeyStore(settings.keys_dir / "oprf").rotate(epoch)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"epoch {epoch} is now current")
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Run the migrations."""
+    from hub.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@click.group()
+def demo() -> None:
+    """Demo data for the embedded default."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Create the demo municipality, its domains and teams (idempotent)."""
+    from hub.db import make_engine, make_sessionmaker, transaction
+    from hub.demo import seed_demo
+
+    settings = _settings()
+    with transaction(make_sessionmaker(make_engine(settings.sqlalchemy_url))) as session:
+        added = seed_demo(session)
+    click.echo(f"demo data ready ({added} rows added)")
+
+
+@click.group()
+def keys() -> None:
+    """Secret keys in the data directory."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the hub's keys and the pseudonymiser's first OPRF key if they do not exist."""
+    from api.pseudonymiser.keystore import OprfKeyStore
+    from hub.keys import create_secret
+
+    settings = _settings()
+    store = OprfKeyStore(settings.keys_dir / "oprf")
+    if store.init(settings.pseudonym_epoch):
+        click.echo(f"OPRF key for epoch {settings.pseudonym_epoch} created (mode 600)")
+    for name in ("subject.key", "handle.key"):
+        path = settings.keys_dir / name
+        if path.exists():
+            click.echo(f"{path} exists, kept")
+        else:
+            create_secret(path)
+            click.echo(f"{path} created (mode 600)")
+
+
+@click.command("dev-token")
+@click.option("--member", required=True, help="Member id (becomes the token subject).")
+@click.option("--team", default=None, help="Team slug, e.g. pw-handhaving.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+)
+@click.option("--organisation", default="gemeente-voorbeeld", show_default=True)
+@click.option("--name", default=None, help="Display name; defaults to the member id.")
+def dev_token(
+    member: str, team: str | None, roles: tuple[str, ...], organisation: str, name: str | None
+) -> None:
+    """Print a bearer token for a demo user (development only)."""
+    from api.auth.dev_idp import DevIdentityProvider
+
+    settings = _settings()
+    try:
+        idp = DevIdentityProvider.for_settings(settings)
+    except ConfigurationError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(
+        idp.issue(member=member, roles=list(roles), team=team, organisation=organisation, name=name)
+    )

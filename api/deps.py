@@ -1,0 +1,124 @@
+"""Request-scoped dependencies: the transaction, the caller, and one check per permission."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from api.auth.tokens import TokenValidator, actor_from_claims
+from hub.actor import Actor, Role
+from hub.audit import service as audit
+from hub.errors import AuditUnavailable, Forbidden, HubError, StorageUnavailable, Unauthenticated
+from hub.runtime import Runtime
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the route returns, else roll back.
+
+    A refusal that carries an audit record is written in a transaction of its own after
+    the rollback, so a denied request leaves its trace too.
+    """
+    runtime = get_runtime(request)
+    session = runtime.sessions()
+    try:
+        yield session
+        try:
+            session.commit()
+        except SQLAlchemyError as error:
+            raise StorageUnavailable("the change could not be stored") from error
+    except HubError as error:
+        session.rollback()
+        actor: Actor | None = getattr(request.state, "actor", None)
+        if error.audit is not None and actor is not None:
+            _audit_refusal(runtime, actor, error)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:
+    assert error.audit is not None
+    try:
+        with runtime.sessions() as session, session.begin():
+            audit.record(session, actor, error.audit, at=runtime.clock.now())
+    except (SQLAlchemyError, AuditUnavailable) as failure:
+        raise AuditUnavailable("the refusal could not be audited") from failure
+
+
+def get_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated(
+            "send an access token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="betrokken"'},
+        )
+    validator: TokenValidator = request.app.state.token_validator
+    try:
+        claims = validator.validate(credentials.credentials)
+        actor = actor_from_claims(
+            claims,
+            request.app.state.claim_mapping,
+            request_id=_request_id(request),
+            trace_id=_trace_id(request),
+        )
+    except Unauthenticated as error:
+        error.extra["headers"] = {
+            "WWW-Authenticate": f'Bearer realm="betrokken", error="invalid_token", '
+            f'error_description="{error.code}"'
+        }
+        raise
+    request.state.actor = actor
+    return actor
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+
+
+def _trace_id(request: Request) -> str | None:
+    match = _TRACEPARENT.fullmatch(request.headers.get("traceparent", "").strip())
+    return match.group(1) if match else None
+
+
+def require(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency that lets through only callers holding one of ``roles``."""
+    allowed = frozenset(roles)
+
+    def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+        if not actor.roles & allowed:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return actor
+
+    return dependency
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+FlagWriter = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
+FlagReader = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
+InvolvementChecker = Annotated[
+    Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))
+]

@@ -1,0 +1,171 @@
+"""The pseudonymiser: evaluates blinded elements with its secret key and never sees an input.
+
+It stores nothing about a request. It counts evaluations per caller and epoch (numbers
+only) and rate-limits each caller, as RFC 9497 §7.2.3 advises against offline guessing
+turned online.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import problems
+from api.auth.validation import build_token_validator, claim_mapping
+from api.deps import get_actor, require
+from api.middleware import install_version_header
+from api.pseudonymiser.keystore import EpochKey, OprfKeyStore
+from crypto import oprf
+from crypto.identifiers import IdentifierKind, poprf_info
+from hub.actor import Actor, Role
+from hub.errors import HubError, NotFound, RateLimited
+from hub.ratelimit import RateLimiter
+from hub.settings import Settings
+
+SUITE = "ristretto255-SHA512"
+MAX_BATCH = 100
+log = logging.getLogger("betrokken.pseudonymiser")
+
+
+Caller = Annotated[Actor, Depends(get_actor)]
+
+
+class InvalidElement(HubError):
+    status = 400
+    code = "invalid_element"
+    title = "Not a valid blinded element"
+
+
+class KeyOut(BaseModel):
+    epoch: str
+    public_key: str
+
+
+class KeysOut(BaseModel):
+    suite: str = SUITE
+    mode: str = "poprf"
+    current_epoch: str
+    keys: list[KeyOut]
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IdentifierKind
+    epoch: str | None = Field(default=None, description="Defaults to the current epoch.")
+    blinded_elements: list[str] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EvaluationOut(BaseModel):
+    kind: IdentifierKind
+    epoch: str
+    evaluated_elements: list[str]
+    proof: str
+
+
+class StatisticsOut(BaseModel):
+    evaluations: dict[str, int]
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidElement("elements are base64url encoded") from None
+
+
+class Pseudonymiser:
+    """The service's state: keys per epoch, a rate limiter and counters."""
+
+    def __init__(self, settings: Settings) -> None:
+        store = OprfKeyStore(settings.keys_dir / "oprf")
+        if not settings.is_production:
+            store.init(settings.pseudonym_epoch)
+        self.keys: dict[str, EpochKey] = store.load_all()
+        self.current_epoch = store.current_epoch()
+        self.limiter = RateLimiter(
+            per_minute=settings.pseudonymiser_rate_per_minute, burst=settings.pseudonymiser_burst
+        )
+        self.counts: Counter[str] = Counter()
+
+    def evaluate(self, caller: str, request: EvaluationIn) -> EvaluationOut:
+        epoch = request.epoch or self.current_epoch
+        key = self.keys.get(epoch)
+        if key is None:
+            raise NotFound("no key for that epoch")
+        wait = self.limiter.take(caller, len(request.blinded_elements))
+        if wait:
+            raise RateLimited("too many evaluations; slow down", headers={"Retry-After": str(wait)})
+        blinded = [unb64(element) for element in request.blinded_elements]
+        try:
+            evaluated, proof = oprf.blind_evaluate_batch(
+                key.secret,
+                blinded,
+                mode=oprf.Mode.POPRF,
+                info=poprf_info(request.kind, epoch),
+            )
+        except oprf.OprfError as error:
+            raise InvalidElement(str(error)) from None
+        assert proof is not None
+        self.counts[f"{epoch}:{request.kind.value}"] += len(blinded)
+        log.info("evaluated %d elements for one caller, epoch %s", len(blinded), epoch)
+        return EvaluationOut(
+            kind=request.kind,
+            epoch=epoch,
+            evaluated_elements=[b64(e) for e in evaluated],
+            proof=b64(proof),
+        )
+
+
+def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    service = Pseudonymiser(settings)
+    app = FastAPI(
+        title="Betrokken pseudonymiser",
+        version="1.0.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.pseudonymiser = service
+    app.state.token_validator = build_token_validator(settings)
+    app.state.claim_mapping = claim_mapping(settings)
+    problems.install(app)
+    install_version_header(app)
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/keys", response_model=KeysOut)
+    def keys() -> KeysOut:
+        """Public keys per epoch: clients verify every evaluation's proof against them."""
+        return KeysOut(
+            current_epoch=service.current_epoch,
+            keys=[KeyOut(epoch=k.epoch, public_key=b64(k.public)) for k in service.keys.values()],
+        )
+
+    @router.post("/evaluations", response_model=EvaluationOut)
+    def evaluations(body: EvaluationIn, actor: Caller) -> EvaluationOut:
+        """Evaluate a batch of blinded elements (POPRF, info = kind|epoch) with one proof."""
+        return service.evaluate(actor.sub, body)
+
+    @router.get("/statistics", response_model=StatisticsOut)
+    def statistics(
+        _: Annotated[Actor, Depends(require(Role.ADMIN, Role.PRIVACY_OFFICER))],
+    ) -> StatisticsOut:
+        return StatisticsOut(evaluations=dict(service.counts))
+
+    app.include_router(router)
+    return app

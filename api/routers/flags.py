@@ -1,0 +1,81 @@
+"""Flags: register, list my team's, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import DbSession, FlagReader, FlagWriter, RuntimeDep
+from hub.flag import service
+from hub.flag.models import Flag, FlagStatus
+from hub.flag.schemas import DecisionOut, FlagIn, FlagListOut, FlagOut, RegisteredFlagOut
+
+router = APIRouter(prefix="/flags", tags=["flags"])
+
+
+def flag_out(flag: Flag, team_slug: str) -> FlagOut:
+    return FlagOut(
+        id=flag.id,
+        team=team_slug,
+        domain=flag.domain_code,
+        subject_type=flag.subject_type,
+        purpose=flag.purpose,
+        legal_basis=flag.legal_basis,
+        status=flag.status,
+        registered_at=flag.registered_at,
+        expires_at=flag.expires_at,
+        withdrawn_at=flag.withdrawn_at,
+        contact_name=flag.contact_name,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredFlagOut)
+def register_flag(
+    body: FlagIn, session: DbSession, actor: FlagWriter, runtime: RuntimeDep
+) -> RegisteredFlagOut:
+    """Register that your team is involved with a subject (pseudonymised by the client)."""
+    subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
+    registered = service.register_flag(
+        session,
+        actor,
+        runtime=runtime,
+        subject=subject,
+        purpose=body.purpose,
+        legal_basis=body.legal_basis,
+        expires_on=body.expires_on,
+        contact=body.contact,
+    )
+    return RegisteredFlagOut(
+        flag=flag_out(registered.flag, registered.team.slug),
+        decision=DecisionOut(
+            rule_id=registered.decision.rule_id,
+            legal_basis=registered.decision.legal_basis,
+            policy_version=registered.decision.policy_version,
+        ),
+    )
+
+
+@router.get("", response_model=FlagListOut)
+def list_flags(
+    session: DbSession,
+    actor: FlagReader,
+    status_filter: Annotated[FlagStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> FlagListOut:
+    """Your own team's flags, newest first."""
+    team, flags = service.list_team_flags(
+        session, actor, status=status_filter, limit=limit, offset=offset
+    )
+    return FlagListOut(items=[flag_out(f, team.slug) for f in flags], limit=limit, offset=offset)
+
+
+@router.delete("/{flag_id}", response_model=FlagOut)
+def withdraw_flag(
+    flag_id: uuid.UUID, session: DbSession, actor: FlagWriter, runtime: RuntimeDep
+) -> FlagOut:
+    """Withdraw one of your team's flags; it leaves involvement checks at once."""
+    flag = service.withdraw_flag(session, actor, runtime=runtime, flag_id=flag_id)
+    return flag_out(flag, actor.team or "")

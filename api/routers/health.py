@@ -1,0 +1,24 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.deps import RuntimeDep
+
+router = APIRouter(tags=["health"])
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    policy_version: str
+
+
+@router.get("/health", response_model=HealthOut)
+def health(runtime: RuntimeDep) -> HealthOut:
+    with runtime.sessions() as session:
+        session.execute(text("SELECT 1"))
+    return HealthOut(status="ok", database="ok", policy_version=runtime.policy.current().version)

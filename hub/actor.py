@@ -1,0 +1,50 @@
+"""Who is acting: the authenticated caller of one request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PROFESSIONAL = "professional"
+    TEAM_LEAD = "team_lead"
+    PRIVACY_OFFICER = "privacy_officer"
+    CONNECTOR = "connector"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member (or connector client) of one team of one organisation.
+
+    ``team`` is the team the caller acts for in this request; ``role`` the role that
+    authorised it. Request and trace ids travel along so the audit entry can name them.
+    """
+
+    sub: str
+    name: str
+    organisation: str
+    team: str | None
+    roles: frozenset[Role]
+    client_id: str | None = None
+    request_id: str | None = None
+    trace_id: str | None = None
+    teams: tuple[str, ...] = field(default=())
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role(self) -> Role | None:
+        """The most specific role, for the audit record and the policy."""
+        for candidate in (
+            Role.TEAM_LEAD,
+            Role.PROFESSIONAL,
+            Role.CONNECTOR,
+            Role.PRIVACY_OFFICER,
+            Role.ADMIN,
+        ):
+            if candidate in self.roles:
+                return candidate
+        return None

@@ -1,0 +1,65 @@
+"""The hub's door to the policy: build the context, ask, and turn refusals into errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hub.actor import Actor
+from hub.audit.service import AuditRecord, DecisionRef, Outcome
+from hub.errors import PolicyRefusal
+from policies import Action, Context, Decision, Policy
+
+
+def decision_ref(decision: Decision) -> DecisionRef:
+    return DecisionRef(
+        rule_id=decision.rule_id,
+        legal_basis=decision.legal_basis,
+        policy_version=decision.policy_version,
+        reason=None if decision.allowed else decision.reason,
+    )
+
+
+def require_allowed(
+    policy: Policy,
+    actor: Actor,
+    *,
+    action: Action,
+    audit_action: str,
+    domain: str,
+    purpose: str,
+    subject_type: str,
+    now: datetime,
+    subject_key: bytes | None = None,
+    case_ref: str | None = None,
+    target_domain: str | None = None,
+    legal_basis: str | None = None,
+) -> Decision:
+    """Decide; on refusal raise a 403 that carries its own audit record."""
+    decision = policy.decide(
+        Context(
+            action=action,
+            actor_domain=domain,
+            role=actor.role.value if actor.role else "",
+            purpose=purpose,
+            subject_type=subject_type,
+            target_domain=target_domain,
+            legal_basis=legal_basis,
+            on=now.date(),
+        )
+    )
+    if not decision.allowed:
+        raise PolicyRefusal(
+            decision.reason,
+            audit=AuditRecord(
+                action=audit_action,
+                outcome=Outcome.REFUSED,
+                subject_key=subject_key,
+                purpose=purpose,
+                case_ref=case_ref,
+                decision=decision_ref(decision),
+                reason=decision.reason,
+            ),
+            rule_id=decision.rule_id,
+            policy_version=decision.policy_version,
+        )
+    return decision

@@ -1,0 +1,58 @@
+"""The flag: "team T is involved with subject S for purpose P under grondslag G, until D"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, UTCDateTime, utcnow
+
+
+class FlagStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Flag(Base):
+    """Codes only: no free text about the case (DESIGN.md invariant 3)."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        Index("ix_flags_subject_key", "subject_key"),
+        Index("ix_flags_team_id", "team_id"),
+        # One active flag per team, subject and purpose.
+        Index(
+            "uq_flags_active_subject_team_purpose",
+            "subject_key",
+            "team_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # The hub's keyed layer over the client's pseudonym; never the pseudonym itself.
+    subject_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    identifier_kind: Mapped[str] = mapped_column(String(16))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
+    domain_code: Mapped[str] = mapped_column(ForeignKey("domains.code"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    legal_basis: Mapped[str] = mapped_column(String(64))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    registered_by: Mapped[str] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=FlagStatus.ACTIVE)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rule_id: Mapped[str] = mapped_column(String(64))
+    policy_version: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,62 @@
+"""SQL for flags."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.flag.models import Flag, FlagStatus
+from hub.organisation.models import Team
+
+
+def add(session: Session, flag: Flag) -> None:
+    session.add(flag)
+    session.flush()
+
+
+def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
+def find_active(
+    session: Session, *, subject_key: bytes, team_id: uuid.UUID, purpose: str, now: datetime
+) -> Flag | None:
+    statement = select(Flag).where(
+        Flag.subject_key == subject_key,
+        Flag.team_id == team_id,
+        Flag.purpose == purpose,
+        Flag.status == FlagStatus.ACTIVE,
+    )
+    flag = session.scalars(statement).one_or_none()
+    return flag if flag is not None and flag.expires_at > now else None
+
+
+def active_on_subject(
+    session: Session, *, subject_key: bytes, now: datetime
+) -> Sequence[tuple[Flag, Team]]:
+    """Every live flag on one subject with its team: the heart of an involvement check."""
+    statement = (
+        select(Flag, Team)
+        .join(Team, Team.id == Flag.team_id)
+        .where(
+            Flag.subject_key == subject_key,
+            Flag.status == FlagStatus.ACTIVE,
+            Flag.expires_at > now,
+        )
+        .order_by(Flag.registered_at)
+    )
+    return [(flag, team) for flag, team in session.execute(statement)]
+
+
+def list_for_team(
+    session: Session, *, team_id: uuid.UUID, status: FlagStatus | None, limit: int, offset: int
+) -> Sequence[Flag]:
+    statement = select(Flag).where(Flag.team_id == team_id)
+    if status is not None:
+        statement = statement.where(Flag.status == status)
+    statement = statement.order_by(Flag.registered_at.desc(), Flag.id).limit(limit).offset(offset)
+    return session.scalars(statement).all()

@@ -1,0 +1,70 @@
+"""Flags as callers send and receive them: codes only, never the pseudonym."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.pseudonym import PSEUDONYM_CHARS, IdentifierKind
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+class SubjectIn(BaseModel):
+    """A subject as a client pseudonymised it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IdentifierKind
+    pseudonym: str = Field(min_length=PSEUDONYM_CHARS, max_length=PSEUDONYM_CHARS)
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+
+
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: SubjectIn
+    purpose: str = Field(pattern=CODE_PATTERN)
+    legal_basis: str | None = Field(default=None, pattern=CODE_PATTERN)
+    expires_on: date | None = None
+    contact: ContactIn | None = None
+
+
+class DecisionOut(BaseModel):
+    rule_id: str | None
+    legal_basis: str | None
+    policy_version: str
+
+
+class FlagOut(BaseModel):
+    id: uuid.UUID
+    team: str
+    domain: str
+    subject_type: str
+    purpose: str
+    legal_basis: str
+    status: str
+    registered_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    contact_name: str
+
+
+class RegisteredFlagOut(BaseModel):
+    flag: FlagOut
+    decision: DecisionOut
+
+
+class FlagListOut(BaseModel):
+    items: list[FlagOut]
+    limit: int
+    offset: int

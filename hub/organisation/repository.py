@@ -1,0 +1,31 @@
+"""SQL for organisations, domains and teams."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.organisation.models import Domain, Organisation, Team
+
+
+def get_team(session: Session, slug: str) -> Team | None:
+    return session.scalars(select(Team).where(Team.slug == slug)).one_or_none()
+
+
+def get_organisation(session: Session, slug: str) -> Organisation | None:
+    return session.scalars(select(Organisation).where(Organisation.slug == slug)).one_or_none()
+
+
+def list_teams(session: Session) -> Sequence[Team]:
+    return session.scalars(select(Team).order_by(Team.slug)).all()
+
+
+def get_domain(session: Session, code: str) -> Domain | None:
+    return session.get(Domain, code)
+
+
+def add(session: Session, *rows: Organisation | Domain | Team) -> None:
+    session.add_all(rows)
+    session.flush()

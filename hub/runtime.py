@@ -1,0 +1,42 @@
+"""What the stateless services need besides a session and an actor: keys, policy, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.clock import Clock
+from hub.db import make_engine, make_sessionmaker
+from hub.handles import HandleSealer
+from hub.keys import load_or_create_secret
+from hub.pseudonym import SubjectKeyer
+from hub.settings import Settings
+from policies import PolicyFile
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    policy: PolicyFile
+    keyer: SubjectKeyer
+    handles: HandleSealer
+    clock: Clock = field(default_factory=Clock)
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    """Load keys and policy and connect to the database; fail loudly on anything missing."""
+    create = not settings.is_production
+    keys = settings.keys_dir
+    policy = PolicyFile(settings.policy_file)
+    policy.load_strict()
+    engine = make_engine(settings.sqlalchemy_url)
+    return Runtime(
+        settings=settings,
+        sessions=make_sessionmaker(engine),
+        policy=policy,
+        keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
+        handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),
+        clock=clock or Clock(),
+    )

@@ -1,0 +1,79 @@
+"""One settings object for the hub, read from ``BETROKKEN_*`` environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from policies import DEMO_POLICY
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Validated at start-up: a missing key, policy file or issuer fails before serving."""
+
+    model_config = SettingsConfigDict(env_prefix="BETROKKEN_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path(".betrokken")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in the data directory."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    policy_file: Path = DEMO_POLICY
+
+    # Identity: the built-in development provider unless an issuer is configured.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "betrokken"
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+    oidc_jwks_ttl_seconds: int = 300
+    oidc_leeway_seconds: int = 30
+    claim_organisation: str = "organisation"
+    claim_teams: str = "teams"
+    claim_roles: str = "roles"
+    claim_name: str = "name"
+
+    # Pseudonymiser.
+    pseudonymiser_url: str = "http://127.0.0.1:8001"
+    pseudonymiser_port: int = 8001
+    pseudonymiser_rate_per_minute: int = 1200
+    pseudonymiser_burst: int = 200
+    pseudonym_epoch: str = "2026"
+
+    @model_validator(mode="after")
+    def _production_needs_real_parts(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("BETROKKEN_DATABASE_URL", self.database_url),
+                    ("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)}")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'betrokken.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"

@@ -1,0 +1,106 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL, built by migrations."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.app import create_app
+from api.auth.dev_idp import DevIdentityProvider
+from hub.clock import FixedClock
+from hub.db import transaction
+from hub.demo import seed_demo
+from hub.migrate import upgrade
+from hub.runtime import Runtime, build_runtime
+from hub.settings import DEMO_POLICY, Settings
+from tests.pg import PostgresServer, start_postgres
+
+BACKENDS = ["sqlite", "postgresql"]
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer) -> str:
+    admin = create_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE betrokken_template"))
+    admin.dispose()
+    upgrade(postgres.url("betrokken_template"))
+    return "betrokken_template"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test, copied from a template that the migrations built."""
+    if request.param == "sqlite":
+        path = tmp_path / "hub.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template")
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, policy_file=DEMO_POLICY)
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = build_runtime(settings, clock=clock)
+    with transaction(runtime.sessions) as session:
+        seed_demo(session)
+    yield runtime
+    runtime.sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def idp(settings: Settings) -> DevIdentityProvider:
+    return DevIdentityProvider.for_settings(settings)

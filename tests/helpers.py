@@ -1,0 +1,64 @@
+"""Small helpers for tests: tokens, opaque pseudonyms, audit rows."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.auth.dev_idp import DevIdentityProvider
+from hub.audit.models import AuditEntry
+from hub.runtime import Runtime
+
+
+def opaque_pseudonym(label: str) -> str:
+    """A well-formed stand-in for a client pseudonym (the OPRF tests use real ones)."""
+    return base64.urlsafe_b64encode(hashlib.sha512(label.encode()).digest()).rstrip(b"=").decode()
+
+
+def auth(idp: DevIdentityProvider, member: str, team: str | None, *roles: str) -> dict[str, str]:
+    token = idp.issue(member=member, team=team, roles=list(roles or ("professional",)))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def register(
+    client: TestClient,
+    headers: dict[str, str],
+    subject: str,
+    *,
+    purpose: str,
+    kind: str = "bsn",
+    **extra: Any,
+) -> Any:
+    body = {"subject": {"kind": kind, "pseudonym": subject}, "purpose": purpose, **extra}
+    return client.post("/api/v1/flags", json=body, headers=headers)
+
+
+def check(
+    client: TestClient,
+    headers: dict[str, str],
+    subject: str,
+    *,
+    purpose: str,
+    case_ref: str = "ZAAK-2026-001",
+    kind: str = "bsn",
+) -> Any:
+    body = {
+        "subject": {"kind": kind, "pseudonym": subject},
+        "purpose": purpose,
+        "case_ref": case_ref,
+    }
+    return client.post("/api/v1/involvement-checks", json=body, headers=headers)
+
+
+def audit_rows(runtime: Runtime) -> list[AuditEntry]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+
+def count(runtime: Runtime, model: type) -> int:
+    with runtime.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
