@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.middleware import API_VERSION, install_version_header
-from api.routers import flags, health, involvement
+from api.routers import (
+    contact_requests,
+    dev_idp,
+    flags,
+    health,
+    involvement,
+    matches,
+    notifications,
+    retention,
+)
+from hub.background import hub_scheduler
 from hub.runtime import Runtime, build_runtime
 from hub.settings import Settings
 
@@ -18,7 +31,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """Build the hub app; everything it needs is loaded and checked here, before serving."""
     settings = settings or (runtime.settings if runtime else Settings())
     runtime = runtime or build_runtime(settings)
+    hub_runtime = runtime
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = hub_scheduler(hub_runtime) if settings.background_jobs else None
+        if scheduler:
+            scheduler.start()
+        yield
+        if scheduler:
+            scheduler.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Betrokken hub",
         version=API_VERSION,
         description="Is another team involved with this person, address or business?",
@@ -36,5 +61,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     v1.include_router(health.router)
     v1.include_router(flags.router)
     v1.include_router(involvement.router)
+    v1.include_router(matches.router)
+    v1.include_router(contact_requests.router)
+    v1.include_router(notifications.router)
+    v1.include_router(retention.router)
     app.include_router(v1)
+    if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
+        app.include_router(dev_idp.router)
     return app

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -67,6 +67,13 @@ def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:
 def get_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    acting_team: Annotated[
+        str | None,
+        Header(
+            alias="Betrokken-Team",
+            description="For a member of several teams: the team (one of the token's) to act for.",
+        ),
+    ] = None,
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated(
@@ -79,6 +86,7 @@ def get_actor(
         actor = actor_from_claims(
             claims,
             request.app.state.claim_mapping,
+            acting_team=acting_team,
             request_id=_request_id(request),
             trace_id=_trace_id(request),
         )
@@ -117,6 +125,10 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+TeamMember = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
+TeamLead = Annotated[Actor, Depends(require(Role.TEAM_LEAD))]
+Professional = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD))]
+Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 FlagWriter = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
 FlagReader = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
 InvolvementChecker = Annotated[

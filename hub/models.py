@@ -1,8 +1,26 @@
 """Every mapped model, imported once so the metadata is complete (Alembic, tests)."""
 
-from hub.audit.models import AuditEntry
+from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
+from hub.contact_request.models import ContactRequest
 from hub.db import Base
 from hub.flag.models import Flag, FlagStatus
+from hub.match.models import Match, MatchMember
+from hub.notification.models import Notification
 from hub.organisation.models import Domain, Organisation, Team
 
-__all__ = ["AuditEntry", "Base", "Domain", "Flag", "FlagStatus", "Organisation", "Team"]
+__all__ = [
+    "AuditAlert",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditTree",
+    "Base",
+    "ContactRequest",
+    "Domain",
+    "Flag",
+    "FlagStatus",
+    "Match",
+    "MatchMember",
+    "Notification",
+    "Organisation",
+    "Team",
+]

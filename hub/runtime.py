@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crypto.checkpoint import CheckpointSigner
+from hub.audit.signing import load_signer
 from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
 from hub.handles import HandleSealer
@@ -22,6 +24,7 @@ class Runtime:
     policy: PolicyFile
     keyer: SubjectKeyer
     handles: HandleSealer
+    audit_signer: CheckpointSigner
     clock: Clock = field(default_factory=Clock)
 
 
@@ -38,5 +41,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         policy=policy,
         keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
         handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),
+        audit_signer=load_signer(settings, create=create),
         clock=clock or Clock(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +43,32 @@ class Settings(BaseSettings):
     claim_roles: str = "roles"
     claim_name: str = "name"
 
+    # Background jobs in each hub process (off in most tests, which drive them directly).
+    background_jobs: bool = True
+    retention_interval_seconds: float = 3600.0
+    delivery_interval_seconds: float = 2.0
+
+    # Audit log (hub/audit): checkpoint signing, sequencing, reports and probing alerts.
+    audit_origin: str = Field(
+        default="betrokken.local/audit",
+        pattern=r"^[^\s+]+$",
+        description="Checkpoint origin and signing key name, e.g. betrokken.<gemeente>.nl/audit.",
+    )
+    audit_checkpoint_every_entries: int = Field(default=1000, ge=1)
+    audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)
+    audit_sequencer_interval_seconds: float = Field(default=1.0, gt=0)
+    audit_sequencer_batch: int = Field(default=5000, ge=1)
+    audit_timezone: str = "Europe/Amsterdam"
+    audit_office_hours_start: time = time(8, 0)
+    audit_office_hours_end: time = time(18, 0)
+    audit_office_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    audit_follow_up_days: int = Field(default=14, ge=0)
+    audit_alert_interval_seconds: float = Field(default=60.0, gt=0)
+    audit_alert_window_minutes: int = Field(default=60, ge=1)
+    audit_alert_distinct_subjects: int = Field(default=25, ge=2)
+    audit_alert_unflagged_window_hours: int = Field(default=24, ge=1)
+    audit_alert_unflagged_checks: int = Field(default=10, ge=1)
+
     # Pseudonymiser.
     pseudonymiser_url: str = "http://127.0.0.1:8001"
     pseudonymiser_port: int = 8001
@@ -77,3 +104,7 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.keys_dir / "audit-ed25519.pem"

@@ -103,7 +103,8 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
 
 
 def canonical_json(data: Mapping[str, Any]) -> bytes:
-    """The canonical form of a validated policy document; its SHA-256 is the version.
+    """The canonical form of a policy document that passed validation; its SHA-256 is the
+    version.
 
     Defaults are filled in, catalogues are sorted by id, set-like lists are sorted (a
     wildcard absorbs the rest), and rule order is kept because the first match decides.
@@ -115,8 +116,12 @@ def canonical_json(data: Mapping[str, Any]) -> bytes:
 # -- YAML with line numbers ----------------------------------------------------------------
 
 
+# libyaml when present: same nodes and marks, about ten times faster than pure Python.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -126,6 +131,9 @@ def _compose(text: str, source: str) -> tuple[Any, dict[PathKey, int]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
+        started = error.context_mark
+        if error.context and started and mark and started.line != mark.line:
+            problem += f" ({error.context} on line {started.line + 1})"
         raise PolicyError(
             source, mark.line + 1 if mark else None, f"invalid YAML: {problem}"
         ) from error
@@ -191,6 +199,8 @@ def _scalar(loader: yaml.SafeLoader, node: yaml.Node, source: str) -> Any:
     if isinstance(value, str):
         # Folded, literal and plain scalars of the same text must hash alike.
         return " ".join(value.split())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 10.0 and 10 are the same limit
     return value
 
 
@@ -342,7 +352,7 @@ def _reference_problems(
     for index, basis in enumerate(data["legal_bases"]):
         for key in ("valid_from", "review_by"):
             if _date(basis[key]) is None:
-                report(("legal_bases", index, key), f"'{key}' is not a valid date: {basis[key]}")
+                report(("legal_bases", index, key), f"'{key}' {basis[key]!r} is not a valid date")
         start, end = _date(basis["valid_from"]), _date(basis["review_by"])
         if start is not None and end is not None and end < start:
             report(("legal_bases", index, "review_by"), "'review_by' lies before 'valid_from'")

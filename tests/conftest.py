@@ -83,7 +83,12 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, policy_file=DEMO_POLICY)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        policy_file=DEMO_POLICY,
+        background_jobs=False,  # tests drive retention, delivery and sequencing themselves
+    )
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,33 @@ from joserfc.jwk import KeySet, RSAKey
 from hub.errors import ConfigurationError
 from hub.settings import Settings
 
+# A URN, not the hub's URL: a dev token must not depend on the address the hub is reached at,
+# and the hub checks it with the key file, not over the network.
 DEV_ISSUER = "urn:betrokken:dev-idp"
 DEV_KEY_FILE = "dev-idp.json"
 DEFAULT_ORGANISATION = "gemeente-voorbeeld"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A person (or connector client) of the demo municipality, for tokens and tests."""
+
+    name: str
+    roles: tuple[str, ...]
+    team: str | None = None
+    organisation: str = DEFAULT_ORGANISATION
+
+
+DEMO_USERS: dict[str, DemoUser] = {
+    "anna": DemoUser("Anna de Vries, handhaver", ("professional",), "pw-handhaving"),
+    "carla": DemoUser("Carla Jansen, teamleider handhaving", ("team_lead",), "pw-handhaving"),
+    "bram": DemoUser("Bram Bakker, schuldhulpverlener", ("professional",), "schuldhulp"),
+    "sanne": DemoUser("Sanne Visser, teamleider schuldhulp", ("team_lead",), "schuldhulp"),
+    "wim": DemoUser("Wim de Boer, Wmo-consulent", ("professional",), "wmo-pgb"),
+    "fatima": DemoUser("Fatima El Amrani, functionaris gegevensbescherming", ("privacy_officer",)),
+    "beheer": DemoUser("Applicatiebeheer", ("admin",)),
+    "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), "adreskwaliteit"),
+}
 
 
 class DevIdentityProvider:
@@ -41,6 +67,35 @@ class DevIdentityProvider:
     def jwks(self) -> KeySet:
         return KeySet([RSAKey.import_key(self._key.as_dict(private=False))])
 
+    def jwks_document(self) -> dict[str, Any]:
+        """The public JWK set, as the hub publishes it at ``/dev-idp/jwks.json``."""
+        return {"keys": [{**self._key.as_dict(private=False), "use": "sig", "alg": "RS256"}]}
+
+    def metadata(self, *, jwks_uri: str) -> dict[str, Any]:
+        """Provider metadata (RFC 8414 fields); tokens come from ``betrokken dev-token``."""
+        return {
+            "issuer": self.issuer,
+            "jwks_uri": jwks_uri,
+            "response_types_supported": [],
+            "grant_types_supported": [],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": [],
+            "claims_supported": ["sub", "name", "organisation", "teams", "roles", "client_id"],
+        }
+
+    def issue_for(self, member: str, *, lifetime: int = 8 * 3600) -> str:
+        """A token for one of :data:`DEMO_USERS`."""
+        user = DEMO_USERS[member]
+        return self.issue(
+            member=member,
+            roles=list(user.roles),
+            team=user.team,
+            organisation=user.organisation,
+            name=user.name,
+            lifetime=lifetime,
+        )
+
     def issue(
         self,
         *,
@@ -50,7 +105,9 @@ class DevIdentityProvider:
         organisation: str = DEFAULT_ORGANISATION,
         name: str | None = None,
         lifetime: int = 8 * 3600,
+        teams: Sequence[str] | None = None,
     ) -> str:
+        """An access token; ``teams`` (several) wins over ``team`` (one)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -63,7 +120,7 @@ class DevIdentityProvider:
             "jti": str(uuid.uuid4()),
             "name": name or member,
             "organisation": organisation,
-            "teams": [team] if team else [],
+            "teams": list(teams) if teams is not None else ([team] if team else []),
             "roles": roles,
         }
         header = {"alg": "RS256", "typ": "at+jwt", "kid": self._key.kid}

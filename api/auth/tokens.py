@@ -12,13 +12,16 @@ from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 
 from hub.actor import Actor, Role
-from hub.errors import Unauthenticated
+from hub.errors import Forbidden, Unauthenticated
 
 KeySource = Callable[[str | None], KeySet]
 """Gives the key set to verify with; the argument is the token's ``kid`` (for refetching)."""
 
 
 _ROLES = frozenset(role.value for role in Role)
+# RFC 9068 asks for ``at+jwt``; Keycloak and Entra ID send ``JWT``. Any other type (an ID
+# token's ``id_token+jwt``, a DPoP proof, a logout token) is not an access token.
+ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt", "jwt"})
 
 
 class InvalidToken(Unauthenticated):
@@ -65,18 +68,19 @@ class TokenValidator:
 
     def validate(self, token: str) -> dict[str, Any]:
         try:
-            kid = _unverified_kid(token)
-            decoded = jwt.decode(token, self._keys(kid), algorithms=self._algorithms)
+            header = extract_compact(token.encode("ascii")).protected
+            # Checked before any key is looked up, so a forged header cannot force a refetch.
+            if header.get("alg") not in self._algorithms:
+                raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
+            if header.get("typ", "JWT").lower() not in ACCEPTED_TYPES:
+                raise InvalidToken(f"a {header.get('typ')!r} token is not an access token")
+            kid = header.get("kid")
+            keys = self._keys(kid if isinstance(kid, str) else None)
+            decoded = jwt.decode(token, keys, algorithms=self._algorithms)
             self._claims.validate(decoded.claims)
-        except (JoseError, ValueError, KeyError, TypeError) as error:
+        except (JoseError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise InvalidToken(_describe(error)) from None
         return dict(decoded.claims)
-
-
-def _unverified_kid(token: str) -> str | None:
-    header = extract_compact(token.encode("ascii")).protected
-    kid = header.get("kid")
-    return kid if isinstance(kid, str) else None
 
 
 def _describe(error: Exception) -> str:
@@ -89,27 +93,52 @@ def actor_from_claims(
     claims: dict[str, Any],
     mapping: ClaimMapping,
     *,
+    acting_team: str | None = None,
     request_id: str | None = None,
     trace_id: str | None = None,
 ) -> Actor:
-    """Map provider claims to an Actor; unknown roles are ignored, not trusted."""
-    teams = _as_list(claims.get(mapping.teams))
-    roles = frozenset(Role(r) for r in _as_list(claims.get(mapping.roles)) if r in _ROLES)
-    organisation = claims.get(mapping.organisation)
+    """Map provider claims to an Actor; unknown roles are ignored, not trusted.
+
+    The acting team is ``acting_team`` (the ``Betrokken-Team`` header), which must be one
+    of the token's teams, or else the token's only team. A member of several teams who
+    names none acts for no team, so team-bound actions are refused rather than guessed.
+    """
+    teams = _as_list(claim_value(claims, mapping.teams))
+    roles = frozenset(Role(r) for r in _as_list(claim_value(claims, mapping.roles)) if r in _ROLES)
+    organisation = claim_value(claims, mapping.organisation)
     if not isinstance(organisation, str) or not organisation:
         raise InvalidToken(f"the token has no '{mapping.organisation}' claim")
+    if acting_team is not None and acting_team not in teams:
+        raise Forbidden("the Betrokken-Team header names a team that is not in your token")
+    team = acting_team if acting_team is not None else (teams[0] if len(teams) == 1 else None)
     client_id = claims.get("client_id") or claims.get("azp")
     return Actor(
         sub=str(claims["sub"]),
-        name=str(claims.get(mapping.name) or claims["sub"]),
+        name=str(claim_value(claims, mapping.name) or claims["sub"]),
         organisation=organisation,
-        team=teams[0] if teams else None,
+        team=team,
         teams=tuple(teams),
         roles=roles,
         client_id=str(client_id) if client_id else None,
         request_id=request_id,
         trace_id=trace_id,
     )
+
+
+def claim_value(claims: dict[str, Any], name: str) -> object:
+    """A claim by name, or by a dotted path into nested claims (``realm_access.roles``).
+
+    The exact name wins, because namespaced claims such as ``https://example.nl/teams``
+    contain dots themselves.
+    """
+    if name in claims:
+        return claims[name]
+    value: object = claims
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def _as_list(value: object) -> list[str]:

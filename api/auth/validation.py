@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from api.auth.dev_idp import DevIdentityProvider
+from api.auth.jwks import JwksCache, discover, new_http_client, require_secure_transport
 from api.auth.tokens import ClaimMapping, TokenValidator
 from hub.settings import Settings
 
@@ -16,7 +19,14 @@ def claim_mapping(settings: Settings) -> ClaimMapping:
     )
 
 
-def build_token_validator(settings: Settings) -> TokenValidator:
+def build_token_validator(
+    settings: Settings, *, http: httpx.Client | None = None
+) -> TokenValidator:
+    """The development provider's key when no issuer is set, else discovery + a JWKS cache.
+
+    Discovery and the first JWKS fetch happen here, so an unreachable or misconfigured
+    provider stops start-up with a :class:`ConfigurationError` instead of failing requests.
+    """
     if settings.oidc_issuer is None:
         idp = DevIdentityProvider.for_settings(settings)
         keys = idp.jwks()
@@ -27,4 +37,19 @@ def build_token_validator(settings: Settings) -> TokenValidator:
             keys=lambda _kid: keys,
             leeway=settings.oidc_leeway_seconds,
         )
-    raise NotImplementedError("OIDC discovery arrives with the identity issue")
+    issuer = settings.oidc_issuer
+    if settings.is_production:
+        require_secure_transport(issuer, what="issuer")
+    http = http or new_http_client()
+    metadata = discover(issuer, http=http)
+    if settings.is_production:
+        require_secure_transport(metadata.jwks_uri, what="jwks_uri")
+    cache = JwksCache(metadata.jwks_uri, http=http, ttl=settings.oidc_jwks_ttl_seconds)
+    cache.prime()
+    return TokenValidator(
+        issuer=issuer,
+        audience=settings.oidc_audience,
+        algorithms=settings.oidc_algorithms,
+        keys=cache,
+        leeway=settings.oidc_leeway_seconds,
+    )

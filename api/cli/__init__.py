@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from api.cli.client import check, flag
+from api.cli.lifecycle import notifications, retention
 from api.cli.policy import policy
 from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
 
@@ -15,5 +16,17 @@ def main() -> None:
     """Betrokken: is another team involved with this person, address or business?"""
 
 
-for command in (serve, pseudonymiser, db, demo, dev_token, keys, policy, flag, check):
+for command in (
+    serve,
+    pseudonymiser,
+    db,
+    demo,
+    dev_token,
+    keys,
+    policy,
+    flag,
+    check,
+    retention,
+    notifications,
+):
     main.add_command(command)

@@ -175,22 +175,33 @@ def keys_init() -> None:
 
 
 @click.command("dev-token")
-@click.option("--member", required=True, help="Member id (becomes the token subject).")
-@click.option("--team", default=None, help="Team slug, e.g. pw-handhaving.")
+@click.option(
+    "--member",
+    required=True,
+    help="Member id (the token subject). A demo user (anna, carla, bram, sanne, wim, fatima, "
+    "beheer, betrokken-connector-laa) brings their own team and roles.",
+)
+@click.option(
+    "--team", "teams", multiple=True, help="Team slug, e.g. pw-handhaving; repeat for several."
+)
 @click.option(
     "--role",
     "roles",
     multiple=True,
-    required=True,
     type=click.Choice([role.value for role in Role]),
+    help="Repeat for several; required unless --member is a demo user.",
 )
-@click.option("--organisation", default="gemeente-voorbeeld", show_default=True)
+@click.option("--organisation", default=None, help="Default: gemeente-voorbeeld.")
 @click.option("--name", default=None, help="Display name; defaults to the member id.")
 def dev_token(
-    member: str, team: str | None, roles: tuple[str, ...], organisation: str, name: str | None
+    member: str,
+    teams: tuple[str, ...],
+    roles: tuple[str, ...],
+    organisation: str | None,
+    name: str | None,
 ) -> None:
-    """Print a bearer token for a demo user (development only)."""
-    from api.auth.dev_idp import DevIdentityProvider
+    """Print a bearer token for a demo user (development only, refused in production)."""
+    from api.auth.dev_idp import DEFAULT_ORGANISATION, DEMO_USERS, DevIdentityProvider
 
     settings = _settings()
     try:
@@ -198,6 +209,15 @@ def dev_token(
     except ConfigurationError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    demo = DEMO_USERS.get(member)
+    if not roles and demo is None:
+        raise click.UsageError(f"{member!r} is not a demo user: give at least one --role")
     click.echo(
-        idp.issue(member=member, roles=list(roles), team=team, organisation=organisation, name=name)
+        idp.issue(
+            member=member,
+            roles=list(roles or (demo.roles if demo else ())),
+            teams=teams or ([demo.team] if demo and demo.team else []),
+            organisation=organisation or (demo.organisation if demo else DEFAULT_ORGANISATION),
+            name=name or (demo.name if demo else None),
+        )
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict
 
 from api.deps import DbSession, FlagReader, FlagWriter, RuntimeDep
 from hub.flag import service
@@ -78,4 +80,25 @@ def withdraw_flag(
 ) -> FlagOut:
     """Withdraw one of your team's flags; it leaves involvement checks at once."""
     flag = service.withdraw_flag(session, actor, runtime=runtime, flag_id=flag_id)
+    return flag_out(flag, actor.team or "")
+
+
+class RenewalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires_on: date | None = None
+
+
+@router.post("/{flag_id}/renewal", response_model=FlagOut)
+def renew_flag(
+    flag_id: uuid.UUID,
+    body: RenewalIn,
+    session: DbSession,
+    actor: FlagWriter,
+    runtime: RuntimeDep,
+) -> FlagOut:
+    """Extend one of your team's live flags, at most the policy's maximum from today."""
+    flag = service.renew_flag(
+        session, actor, runtime=runtime, flag_id=flag_id, expires_on=body.expires_on
+    )
     return flag_out(flag, actor.team or "")

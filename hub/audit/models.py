@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, BigIntegerKey, UTCDateTime
@@ -17,6 +17,14 @@ class AuditEntry(Base):
         Index("ix_audit_entries_subject_key", "subject_key"),
         Index("ix_audit_entries_actor_sub", "actor_sub"),
         Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_actor_team", "actor_team"),
+        # The sequencer's work queue: committed entries that have no leaf index yet.
+        Index(
+            "ix_audit_entries_unsequenced",
+            "seq",
+            sqlite_where=text("leaf_index IS NULL"),
+            postgresql_where=text("leaf_index IS NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
@@ -45,3 +53,52 @@ class AuditEntry(Base):
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     # Assigned by the sequencer once committed, so the tree has no gaps.
     leaf_index: Mapped[int | None] = mapped_column(BigIntegerKey, unique=True)
+
+
+class AuditTree(Base):
+    """The single row that sequences the log: a lock target and the tree's compact range.
+
+    Sequencers lock this row (``SELECT ... FOR UPDATE`` on PostgreSQL) before they assign
+    leaf indexes, so several hub processes append to one gap-free tree.
+    """
+
+    __tablename__ = "audit_tree"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    # JSON of crypto.merkle.CompactRange.to_dict(): O(log n) subtree roots.
+    compact_range: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head (C2SP tlog-checkpoint note) at one tree size."""
+
+    __tablename__ = "audit_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditAlert(Base):
+    """A probing pattern found in the log, waiting in the privacy officer's inbox."""
+
+    __tablename__ = "audit_alerts"
+    __table_args__ = (Index("ix_audit_alerts_created_at", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    rule: Mapped[str] = mapped_column(String(64))
+    # One alert per rule, member and window: evaluating twice does not duplicate it.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    actor_sub: Mapped[str] = mapped_column(String(200))
+    actor_organisation: Mapped[str | None] = mapped_column(String(64))
+    actor_team: Mapped[str | None] = mapped_column(String(64))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    detail: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))

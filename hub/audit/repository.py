@@ -1,13 +1,21 @@
-"""SQL for the audit log."""
+"""SQL for the audit log: entries, the sequencer's tree row, checkpoints and alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditEntry
+from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
+from hub.flag.models import Flag
+from hub.organisation.models import Team
+
+TREE_ROW = 1
 
 
 def add(session: Session, entry: AuditEntry) -> None:
@@ -20,3 +28,258 @@ def list_entries(session: Session, *, limit: int = 100, after_seq: int = 0) -> S
         select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
     )
     return session.scalars(statement).all()
+
+
+# --- the sequencer ---------------------------------------------------------------------
+
+
+def lock_tree(session: Session) -> AuditTree:
+    """The tree row, locked until the transaction ends, so one sequencer appends at a time.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite ignores ``FOR UPDATE`` and upgrades a
+    reading transaction to a writing one only if nobody committed in between; a no-op
+    UPDATE first takes the database's single write lock (waiting for the busy timeout).
+    Call it first in a fresh transaction.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(AuditTree).where(AuditTree.id == TREE_ROW).values(size=AuditTree.size)
+        )
+    tree = session.scalars(
+        select(AuditTree).where(AuditTree.id == TREE_ROW).with_for_update()
+    ).one_or_none()
+    if tree is None:
+        raise LookupError("the audit_tree row is missing: run the migrations")
+    return tree
+
+
+def tree(session: Session) -> AuditTree | None:
+    """The tree row without a lock (a snapshot for reading)."""
+    return session.get(AuditTree, TREE_ROW)
+
+
+def unsequenced(session: Session, *, limit: int) -> Sequence[tuple[int, str, bytes]]:
+    """(seq, leaf, leaf_hash) of committed entries without a leaf index, oldest first."""
+    statement = (
+        select(AuditEntry.seq, AuditEntry.leaf, AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index.is_(None))
+        .order_by(AuditEntry.seq)
+        .limit(limit)
+    )
+    return [(seq, leaf, leaf_hash) for seq, leaf, leaf_hash in session.execute(statement)]
+
+
+def assign_leaf_indexes(session: Session, assignments: Sequence[tuple[int, int]]) -> None:
+    """Set ``leaf_index`` for each (seq, leaf_index), in one executemany."""
+    if assignments:
+        session.execute(
+            update(AuditEntry), [{"seq": seq, "leaf_index": index} for seq, index in assignments]
+        )
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    statement = select(AuditCheckpoint).order_by(AuditCheckpoint.size.desc()).limit(1)
+    return session.scalars(statement).one_or_none()
+
+
+def checkpoint_at(session: Session, size: int) -> AuditCheckpoint | None:
+    return session.get(AuditCheckpoint, size)
+
+
+def checkpoints(session: Session, *, min_size: int = 0) -> Sequence[AuditCheckpoint]:
+    statement = (
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.size >= min_size)
+        .order_by(AuditCheckpoint.size)
+    )
+    return session.scalars(statement).all()
+
+
+def add_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
+    session.add(checkpoint)
+    session.flush()
+
+
+def leaf_hashes(session: Session, *, size: int) -> list[bytes]:
+    """The first ``size`` leaf hashes in tree order: O(size) rows, read for each proof."""
+    statement = (
+        select(AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index < size)
+        .order_by(AuditEntry.leaf_index)
+    )
+    return list(session.scalars(statement))
+
+
+def entry_at(session: Session, index: int) -> AuditEntry | None:
+    return session.scalars(select(AuditEntry).where(AuditEntry.leaf_index == index)).one_or_none()
+
+
+def entries_in_tree(
+    session: Session, *, start: int, stop: int, batch: int = 1000
+) -> Iterator[AuditEntry]:
+    """Entries with ``start <= leaf_index < stop`` in tree order, fetched in batches."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.leaf_index >= start, AuditEntry.leaf_index < stop)
+        .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.scalars(statement)
+
+
+# --- the privacy officer's searches ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Search criteria; all optional, combined with AND. ``until`` is exclusive."""
+
+    member: str | None = None
+    team: str | None = None
+    organisation: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    subject_key: bytes | None = None
+
+
+def _filtered(statement: Select[Any], where: EntryFilter) -> Select[Any]:
+    conditions = []
+    if where.member is not None:
+        conditions.append(AuditEntry.actor_sub == where.member)
+    if where.team is not None:
+        conditions.append(AuditEntry.actor_team == where.team)
+    if where.organisation is not None:
+        conditions.append(AuditEntry.actor_organisation == where.organisation)
+    if where.action is not None:
+        conditions.append(AuditEntry.action == where.action)
+    if where.outcome is not None:
+        conditions.append(AuditEntry.outcome == where.outcome)
+    if where.since is not None:
+        conditions.append(AuditEntry.at >= where.since)
+    if where.until is not None:
+        conditions.append(AuditEntry.at < where.until)
+    if where.subject_key is not None:
+        conditions.append(AuditEntry.subject_key == where.subject_key)
+    return statement.where(*conditions)
+
+
+def search(
+    session: Session, where: EntryFilter, *, limit: int, after_seq: int = 0
+) -> Sequence[AuditEntry]:
+    """Matching entries in write order, a page at a time (keyset on ``seq``)."""
+    statement = _filtered(select(AuditEntry), where).where(AuditEntry.seq > after_seq)
+    return session.scalars(statement.order_by(AuditEntry.seq).limit(limit)).all()
+
+
+def iter_entries(
+    session: Session, where: EntryFilter, *, batch: int = 1000
+) -> Iterator[AuditEntry]:
+    """Every matching entry in write order, streamed (for reports and exports)."""
+    statement = _filtered(select(AuditEntry), where).order_by(AuditEntry.seq)
+    yield from session.scalars(statement.execution_options(yield_per=batch))
+
+
+def count_by_member(session: Session, where: EntryFilter) -> Sequence[tuple[Any, ...]]:
+    """(member, organisation, team, outcome, count) for the matching entries."""
+    statement = _filtered(
+        select(
+            AuditEntry.actor_sub,
+            AuditEntry.actor_organisation,
+            AuditEntry.actor_team,
+            AuditEntry.outcome,
+            func.count(),
+        ),
+        where,
+    ).group_by(
+        AuditEntry.actor_sub,
+        AuditEntry.actor_organisation,
+        AuditEntry.actor_team,
+        AuditEntry.outcome,
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def most_checked_subjects(
+    session: Session, where: EntryFilter, *, limit: int
+) -> Sequence[tuple[bytes, int, int]]:
+    """(subject_key, entries, distinct members) for the most frequent subjects."""
+    total = func.count().label("total")
+    statement = (
+        _filtered(
+            select(AuditEntry.subject_key, total, func.count(AuditEntry.actor_sub.distinct())),
+            where,
+        )
+        .where(AuditEntry.subject_key.is_not(None))
+        .group_by(AuditEntry.subject_key)
+        .order_by(total.desc(), AuditEntry.subject_key)
+        .limit(limit)
+    )
+    return [(row[0], int(row[1]), int(row[2])) for row in session.execute(statement)]
+
+
+def team_subject_keys(session: Session, *, team_slugs: Sequence[str]) -> set[tuple[str, bytes]]:
+    """(team slug, subject key) for every flag those teams hold, in any state."""
+    if not team_slugs:
+        return set()
+    statement = (
+        select(Team.slug, Flag.subject_key)
+        .join(Team, Team.id == Flag.team_id)
+        .where(Team.slug.in_(team_slugs))
+    )
+    return {(slug, key) for slug, key in session.execute(statement)}
+
+
+def flags_on_subject(session: Session, *, subject_key: bytes) -> Sequence[tuple[Flag, Team]]:
+    """Every flag still stored on one subject, with its team, oldest first."""
+    statement = (
+        select(Flag, Team)
+        .join(Team, Team.id == Flag.team_id)
+        .where(Flag.subject_key == subject_key)
+        .order_by(Flag.registered_at)
+    )
+    return [(flag, team) for flag, team in session.execute(statement)]
+
+
+def team_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Team.slug, Team.name)).tuples())
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+def add_alert(session: Session, alert: AuditAlert) -> None:
+    session.add(alert)
+    session.flush()
+
+
+def alert_overlapping(
+    session: Session, *, rule: str, member: str, start: datetime, end: datetime
+) -> AuditAlert | None:
+    """An alert of ``rule`` on ``member`` whose window overlaps [start, end]."""
+    statement = (
+        select(AuditAlert)
+        .where(
+            AuditAlert.rule == rule,
+            AuditAlert.actor_sub == member,
+            AuditAlert.window_start <= end,
+            AuditAlert.window_end >= start,
+        )
+        .limit(1)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def list_alerts(
+    session: Session, *, status: str | None, limit: int, offset: int
+) -> Sequence[AuditAlert]:
+    statement = select(AuditAlert)
+    if status is not None:
+        statement = statement.where(AuditAlert.status == status)
+    statement = statement.order_by(AuditAlert.created_at.desc(), AuditAlert.id)
+    return session.scalars(statement.limit(limit).offset(offset)).all()
+
+
+def get_alert(session: Session, alert_id: uuid.UUID) -> AuditAlert | None:
+    return session.get(AuditAlert, alert_id)

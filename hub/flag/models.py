@@ -54,5 +54,8 @@ class Flag(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=FlagStatus.ACTIVE)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an expired or withdrawn flag moves to the archive; deleted after the archive period.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rule_id: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(64))

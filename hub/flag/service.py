@@ -18,6 +18,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
+from hub.match import service as match_service
 from hub.organisation.models import Team
 from hub.organisation.service import acting_team
 from hub.pseudonym import Subject
@@ -26,6 +27,7 @@ from policies import Action, Decision
 
 REGISTER = "flag.register"
 WITHDRAW = "flag.withdraw"
+RENEW = "flag.renew"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,19 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime) -> datetime:
+    """The requested expiry (end of that day), or the policy's latest when none is asked."""
+    if expires_on is None:
+        return latest
+    expires_at = datetime.combine(expires_on, time(23, 59, 59), latest.tzinfo)
+    if expires_at <= after or expires_at > latest:
+        raise InvalidInput(
+            f"expires_on must lie after {after.date().isoformat()} "
+            f"and at most on {latest.date().isoformat()}"
+        )
+    return expires_at
 
 
 def register_flag(
@@ -70,14 +85,11 @@ def register_flag(
         subject_key=subject.key,
         now=now,
     )
-    latest = add_months(now, policy.retention_months(team.domain_code))
-    expires_at = latest
-    if expires_on is not None:
-        expires_at = datetime.combine(expires_on, time(23, 59, 59), now.tzinfo)
-        if expires_at <= now or expires_at > latest:
-            raise InvalidInput(
-                f"expires_on must lie after today and at most {latest.date().isoformat()}"
-            )
+    expires_at = choose_expiry(
+        expires_on,
+        after=now,
+        latest=add_months(now, policy.retention_months(team.domain_code)),
+    )
     if repository.find_active(
         session, subject_key=subject.key, team_id=team.id, purpose=purpose, now=now
     ):
@@ -124,6 +136,9 @@ def register_flag(
             decision=decision_ref(decision),
         ),
         at=now,
+    )
+    match_service.on_flag_registered(
+        session, actor, runtime=runtime, policy=policy, flag=flag, team=team
     )
     return RegisteredFlag(flag=flag, team=team, decision=decision)
 
@@ -187,3 +202,43 @@ def list_team_flags(
         session, team_id=team.id, status=status, limit=limit, offset=offset
     )
     return team, flags
+
+
+def renew_flag(
+    session: Session,
+    actor: Actor,
+    *,
+    runtime: Runtime,
+    flag_id: uuid.UUID,
+    expires_on: date | None,
+) -> Flag:
+    """Extend a live flag of the actor's team, at most the policy's maximum from today."""
+    now = runtime.clock.now()
+    team = acting_team(session, actor)
+    flag = repository.get(session, flag_id)
+    if flag is None or flag.team_id != team.id:
+        raise NotFound("no such flag in your team")
+    if flag.status != FlagStatus.ACTIVE or flag.expires_at <= now:
+        raise Conflict("only an active flag can be renewed; register a new one instead")
+    expires_at = choose_expiry(
+        expires_on,
+        after=flag.expires_at,
+        latest=add_months(now, runtime.policy.current().retention_months(flag.domain_code)),
+    )
+    flag.expires_at = expires_at
+    flag.renewed_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=RENEW,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=flag.purpose,
+            object_id=str(flag.id),
+            reason=f"expires {expires_at.date().isoformat()}",
+        ),
+        at=now,
+    )
+    return flag

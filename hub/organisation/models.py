@@ -44,4 +44,7 @@ class Team(Base):
     domain_code: Mapped[str] = mapped_column(ForeignKey("domains.code"))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # Optional signed webhook for the team's notifications (HMAC-SHA256 with this secret).
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,45 @@
+"""Scheduled work by hand: retention runs and webhook delivery (both idempotent)."""
+
+from __future__ import annotations
+
+import click
+
+from hub.settings import Settings
+
+
+@click.group()
+def retention() -> None:
+    """Flag expiry, archive and purge."""
+
+
+@retention.command("run")
+def retention_run() -> None:
+    """Expire, archive and purge flags and expire overdue contact requests, once."""
+    from hub.background import retention_job
+    from hub.runtime import build_runtime
+
+    run = retention_job(build_runtime(Settings()))
+    click.echo(
+        f"expired {run.expired_flags}, archived {run.archived_flags}, purged {run.purged_flags} "
+        f"flags; expired {run.expired_requests} contact requests; "
+        f"removed {run.removed_matches} empty matches"
+    )
+
+
+@click.group()
+def notifications() -> None:
+    """Team notifications."""
+
+
+@notifications.command("deliver")
+def notifications_deliver() -> None:
+    """Try every webhook delivery that is due, once."""
+    import httpx
+
+    from hub.notification.delivery import deliver_due
+    from hub.runtime import build_runtime
+
+    runtime = build_runtime(Settings())
+    with httpx.Client(timeout=5.0) as http:
+        run = deliver_due(runtime.sessions, clock=runtime.clock, http=http)
+    click.echo(f"delivered {run.delivered}, will retry {run.retried}, gave up on {run.failed}")

@@ -1,0 +1,117 @@
+"""Contact requests: ask, decide, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import DbSession, Professional, RuntimeDep, TeamMember
+from hub.contact_request import service
+from hub.contact_request.schemas import (
+    ContactRequestIn,
+    ContactRequestListOut,
+    ContactRequestOut,
+    DeclineIn,
+    PartyOut,
+)
+from hub.contact_request.service import RequestView
+from hub.flag.schemas import DecisionOut
+
+router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
+
+
+def request_out(view: RequestView) -> ContactRequestOut:
+    request = view.request
+    return ContactRequestOut(
+        id=request.id,
+        direction=view.direction,
+        status=request.status,
+        purpose=request.purpose,
+        domain=view.domain,
+        from_team=view.requester_team.slug,
+        to_team=view.owner_team.slug,
+        created_at=request.created_at,
+        expires_at=request.expires_at,
+        decided_at=request.decided_at,
+        decline_reason=request.decline_reason,
+        decision=DecisionOut(
+            rule_id=request.rule_id,
+            legal_basis=request.legal_basis,
+            policy_version=request.policy_version,
+        ),
+        contact=PartyOut(**view.other_contact) if view.other_contact else None,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
+def request_contact(
+    body: ContactRequestIn, session: DbSession, actor: Professional, runtime: RuntimeDep
+) -> ContactRequestOut:
+    """Ask the owner of a flag you saw in your own involvement check to get in touch."""
+    view = service.request_contact(
+        session,
+        actor,
+        runtime=runtime,
+        handle=body.handle,
+        purpose=body.purpose,
+        email=body.email,
+        phone=body.phone,
+    )
+    return request_out(view)
+
+
+@router.get("", response_model=ContactRequestListOut)
+def list_requests(
+    session: DbSession,
+    actor: TeamMember,
+    runtime: RuntimeDep,
+    direction: Annotated[Literal["incoming", "outgoing"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ContactRequestListOut:
+    """Requests to and from your team."""
+    views = service.list_requests(
+        session, actor, runtime=runtime, direction=direction, limit=limit, offset=offset
+    )
+    return ContactRequestListOut(items=[request_out(v) for v in views])
+
+
+@router.get("/{request_id}", response_model=ContactRequestOut)
+def get_request(
+    request_id: uuid.UUID, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+) -> ContactRequestOut:
+    return request_out(service.get_request(session, actor, runtime=runtime, request_id=request_id))
+
+
+@router.post("/{request_id}/acceptance", response_model=ContactRequestOut)
+def accept(
+    request_id: uuid.UUID, session: DbSession, actor: Professional, runtime: RuntimeDep
+) -> ContactRequestOut:
+    """Accept: both sides receive each other's contact details."""
+    view = service.decide(session, actor, runtime=runtime, request_id=request_id, accept=True)
+    return request_out(view)
+
+
+@router.post("/{request_id}/decline", response_model=ContactRequestOut)
+def decline(
+    request_id: uuid.UUID,
+    body: DeclineIn,
+    session: DbSession,
+    actor: Professional,
+    runtime: RuntimeDep,
+) -> ContactRequestOut:
+    """Decline with a reason code."""
+    view = service.decide(
+        session, actor, runtime=runtime, request_id=request_id, accept=False, reason=body.reason
+    )
+    return request_out(view)
+
+
+@router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
+def withdraw(
+    request_id: uuid.UUID, session: DbSession, actor: Professional, runtime: RuntimeDep
+) -> ContactRequestOut:
+    """Withdraw your pending request."""
+    return request_out(service.withdraw(session, actor, runtime=runtime, request_id=request_id))

@@ -1,0 +1,78 @@
+"""Matches of my team: who else is involved, who holds regie, already in contact."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from api.deps import DbSession, RuntimeDep, TeamMember
+from hub.match import service
+from hub.match.schemas import (
+    ContactOut,
+    ContactStatusIn,
+    MatchListOut,
+    MatchOut,
+    MatchTeamOut,
+    RegieIn,
+)
+from hub.match.service import MatchView, Participant
+
+router = APIRouter(prefix="/matches", tags=["matches"])
+
+
+def _team_out(participant: Participant) -> MatchTeamOut:
+    flag, team = participant.flag, participant.team
+    return MatchTeamOut(
+        team=team.slug,
+        team_name=team.name,
+        domain=team.domain_code,
+        since=flag.registered_at.date(),
+        contact=ContactOut(
+            name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
+        ),
+        already_in_contact=participant.member.already_in_contact_at is not None,
+    )
+
+
+def match_out(view: MatchView) -> MatchOut:
+    return MatchOut(
+        id=view.match.id,
+        created_at=view.match.created_at,
+        regie_team=view.regie_team,
+        already_in_contact=view.own.member.already_in_contact_at is not None,
+        teams=[_team_out(p) for p in view.others],
+    )
+
+
+@router.get("", response_model=MatchListOut)
+def list_matches(session: DbSession, actor: TeamMember, runtime: RuntimeDep) -> MatchListOut:
+    """Live matches of your team, with the other teams the policy lets you see."""
+    views = service.list_matches(session, actor, runtime=runtime)
+    return MatchListOut(items=[match_out(view) for view in views])
+
+
+@router.put("/{match_id}/regie", response_model=MatchOut)
+def set_regie(
+    match_id: uuid.UUID, body: RegieIn, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+) -> MatchOut:
+    """Record which team in the match holds regie."""
+    view = service.set_regie(
+        session, actor, runtime=runtime, match_id=match_id, team_slug=body.team
+    )
+    return match_out(view)
+
+
+@router.put("/{match_id}/contact-status", response_model=MatchOut)
+def set_contact_status(
+    match_id: uuid.UUID,
+    body: ContactStatusIn,
+    session: DbSession,
+    actor: TeamMember,
+    runtime: RuntimeDep,
+) -> MatchOut:
+    """Mark that your team was already in contact with the others."""
+    view = service.mark_already_in_contact(
+        session, actor, runtime=runtime, match_id=match_id, in_contact=body.already_in_contact
+    )
+    return match_out(view)

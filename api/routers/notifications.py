@@ -1,0 +1,61 @@
+"""My team's inbox and its optional webhook."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import DbSession, RuntimeDep, TeamLead, TeamMember
+from hub.notification import service
+from hub.notification.models import Notification
+from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
+
+router = APIRouter(tags=["notifications"])
+
+
+def notification_out(notification: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=notification.id,
+        kind=notification.kind,
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+        delivery=notification.delivery,
+        payload=json.loads(notification.payload),
+    )
+
+
+@router.get("/notifications", response_model=NotificationListOut)
+def list_notifications(
+    session: DbSession,
+    actor: TeamMember,
+    unread: Annotated[bool, Query()] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> NotificationListOut:
+    """Your team's inbox, newest first."""
+    items = service.list_inbox(session, actor, unread_only=unread, limit=limit, offset=offset)
+    return NotificationListOut(items=[notification_out(n) for n in items])
+
+
+@router.put("/notifications/{notification_id}/read", response_model=NotificationOut)
+def mark_read(
+    notification_id: uuid.UUID, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+) -> NotificationOut:
+    """Mark one notification as read."""
+    notification = service.mark_read(
+        session, actor, notification_id=notification_id, now=runtime.clock.now()
+    )
+    return notification_out(notification)
+
+
+@router.put("/team/webhook", response_model=WebhookOut)
+def set_webhook(
+    body: WebhookIn, session: DbSession, actor: TeamLead, runtime: RuntimeDep
+) -> WebhookOut:
+    """Deliver your team's notifications to a webhook, signed with a fresh secret."""
+    secret = service.set_webhook(session, actor, url=body.url, now=runtime.clock.now())
+    assert secret is not None
+    return WebhookOut(url=body.url, secret=secret)

@@ -1,0 +1,54 @@
+"""Retention runs (admin) and erasure of one subject (privacy officer, AVG art. 17)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import Admin, DbSession, RuntimeDep, require
+from hub.actor import Actor, Role
+from hub.flag.schemas import SubjectIn
+from hub.retention import service
+
+router = APIRouter(tags=["retention"])
+ErasureOfficer = Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER))]
+
+
+class RetentionRunOut(BaseModel):
+    expired_flags: int
+    archived_flags: int
+    purged_flags: int
+    expired_requests: int
+    removed_matches: int
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: SubjectIn
+    reason: Literal["objection", "death", "unlawful"]
+
+
+class ErasureOut(BaseModel):
+    erased_flags: int
+
+
+@router.post("/retention-runs", response_model=RetentionRunOut)
+def run_retention(session: DbSession, actor: Admin, runtime: RuntimeDep) -> RetentionRunOut:
+    """Expire, archive and purge flags and expire overdue requests now (idempotent)."""
+    run = service.run_retention(session, runtime=runtime, actor=actor)
+    return RetentionRunOut(**run.__dict__)
+
+
+@router.post("/erasures", response_model=ErasureOut)
+def erase_subject(
+    body: ErasureIn, session: DbSession, actor: ErasureOfficer, runtime: RuntimeDep
+) -> ErasureOut:
+    """Remove every flag on one subject (objection, death or unlawful processing)."""
+    subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
+    erased = service.erase_subject(
+        session, actor, runtime=runtime, subject=subject, reason=body.reason
+    )
+    return ErasureOut(erased_flags=erased)

@@ -1,0 +1,161 @@
+"""The sequencer: gives committed audit entries a gap-free leaf index and signs checkpoints.
+
+``record()`` only inserts a row (``seq`` from the database, ``leaf_index`` empty), so the
+action's transaction never waits for the tree. A sequencer pass then, in one short
+transaction of its own:
+
+1. locks the single ``audit_tree`` row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
+   the database's one write lock), so any number of hub processes append to one tree;
+2. reads committed entries without a leaf index in ``seq`` order and numbers them on from
+   the tree size, recomputing each RFC 9162 leaf hash from the stored leaf text;
+3. appends those hashes to the compact range kept in the row (O(log n) per append);
+4. signs a C2SP checkpoint when ``audit_checkpoint_every_entries`` new leaves or
+   ``audit_checkpoint_every_seconds`` have passed since the last one (the first as soon as
+   the tree is not empty), or when asked (``force_checkpoint``).
+
+Leaf order is commit order, not strictly ``seq`` order: an entry whose transaction commits
+after a later ``seq`` was sequenced simply gets the next free index. Gap-freeness and
+uniqueness come from the lock and the unique ``leaf_index`` column.
+
+It runs in each hub process every ``audit_sequencer_interval_seconds`` (hub/background.py),
+before proofs and exports are served, and from ``betrokken audit checkpoint``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from crypto.checkpoint import Checkpoint, CheckpointSigner
+from crypto.merkle import CompactRange, hash_leaf
+from hub.audit import repository
+from hub.audit.models import AuditCheckpoint
+from hub.db import transaction
+from hub.errors import AuditUnavailable
+from hub.runtime import Runtime
+
+
+class AuditTreeError(AuditUnavailable):
+    """The stored tree state or an entry does not add up; sequencing stops."""
+
+    code = "audit_tree_inconsistent"
+    title = "Audit tree inconsistent; nothing was done"
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    every_entries: int
+    every_seconds: float
+
+
+@dataclass(frozen=True)
+class SequencerRun:
+    appended: int
+    size: int
+    root: bytes
+    checkpoint: AuditCheckpoint | None
+    """The checkpoint signed in this pass, if any."""
+
+
+def checkpoint_due(
+    *, size: int, latest: AuditCheckpoint | None, now: datetime, policy: CheckpointPolicy
+) -> bool:
+    """Whether a new checkpoint should be signed at ``size``."""
+    if latest is None:
+        return size > 0
+    if size <= latest.size:
+        return False
+    waited = (now - latest.created_at).total_seconds()
+    return size - latest.size >= policy.every_entries or waited >= policy.every_seconds
+
+
+def sequence(
+    session: Session,
+    *,
+    signer: CheckpointSigner,
+    now: datetime,
+    policy: CheckpointPolicy,
+    batch: int,
+    force_checkpoint: bool = False,
+) -> SequencerRun:
+    """One pass: number up to ``batch`` pending entries and sign a checkpoint when due.
+
+    Must be the first thing in a fresh transaction (it takes the tree lock); never commits.
+    """
+    tree = repository.lock_tree(session)
+    try:
+        compact = CompactRange.from_dict(json.loads(tree.compact_range))
+    except ValueError as error:
+        raise AuditTreeError(f"the stored compact range is malformed: {error}") from None
+    if compact.size != tree.size:
+        raise AuditTreeError("the stored compact range does not match the tree size")
+    pending = repository.unsequenced(session, limit=batch)
+    assignments: list[tuple[int, int]] = []
+    for seq, leaf, stored_hash in pending:
+        leaf_hash = hash_leaf(leaf.encode("utf-8"))
+        if leaf_hash != stored_hash:
+            raise AuditTreeError(f"audit entry {seq}: its leaf hash does not match its leaf")
+        assignments.append((seq, compact.size))
+        compact.append(leaf_hash)
+    if assignments:
+        repository.assign_leaf_indexes(session, assignments)
+        tree.size = compact.size
+        tree.compact_range = json.dumps(compact.to_dict(), separators=(",", ":"))
+        tree.updated_at = now
+        session.flush()
+    signed = None
+    latest = repository.latest_checkpoint(session)
+    due = checkpoint_due(size=compact.size, latest=latest, now=now, policy=policy)
+    # Forced only once the queue is drained, so a long backlog does not sign every batch.
+    drained = len(pending) < batch
+    forced = force_checkpoint and drained and (latest is None or latest.size < compact.size)
+    if due or forced:
+        signed = sign_checkpoint(session, signer=signer, compact=compact, now=now)
+    return SequencerRun(
+        appended=len(assignments), size=compact.size, root=compact.root(), checkpoint=signed
+    )
+
+
+def sign_checkpoint(
+    session: Session, *, signer: CheckpointSigner, compact: CompactRange, now: datetime
+) -> AuditCheckpoint:
+    root = compact.root()
+    note = signer.sign(Checkpoint(origin=signer.key_name, size=compact.size, root_hash=root))
+    checkpoint = AuditCheckpoint(size=compact.size, root_hash=root, note=note, created_at=now)
+    repository.add_checkpoint(session, checkpoint)
+    return checkpoint
+
+
+def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
+    return CheckpointPolicy(
+        every_entries=runtime.settings.audit_checkpoint_every_entries,
+        every_seconds=runtime.settings.audit_checkpoint_every_seconds,
+    )
+
+
+def run_sequencer(runtime: Runtime, *, force_checkpoint: bool = False) -> SequencerRun:
+    """Sequence everything pending, one short transaction per batch; optionally sign at the end.
+
+    This is a job, not a service: it owns its transactions (like the retention run).
+    """
+    batch = runtime.settings.audit_sequencer_batch
+    policy = checkpoint_policy(runtime)
+    appended = 0
+    signed: AuditCheckpoint | None = None
+    while True:
+        with transaction(runtime.sessions) as session:
+            run = sequence(
+                session,
+                signer=runtime.audit_signer,
+                now=runtime.clock.now(),
+                policy=policy,
+                batch=batch,
+                force_checkpoint=force_checkpoint,
+            )
+        appended += run.appended
+        signed = run.checkpoint or signed
+        if run.appended < batch:
+            return SequencerRun(appended=appended, size=run.size, root=run.root, checkpoint=signed)

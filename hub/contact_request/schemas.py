@@ -1,0 +1,54 @@
+"""Contact requests as each side sees them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.contact_request.models import DeclineReason
+from hub.flag.schemas import CODE_PATTERN, DecisionOut
+
+
+class ContactRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    handle: str = Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
+    purpose: str = Field(pattern=CODE_PATTERN)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: DeclineReason
+
+
+class PartyOut(BaseModel):
+    team: str
+    team_name: str
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class ContactRequestOut(BaseModel):
+    id: uuid.UUID
+    direction: str
+    status: str
+    purpose: str
+    domain: str
+    from_team: str
+    to_team: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decline_reason: str | None
+    decision: DecisionOut
+    contact: PartyOut | None = Field(description="The other side's contact, once accepted.")
+
+
+class ContactRequestListOut(BaseModel):
+    items: list[ContactRequestOut]

@@ -1,0 +1,374 @@
+"""Contact requests: pending → accepted / declined / expired / withdrawn, each step audited.
+
+Only the member who saw a flag (through the handle of their own involvement check) can ask
+for contact. The flag's owner or a team lead of the owner team decides. On acceptance both
+sides get each other's contact details, and nothing about the case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor, Role
+from hub.audit import service as audit
+from hub.audit.service import AuditRecord, Outcome
+from hub.contact_request import repository
+from hub.contact_request.models import ContactRequest, DeclineReason, RequestStatus
+from hub.decisions import decision_ref, require_allowed
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hub.flag import repository as flags
+from hub.flag.models import Flag, FlagStatus
+from hub.notification.service import notify
+from hub.organisation.models import Team
+from hub.organisation.service import acting_team
+from hub.runtime import Runtime
+from policies import Action
+
+CREATE = "contact_request.create"
+ACCEPT = "contact_request.accept"
+DECLINE = "contact_request.decline"
+WITHDRAW = "contact_request.withdraw"
+EXPIRE = "contact_request.expire"
+DEFAULT_EXPIRY_DAYS = 14
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as one side sees it: the other side's contact only once accepted."""
+
+    request: ContactRequest
+    direction: str  # incoming | outgoing
+    owner_team: Team
+    requester_team: Team
+    domain: str
+    other_contact: dict[str, Any] | None
+
+
+def _owner_contact(flag: Flag, owner: Team) -> dict[str, Any]:
+    return {
+        "team": owner.slug,
+        "team_name": owner.name,
+        "name": flag.contact_name,
+        "email": flag.contact_email,
+        "phone": flag.contact_phone,
+    }
+
+
+def _requester_contact(request: ContactRequest, requester: Team) -> dict[str, Any]:
+    return {
+        "team": requester.slug,
+        "team_name": requester.name,
+        "name": request.requester_name,
+        "email": request.requester_email,
+        "phone": request.requester_phone,
+    }
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    request: ContactRequest,
+    flag: Flag,
+    *,
+    action: str,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=request.purpose,
+            object_id=str(request.id),
+            reason=request.decline_reason,
+        ),
+        at=now,
+    )
+
+
+def _live_flag(session: Session, flag_id: uuid.UUID, now: datetime) -> Flag:
+    flag = flags.get(session, flag_id)
+    if flag is None or flag.status != FlagStatus.ACTIVE or flag.expires_at <= now:
+        raise NotFound("the flag behind this handle is no longer active")
+    return flag
+
+
+def request_contact(
+    session: Session,
+    actor: Actor,
+    *,
+    runtime: Runtime,
+    handle: str,
+    purpose: str,
+    email: str | None = None,
+    phone: str | None = None,
+) -> RequestView:
+    """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch."""
+    now = runtime.clock.now()
+    team = acting_team(session, actor)
+    opened = runtime.handles.open(handle, member=actor.sub, now=now)
+    flag = _live_flag(session, opened.flag_id, now)
+    if flag.team_id == team.id:
+        raise InvalidInput("that flag belongs to your own team")
+    owner = session.get(Team, flag.team_id)
+    assert owner is not None
+    decision = require_allowed(
+        runtime.policy.current(),
+        actor,
+        action=Action.CONTACT,
+        audit_action=CREATE,
+        domain=team.domain_code,
+        purpose=purpose,
+        subject_type=flag.subject_type,
+        target_domain=flag.domain_code,
+        subject_key=flag.subject_key,
+        now=now,
+    )
+    if repository.pending_between(session, flag_id=flag.id, requester_team_id=team.id):
+        raise Conflict("your team already has a pending request on this flag")
+    request = ContactRequest(
+        id=uuid.uuid4(),
+        flag_id=flag.id,
+        owner_team_id=owner.id,
+        requester_team_id=team.id,
+        requester_sub=actor.sub,
+        requester_name=actor.name,
+        requester_email=email or team.contact_email,
+        requester_phone=phone or team.contact_phone,
+        purpose=purpose,
+        requires_approval=decision.requires_approval,
+        status=RequestStatus.PENDING if decision.requires_approval else RequestStatus.ACCEPTED,
+        created_at=now,
+        expires_at=now + timedelta(days=decision.expires_after_days or DEFAULT_EXPIRY_DAYS),
+        decided_at=None if decision.requires_approval else now,
+        rule_id=decision.rule_id or "",
+        legal_basis=decision.legal_basis or "",
+        policy_version=decision.policy_version,
+    )
+    repository.add(session, request)
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=CREATE,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=purpose,
+            object_id=str(request.id),
+            decision=decision_ref(decision),
+        ),
+        at=now,
+    )
+    notify(
+        session,
+        team=owner,
+        kind=CREATE,
+        payload={
+            "request": str(request.id),
+            "from_team": team.slug,
+            "purpose": purpose,
+            "status": request.status,
+            "requester": _requester_contact(request, team)
+            if request.status == RequestStatus.ACCEPTED
+            else None,
+        },
+        now=now,
+    )
+    if request.status == RequestStatus.ACCEPTED:
+        _tell_requester(session, request, flag, owner, now=now)
+    return _view(request, flag, owner, team, direction="outgoing")
+
+
+def _tell_requester(
+    session: Session, request: ContactRequest, flag: Flag, owner: Team, *, now: datetime
+) -> None:
+    requester = session.get(Team, request.requester_team_id)
+    assert requester is not None
+    notify(
+        session,
+        team=requester,
+        kind=f"contact_request.{request.status}",
+        payload={
+            "request": str(request.id),
+            "status": request.status,
+            "reason": request.decline_reason,
+            "owner": _owner_contact(flag, owner)
+            if request.status == RequestStatus.ACCEPTED
+            else None,
+        },
+        now=now,
+    )
+
+
+def _view(
+    request: ContactRequest, flag: Flag, owner: Team, requester: Team, *, direction: str
+) -> RequestView:
+    accepted = request.status == RequestStatus.ACCEPTED
+    other = None
+    if accepted:
+        other = (
+            _owner_contact(flag, owner)
+            if direction == "outgoing"
+            else _requester_contact(request, requester)
+        )
+    return RequestView(
+        request=request,
+        direction=direction,
+        owner_team=owner,
+        requester_team=requester,
+        domain=flag.domain_code,
+        other_contact=other,
+    )
+
+
+def _load(
+    session: Session, actor: Actor, request_id: uuid.UUID, now: datetime
+) -> tuple[ContactRequest, Flag, Team, Team, Team]:
+    """The request, its flag, owner and requester teams, and the actor's team.
+
+    A request of neither of the actor's teams is simply not found.
+    """
+    team = acting_team(session, actor)
+    request = repository.get(session, request_id)
+    if request is None or team.id not in (request.owner_team_id, request.requester_team_id):
+        # A request of another team is as invisible as a missing one.
+        raise NotFound("no such contact request for your team")
+    flag = flags.get(session, request.flag_id)
+    owner = session.get(Team, request.owner_team_id)
+    requester = session.get(Team, request.requester_team_id)
+    assert flag is not None and owner is not None and requester is not None
+    return request, flag, owner, requester, team
+
+
+def _expire_if_due(
+    session: Session, actor: Actor, request: ContactRequest, flag: Flag, now: datetime
+) -> None:
+    if request.status == RequestStatus.PENDING and request.expires_at <= now:
+        request.status = RequestStatus.EXPIRED
+        request.decided_at = request.expires_at
+        session.flush()
+        _record(session, actor, request, flag, action=EXPIRE, now=now)
+
+
+def _seen_by(
+    session: Session, actor: Actor, request: ContactRequest, team: Team, now: datetime
+) -> RequestView:
+    flag = flags.get(session, request.flag_id)
+    owner = session.get(Team, request.owner_team_id)
+    requester = session.get(Team, request.requester_team_id)
+    assert flag is not None and owner is not None and requester is not None
+    _expire_if_due(session, actor, request, flag, now)
+    direction = "incoming" if team.id == owner.id else "outgoing"
+    return _view(request, flag, owner, requester, direction=direction)
+
+
+def get_request(
+    session: Session, actor: Actor, *, runtime: Runtime, request_id: uuid.UUID
+) -> RequestView:
+    now = runtime.clock.now()
+    request, _, _, _, team = _load(session, actor, request_id, now)
+    return _seen_by(session, actor, request, team, now)
+
+
+def list_requests(
+    session: Session,
+    actor: Actor,
+    *,
+    runtime: Runtime,
+    direction: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[RequestView]:
+    now = runtime.clock.now()
+    team = acting_team(session, actor)
+    requests = repository.list_for_team(
+        session, team_id=team.id, direction=direction, limit=limit, offset=offset
+    )
+    return [_seen_by(session, actor, request, team, now) for request in requests]
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    *,
+    runtime: Runtime,
+    request_id: uuid.UUID,
+    accept: bool,
+    reason: DeclineReason | None = None,
+) -> RequestView:
+    """Accept or decline: only the flag's owner or a team lead of the owner team."""
+    now = runtime.clock.now()
+    request, flag, owner, requester, team = _load(session, actor, request_id, now)
+    if team.id != owner.id:
+        raise Forbidden("only the team that owns the flag decides on a contact request")
+    if actor.sub != flag.registered_by and not actor.has_role(Role.TEAM_LEAD):
+        raise Forbidden("only the flag's owner or a team lead decides on a contact request")
+    _expire_if_due(session, actor, request, flag, now)
+    if request.status != RequestStatus.PENDING:
+        raise Conflict(f"the request is {request.status}, not pending")
+    if not accept and reason is None:
+        raise InvalidInput("a decline needs a reason")
+    request.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
+    request.decline_reason = None if accept else reason
+    request.decided_at = now
+    request.decided_by = actor.sub
+    session.flush()
+    _record(session, actor, request, flag, action=ACCEPT if accept else DECLINE, now=now)
+    _tell_requester(session, request, flag, owner, now=now)
+    return _view(request, flag, owner, requester, direction="incoming")
+
+
+def withdraw(
+    session: Session, actor: Actor, *, runtime: Runtime, request_id: uuid.UUID
+) -> RequestView:
+    """The requester (or a team lead of the requesting team) withdraws a pending request."""
+    now = runtime.clock.now()
+    request, flag, owner, requester, team = _load(session, actor, request_id, now)
+    if team.id != requester.id:
+        raise Forbidden("only the requesting team can withdraw a contact request")
+    if actor.sub != request.requester_sub and not actor.has_role(Role.TEAM_LEAD):
+        raise Forbidden("only the requester or a team lead withdraws a contact request")
+    _expire_if_due(session, actor, request, flag, now)
+    if request.status != RequestStatus.PENDING:
+        raise Conflict(f"the request is {request.status}, not pending")
+    request.status = RequestStatus.WITHDRAWN
+    request.decided_at = now
+    request.decided_by = actor.sub
+    session.flush()
+    _record(session, actor, request, flag, action=WITHDRAW, now=now)
+    notify(
+        session,
+        team=owner,
+        kind=WITHDRAW,
+        payload={"request": str(request.id), "status": request.status},
+        now=now,
+    )
+    return _view(request, flag, owner, requester, direction="outgoing")
+
+
+def expire_overdue(session: Session, actor: Actor, *, now: datetime) -> int:
+    """Expire every pending request past its date and tell both sides; idempotent."""
+    expired = 0
+    for request in repository.overdue(session, now=now):
+        flag = flags.get(session, request.flag_id)
+        owner = session.get(Team, request.owner_team_id)
+        assert flag is not None and owner is not None
+        _expire_if_due(session, actor, request, flag, now)
+        _tell_requester(session, request, flag, owner, now=now)
+        notify(
+            session,
+            team=owner,
+            kind=EXPIRE,
+            payload={"request": str(request.id), "status": request.status},
+            now=now,
+        )
+        expired += 1
+    return expired

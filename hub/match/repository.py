@@ -1,0 +1,67 @@
+"""SQL for matches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.flag.models import Flag, FlagStatus
+from hub.match.models import Match, MatchMember
+from hub.organisation.models import Team
+
+
+def add(session: Session, *rows: Match | MatchMember) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def latest_on_subject(session: Session, subject_key: bytes) -> Match | None:
+    statement = (
+        select(Match)
+        .where(Match.subject_key == subject_key)
+        .order_by(Match.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def get(session: Session, match_id: uuid.UUID) -> Match | None:
+    return session.get(Match, match_id)
+
+
+def live_members(
+    session: Session, match_id: uuid.UUID, *, now: datetime
+) -> Sequence[tuple[MatchMember, Flag, Team]]:
+    """Members whose flag is still active: an expired or withdrawn flag leaves the match."""
+    statement = (
+        select(MatchMember, Flag, Team)
+        .join(Flag, Flag.id == MatchMember.flag_id)
+        .join(Team, Team.id == MatchMember.team_id)
+        .where(
+            MatchMember.match_id == match_id,
+            Flag.status == FlagStatus.ACTIVE,
+            Flag.expires_at > now,
+        )
+        .order_by(MatchMember.joined_at)
+    )
+    return [(member, flag, team) for member, flag, team in session.execute(statement)]
+
+
+def matches_of_team(session: Session, team_id: uuid.UUID, *, now: datetime) -> Sequence[Match]:
+    statement = (
+        select(Match)
+        .join(MatchMember, MatchMember.match_id == Match.id)
+        .join(Flag, Flag.id == MatchMember.flag_id)
+        .where(
+            MatchMember.team_id == team_id,
+            Flag.status == FlagStatus.ACTIVE,
+            Flag.expires_at > now,
+        )
+        .order_by(Match.created_at.desc())
+        .distinct()
+    )
+    return session.scalars(statement).all()

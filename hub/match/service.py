@@ -1,0 +1,262 @@
+"""Matches: when a flag meets other teams' flags on one subject, the teams learn of each other.
+
+Every team in a match is told about the others it may see under the policy (with the
+purpose of its own flag), with their contact persons. Nothing about the subject is sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import service as audit
+from hub.audit.service import AuditRecord, Outcome
+from hub.errors import InvalidInput, NotFound
+from hub.flag import repository as flags
+from hub.flag.models import Flag
+from hub.match import repository
+from hub.match.models import Match, MatchMember
+from hub.notification.service import notify
+from hub.organisation.models import Team
+from hub.organisation.service import acting_team
+from hub.runtime import Runtime
+from policies import Action, Context, Policy
+
+MATCH_CREATED = "match.created"
+MATCH_JOINED = "match.joined"
+
+
+@dataclass(frozen=True)
+class Participant:
+    team: Team
+    flag: Flag
+    member: MatchMember
+
+
+@dataclass(frozen=True)
+class MatchView:
+    match: Match
+    own: Participant
+    others: list[Participant]
+    regie_team: str | None
+
+
+def may_see(
+    policy: Policy, viewer: Participant | tuple[Flag, Team], target: Flag, *, now: datetime
+) -> bool:
+    """Whether the viewer's team may see ``target``'s domain, judged by the viewer's own flag."""
+    flag, team = (viewer.flag, viewer.team) if isinstance(viewer, Participant) else viewer
+    decision = policy.decide(
+        Context(
+            action=Action.SEE,
+            actor_domain=team.domain_code,
+            role="professional",
+            purpose=flag.purpose,
+            subject_type=flag.subject_type,
+            target_domain=target.domain_code,
+            on=now.date(),
+        )
+    )
+    return decision.allowed
+
+
+def contact_card(flag: Flag, team: Team) -> dict[str, Any]:
+    return {
+        "team": team.slug,
+        "team_name": team.name,
+        "domain": team.domain_code,
+        "since": flag.registered_at.date().isoformat(),
+        "contact": {
+            "name": flag.contact_name,
+            "email": flag.contact_email,
+            "phone": flag.contact_phone,
+        },
+    }
+
+
+def on_flag_registered(
+    session: Session, actor: Actor, *, runtime: Runtime, policy: Policy, flag: Flag, team: Team
+) -> Match | None:
+    """Create or extend the subject's match and tell every team what the policy lets it see."""
+    now = runtime.clock.now()
+    live = flags.active_on_subject(session, subject_key=flag.subject_key, now=now)
+    if not any(other_team.id != team.id for _, other_team in live):
+        return None
+    match = repository.latest_on_subject(session, flag.subject_key)
+    created = match is None or not repository.live_members(session, match.id, now=now)
+    if created:
+        match = Match(id=uuid.uuid4(), subject_key=flag.subject_key, created_at=now)
+        repository.add(session, match)
+    assert match is not None
+    known = {member.flag_id for member, _, _ in repository.live_members(session, match.id, now=now)}
+    for live_flag, live_team in live:
+        if live_flag.id not in known:
+            repository.add(
+                session,
+                MatchMember(
+                    id=uuid.uuid4(),
+                    match_id=match.id,
+                    team_id=live_team.id,
+                    flag_id=live_flag.id,
+                    joined_at=now,
+                ),
+            )
+    kind = MATCH_CREATED if created else MATCH_JOINED
+    recipients = _tell_teams(session, policy, match, flag, team, live, kind=kind, now=now)
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=kind,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            object_id=str(match.id),
+            reason=f"{recipients} teams notified",
+        ),
+        at=now,
+    )
+    return match
+
+
+def _tell_teams(
+    session: Session,
+    policy: Policy,
+    match: Match,
+    new_flag: Flag,
+    new_team: Team,
+    live: Iterable[tuple[Flag, Team]],
+    *,
+    kind: str,
+    now: datetime,
+) -> int:
+    """The new team hears of all others it may see; the others hear of the new team."""
+    others = [(f, t) for f, t in live if t.id != new_team.id]
+    told = 0
+    visible = [
+        contact_card(f, t)
+        for f, t in _one_per_team(others)
+        if may_see(policy, (new_flag, new_team), f, now=now)
+    ]
+    if visible:
+        notify(
+            session,
+            team=new_team,
+            kind=kind,
+            payload={"match": str(match.id), "teams": visible},
+            now=now,
+        )
+        told += 1
+    for other_flag, other_team in _one_per_team(others):
+        if may_see(policy, (other_flag, other_team), new_flag, now=now):
+            notify(
+                session,
+                team=other_team,
+                kind=kind,
+                payload={"match": str(match.id), "teams": [contact_card(new_flag, new_team)]},
+                now=now,
+            )
+            told += 1
+    return told
+
+
+def _one_per_team(pairs: Iterable[tuple[Flag, Team]]) -> list[tuple[Flag, Team]]:
+    seen: dict[uuid.UUID, tuple[Flag, Team]] = {}
+    for flag, team in pairs:
+        seen.setdefault(team.id, (flag, team))
+    return list(seen.values())
+
+
+def _view(
+    session: Session, match: Match, team: Team, policy: Policy, now: datetime
+) -> MatchView | None:
+    participants = [
+        Participant(t, f, m) for m, f, t in repository.live_members(session, match.id, now=now)
+    ]
+    own = next((p for p in participants if p.team.id == team.id), None)
+    if own is None:
+        return None
+    others = [
+        p for p in participants if p.team.id != team.id and may_see(policy, own, p.flag, now=now)
+    ]
+    regie = next((p.team.slug for p in participants if p.team.id == match.regie_team_id), None)
+    return MatchView(match=match, own=own, others=others, regie_team=regie)
+
+
+def list_matches(session: Session, actor: Actor, *, runtime: Runtime) -> Sequence[MatchView]:
+    """The actor's team's live matches, showing only the teams the policy lets it see."""
+    now = runtime.clock.now()
+    team = acting_team(session, actor)
+    policy = runtime.policy.current()
+    views = (
+        _view(session, m, team, policy, now)
+        for m in repository.matches_of_team(session, team.id, now=now)
+    )
+    return [view for view in views if view is not None and view.others]
+
+
+def _own_view(session: Session, actor: Actor, runtime: Runtime, match_id: uuid.UUID) -> MatchView:
+    now = runtime.clock.now()
+    team = acting_team(session, actor)
+    match = repository.get(session, match_id)
+    view = _view(session, match, team, runtime.policy.current(), now) if match else None
+    if view is None:
+        raise NotFound("no such match for your team")
+    return view
+
+
+def set_regie(
+    session: Session, actor: Actor, *, runtime: Runtime, match_id: uuid.UUID, team_slug: str
+) -> MatchView:
+    """Record which member team holds regie (the teams agree on it among themselves)."""
+    view = _own_view(session, actor, runtime, match_id)
+    holder = next((p for p in [view.own, *view.others] if p.team.slug == team_slug), None)
+    if holder is None:
+        raise InvalidInput("regie can only go to a team in this match")
+    now = runtime.clock.now()
+    view.match.regie_team_id = holder.team.id
+    view.match.regie_set_at = now
+    session.flush()
+    _audit_match(session, actor, view, action="match.regie", reason=f"regie: {team_slug}", now=now)
+    return MatchView(match=view.match, own=view.own, others=view.others, regie_team=team_slug)
+
+
+def mark_already_in_contact(
+    session: Session, actor: Actor, *, runtime: Runtime, match_id: uuid.UUID, in_contact: bool
+) -> MatchView:
+    """The most common reason not to follow a match up: "we were already in contact"."""
+    view = _own_view(session, actor, runtime, match_id)
+    now = runtime.clock.now()
+    view.own.member.already_in_contact_at = now if in_contact else None
+    session.flush()
+    _audit_match(
+        session,
+        actor,
+        view,
+        action="match.contact_status",
+        reason=f"already in contact: {in_contact}",
+        now=now,
+    )
+    return view
+
+
+def _audit_match(
+    session: Session, actor: Actor, view: MatchView, *, action: str, reason: str, now: datetime
+) -> None:
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            subject_key=view.match.subject_key,
+            object_id=str(view.match.id),
+            reason=reason,
+        ),
+        at=now,
+    )

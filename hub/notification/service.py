@@ -1,0 +1,85 @@
+"""Telling teams: an inbox row per recipient team, plus webhook delivery when configured."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import service as audit
+from hub.audit.service import AuditRecord, Outcome
+from hub.errors import InvalidInput, NotFound
+from hub.notification import repository
+from hub.notification.models import Delivery, Notification
+from hub.organisation.models import Team
+from hub.organisation.service import acting_team
+
+
+def notify(
+    session: Session, *, team: Team, kind: str, payload: dict[str, Any], now: datetime
+) -> Notification:
+    """Put a notification in ``team``'s inbox; queue a webhook delivery if it has one.
+
+    ``payload`` holds team names and contact details only, never a subject.
+    """
+    notification = Notification(
+        id=uuid.uuid4(),
+        team_id=team.id,
+        kind=kind,
+        payload=json.dumps(payload, sort_keys=True, default=str),
+        created_at=now,
+        delivery=Delivery.PENDING if team.webhook_url else Delivery.NONE,
+        next_attempt_at=now if team.webhook_url else None,
+    )
+    repository.add(session, notification)
+    return notification
+
+
+def list_inbox(
+    session: Session, actor: Actor, *, unread_only: bool, limit: int, offset: int
+) -> Sequence[Notification]:
+    team = acting_team(session, actor)
+    if not 1 <= limit <= 500 or offset < 0:
+        raise InvalidInput("limit must be 1..500 and offset non-negative")
+    return repository.list_for_team(
+        session, team_id=team.id, unread_only=unread_only, limit=limit, offset=offset
+    )
+
+
+def mark_read(
+    session: Session, actor: Actor, *, notification_id: uuid.UUID, now: datetime
+) -> Notification:
+    team = acting_team(session, actor)
+    notification = repository.get_for_team(session, notification_id, team.id)
+    if notification is None:
+        raise NotFound("no such notification in your team's inbox")
+    if notification.read_at is None:
+        notification.read_at = now
+        session.flush()
+    return notification
+
+
+def set_webhook(session: Session, actor: Actor, *, url: str | None, now: datetime) -> str | None:
+    """Set (or clear) the team's webhook; returns the new signing secret, shown once."""
+    team = acting_team(session, actor)
+    team.webhook_url = url
+    team.webhook_secret = secrets.token_urlsafe(32) if url else None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action="team.webhook",
+            outcome=Outcome.ALLOWED,
+            object_id=team.slug,
+            reason="webhook set" if url else "webhook cleared",
+        ),
+        at=now,
+    )
+    return team.webhook_secret

@@ -1,0 +1,130 @@
+"""Retention: flags expire, move to the archive, and are deleted after the archive period.
+
+Lookups and matching already ignore a flag from the moment it expires or is withdrawn;
+the run makes that state explicit, archives, purges and expires overdue contact requests.
+Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor, Role
+from hub.audit import service as audit
+from hub.audit.service import AuditRecord, Outcome
+from hub.contact_request.service import expire_overdue
+from hub.errors import InvalidInput
+from hub.flag.models import Flag, FlagStatus
+from hub.flag.service import add_months
+from hub.pseudonym import Subject
+from hub.retention import repository
+from hub.runtime import Runtime
+
+RETENTION_ACTOR = Actor(
+    sub="system:retention",
+    name="Retention schedule",
+    organisation="system",
+    team=None,
+    roles=frozenset({Role.ADMIN}),
+)
+ERASURE_REASONS = ("objection", "death", "unlawful")
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    expired_flags: int
+    archived_flags: int
+    purged_flags: int
+    expired_requests: int
+    removed_matches: int
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.expired_flags,
+                self.archived_flags,
+                self.purged_flags,
+                self.expired_requests,
+                self.removed_matches,
+            )
+        )
+
+
+def _audit_flag(session: Session, actor: Actor, flag: Flag, *, action: str, now: datetime) -> None:
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=flag.purpose,
+            object_id=str(flag.id),
+        ),
+        at=now,
+    )
+
+
+def run_retention(
+    session: Session, *, runtime: Runtime, actor: Actor = RETENTION_ACTOR
+) -> RetentionRun:
+    now = runtime.clock.now()
+    policy = runtime.policy.current()
+    expired = 0
+    for flag in repository.overdue_active(session, now=now):
+        flag.status = FlagStatus.EXPIRED
+        flag.archived_at = now
+        _audit_flag(session, actor, flag, action="flag.expire", now=now)
+        expired += 1
+    archived = 0
+    for flag in repository.withdrawn_unarchived(session):
+        flag.archived_at = now
+        _audit_flag(session, actor, flag, action="flag.archive", now=now)
+        archived += 1
+    session.flush()
+    purge = [
+        flag
+        for flag in repository.archived(session)
+        if flag.archived_at is not None
+        and add_months(flag.archived_at, 12 * policy.archive_years(flag.domain_code)) <= now
+    ]
+    for flag in purge:
+        _audit_flag(session, actor, flag, action="flag.purge", now=now)
+    repository.delete_flags(session, [flag.id for flag in purge])
+    requests = expire_overdue(session, actor, now=now)
+    matches = repository.delete_empty_matches(session)
+    return RetentionRun(
+        expired_flags=expired,
+        archived_flags=archived,
+        purged_flags=len(purge),
+        expired_requests=requests,
+        removed_matches=matches,
+    )
+
+
+def erase_subject(
+    session: Session, actor: Actor, *, runtime: Runtime, subject: Subject, reason: str
+) -> int:
+    """AVG art. 17: remove every flag on one subject at once (objection, death, unlawful)."""
+    if reason not in ERASURE_REASONS:
+        raise InvalidInput(f"reason must be one of {', '.join(ERASURE_REASONS)}")
+    now = runtime.clock.now()
+    doomed = repository.flags_of_subject(session, subject.key)
+    repository.delete_flags(session, [flag.id for flag in doomed])
+    repository.delete_empty_matches(session)
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action="subject.erase",
+            outcome=Outcome.ALLOWED,
+            subject_key=subject.key,
+            reason=f"{reason}: {len(doomed)} flags erased",
+        ),
+        at=now,
+    )
+    return len(doomed)
