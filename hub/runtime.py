@@ -12,6 +12,7 @@ from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret
+from hub.lookup.limits import CheckLimits
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
 from policies import PolicyFile
@@ -26,13 +27,14 @@ class Runtime:
     handles: HandleSealer
     audit_signer: CheckpointSigner
     clock: Clock = field(default_factory=Clock)
+    check_limits: CheckLimits = field(default_factory=CheckLimits)
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Load keys and policy and connect to the database; fail loudly on anything missing."""
     create = not settings.is_production
     keys = settings.keys_dir
-    policy = PolicyFile(settings.policy_file)
+    policy = PolicyFile(settings.policy_file, min_interval=settings.policy_check_interval_seconds)
     policy.load_strict()
     engine = make_engine(settings.sqlalchemy_url)
     return Runtime(

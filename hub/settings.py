@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     policy_file: Path = DEMO_POLICY
+    policy_check_interval_seconds: float = 1.0  # how often the file's mtime is looked at
 
     # Identity: the built-in development provider unless an issuer is configured.
     oidc_issuer: str | None = None

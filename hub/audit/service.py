@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ from crypto.merkle import hash_leaf
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit.models import AuditEntry
-from hub.errors import AuditUnavailable
+from hub.errors import AuditUnavailable, InvalidInput
 
 LEAF_VERSION = 1
 SUBJECT_COMMITMENT_DOMAIN = b"betrokken/subject-commitment/v1\x00"
@@ -131,3 +132,104 @@ def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) 
     except SQLAlchemyError as error:
         raise AuditUnavailable("the audit entry could not be written") from error
     return row
+
+
+# --- the privacy officer's access to the log -----------------------------------------------
+#
+# Every read that shows entries is itself an entry: the officer's searches, reports, proofs
+# and exports appear in the log they read, so the officer is audited too.
+
+OVERSIGHT_PURPOSE = "privacy_toezicht"
+SUBJECT_ACCESS_PURPOSE = "inzageverzoek"
+SEARCH = "audit.search"
+SUBJECT_SEARCH = "audit.subject_search"
+REPORT = "audit.report"
+SUBJECT_ACCESS_REPORT = "audit.subject_access_report"
+OTLP_EXPORT = "audit.otlp_export"
+EXPORT = "audit.export"
+INCLUSION_PROOF = "audit.inclusion_proof"
+ALERTS_LIST = "audit.alerts_list"
+ALERT_ACKNOWLEDGE = "audit.alert_acknowledge"
+MAX_PAGE = 500
+
+
+def require_aware(moment: datetime | None, name: str) -> datetime | None:
+    """Times from callers must carry a zone; a naive one is ambiguous."""
+    if moment is not None and moment.tzinfo is None:
+        raise InvalidInput(f"'{name}' needs a time zone, e.g. 2026-11-23T09:00:00+01:00")
+    return moment
+
+
+def describe_filter(where: repository.EntryFilter) -> str:
+    """The criteria of a search as the audit keeps them (never the subject)."""
+    fields = {
+        "member": where.member,
+        "team": where.team,
+        "organisation": where.organisation,
+        "action": where.action,
+        "outcome": where.outcome,
+        "from": where.since.isoformat() if where.since else None,
+        "to": where.until.isoformat() if where.until else None,
+        "subject": "given" if where.subject_key is not None else None,
+    }
+    return canonical_leaf({key: value for key, value in fields.items() if value is not None})
+
+
+def search_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    where: repository.EntryFilter,
+    limit: int,
+    after_seq: int,
+    now: datetime,
+    case_ref: str | None = None,
+) -> Sequence[AuditEntry]:
+    """Entries matching ``where``, a page in write order; the search is audited.
+
+    With a subject in ``where`` the search is a subject search: its entry carries the
+    subject (as a commitment in the leaf), so the subject's own inzage shows it.
+    """
+    require_aware(where.since, "from")
+    require_aware(where.until, "to")
+    if not 1 <= limit <= MAX_PAGE or after_seq < 0:
+        raise InvalidInput(f"limit must be 1..{MAX_PAGE} and after non-negative")
+    entries = repository.search(session, where, limit=limit, after_seq=after_seq)
+    record(
+        session,
+        actor,
+        AuditRecord(
+            action=SUBJECT_SEARCH if where.subject_key is not None else SEARCH,
+            outcome=Outcome.ALLOWED,
+            subject_key=where.subject_key,
+            purpose=OVERSIGHT_PURPOSE,
+            case_ref=case_ref,
+            reason=describe_filter(where),
+        ),
+        at=now,
+    )
+    return entries
+
+
+def record_oversight(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+    object_id: str | None = None,
+) -> AuditEntry:
+    """Audit one of the officer's reads that concerns no single subject."""
+    return record(
+        session,
+        actor,
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            purpose=OVERSIGHT_PURPOSE,
+            object_id=object_id,
+            reason=reason,
+        ),
+        at=now,
+    )

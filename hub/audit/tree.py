@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -156,18 +157,17 @@ def build_export(session: Session, *, origin: str, start: int = 0) -> dict[str, 
     latest = latest_checkpoint(session)
     if not 0 <= start <= latest.size:
         raise InvalidInput(f"start must lie in 0..{latest.size}")
-    hashes = SubtreeHashes(repository.leaf_hashes(session, size=latest.size))
+    leaves = repository.leaf_hashes(session, size=latest.size)
+    hashes = SubtreeHashes(leaves)
     signed = list(repository.checkpoints(session, min_size=start))
-    prefix = CompactRange.from_leaf_hashes(
-        hashes.root(i, i + 1) for i in range(start)
-    ).hashes
+    prefix = CompactRange.from_leaf_hashes(leaves[:start]).hashes
     consistency_proofs = [
         {
             "first": older.size,
             "second": newer.size,
             "proof": [node.hex() for node in hashes.consistency_proof(older.size, newer.size)],
         }
-        for older, newer in zip(signed, signed[1:], strict=False)
+        for older, newer in pairwise(signed)
     ]
     entries = [
         {"index": entry.leaf_index, "leaf": entry.leaf, "leaf_hash": entry.leaf_hash.hex()}

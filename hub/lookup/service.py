@@ -12,6 +12,7 @@ from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.decisions import decision_ref, require_allowed
+from hub.errors import RateLimited
 from hub.flag import repository as flags
 from hub.organisation.service import acting_team
 from hub.pseudonym import Subject
@@ -51,6 +52,25 @@ def check_involvement(
     now = runtime.clock.now()
     team = acting_team(session, actor)
     policy = runtime.policy.current()
+    wait = runtime.check_limits.wait_seconds(
+        member=actor.sub,
+        member_limit=policy.rate_limit(actor.role.value if actor.role else ""),
+        team=team.slug,
+        team_limit=policy.team_rate_limit,
+    )
+    if wait:
+        raise RateLimited(
+            "too many involvement checks; try again later",
+            headers={"Retry-After": str(wait)},
+            audit=AuditRecord(
+                action=CHECK,
+                outcome=Outcome.REFUSED,
+                subject_key=subject.key,
+                purpose=purpose,
+                case_ref=case_ref,
+                reason="rate limit reached",
+            ),
+        )
     decision = require_allowed(
         policy,
         actor,

@@ -1,0 +1,255 @@
+"""Probing alerts (DESIGN.md invariant 9), delivered to the privacy officer's inbox.
+
+Rules, evaluated over the recent log by the background job (``audit_alert_interval_seconds``)
+and whenever the officer opens the inbox:
+
+- ``many_distinct_subjects``: a member checked at least ``audit_alert_distinct_subjects``
+  different subjects within ``audit_alert_window_minutes``. Bulk checking is what a
+  fishing expedition looks like; an LAA or LSI batch is a legitimate cause to note.
+- ``checks_without_team_flag``: within ``audit_alert_unflagged_window_hours`` a member made
+  at least ``audit_alert_unflagged_checks`` allowed checks on subjects where their team holds
+  no flag (in any state) and never registered one: checks that belong to no case of theirs.
+
+An alert names the member, team and window, with counts and the entry ids; never a subject.
+Evaluating again never repeats an alert: a new one must not overlap an earlier alert of the
+same rule on the same member. Evaluation holds the tree lock, so hub processes take turns.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import repository
+from hub.audit import service as audit
+from hub.audit.models import AuditAlert, AuditEntry
+from hub.audit.repository import EntryFilter
+from hub.db import transaction
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.runtime import Runtime
+from hub.settings import Settings
+
+CHECK = "involvement.check"
+MAX_ENTRY_IDS = 50
+
+
+class AlertRule(StrEnum):
+    MANY_DISTINCT_SUBJECTS = "many_distinct_subjects"
+    CHECKS_WITHOUT_TEAM_FLAG = "checks_without_team_flag"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: AlertRule
+    member: str
+    organisation: str | None
+    team: str | None
+    window_start: datetime
+    window_end: datetime
+    detail: dict[str, object]
+
+
+def _checks(session: Session, since: datetime, until: datetime, **criteria: str) -> list[AuditEntry]:
+    return [
+        entry
+        for entry in repository.iter_entries(
+            session, EntryFilter(action=CHECK, since=since, until=until, **criteria)
+        )
+        if entry.subject_key is not None
+    ]
+
+
+def find_many_distinct_subjects(
+    entries: Sequence[AuditEntry], *, window: timedelta, threshold: int
+) -> list[Finding]:
+    """Per member, windows of at most ``window`` holding ``threshold`` distinct subjects."""
+    by_member: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        by_member.setdefault(entry.actor_sub, []).append(entry)
+    findings = []
+    for member, checks in by_member.items():
+        recent: deque[AuditEntry] = deque()
+        subjects: Counter[bytes] = Counter()
+        for entry in sorted(checks, key=lambda e: (e.at, e.seq)):
+            assert entry.subject_key is not None
+            recent.append(entry)
+            subjects[entry.subject_key] += 1
+            while recent[0].at < entry.at - window:
+                dropped = recent.popleft()
+                assert dropped.subject_key is not None
+                subjects[dropped.subject_key] -= 1
+                if not subjects[dropped.subject_key]:
+                    del subjects[dropped.subject_key]
+            if len(subjects) >= threshold:
+                findings.append(
+                    Finding(
+                        rule=AlertRule.MANY_DISTINCT_SUBJECTS,
+                        member=member,
+                        organisation=entry.actor_organisation,
+                        team=entry.actor_team,
+                        window_start=recent[0].at,
+                        window_end=entry.at,
+                        detail={
+                            "distinct_subjects": len(subjects),
+                            "checks": len(recent),
+                            "threshold": threshold,
+                            "window_minutes": int(window.total_seconds() // 60),
+                            "entries": [str(e.id) for e in list(recent)[:MAX_ENTRY_IDS]],
+                        },
+                    )
+                )
+                recent.clear()  # start afresh: one alert per burst
+                subjects.clear()
+    return findings
+
+
+def find_checks_without_team_flag(
+    entries: Sequence[AuditEntry],
+    *,
+    team_subjects: set[tuple[str, bytes]],
+    threshold: int,
+    window: timedelta,
+) -> list[Finding]:
+    """Members with ``threshold`` allowed checks on subjects their team has no flag on."""
+    by_member: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        if entry.outcome != audit.Outcome.ALLOWED or entry.actor_team is None:
+            continue
+        assert entry.subject_key is not None
+        if (entry.actor_team, entry.subject_key) not in team_subjects:
+            by_member.setdefault(entry.actor_sub, []).append(entry)
+    findings = []
+    for member, checks in by_member.items():
+        if len(checks) < threshold:
+            continue
+        checks.sort(key=lambda e: (e.at, e.seq))
+        findings.append(
+            Finding(
+                rule=AlertRule.CHECKS_WITHOUT_TEAM_FLAG,
+                member=member,
+                organisation=checks[-1].actor_organisation,
+                team=checks[-1].actor_team,
+                window_start=checks[0].at,
+                window_end=checks[-1].at,
+                detail={
+                    "checks_without_team_flag": len(checks),
+                    "distinct_subjects": len({c.subject_key for c in checks}),
+                    "threshold": threshold,
+                    "window_hours": int(window.total_seconds() // 3600),
+                    "entries": [str(c.id) for c in checks[:MAX_ENTRY_IDS]],
+                },
+            )
+        )
+    return findings
+
+
+def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> list[AuditAlert]:
+    """Run every rule over the recent log and store new alerts; returns those added."""
+    repository.lock_tree(session)  # one evaluator at a time across hub processes
+    burst = timedelta(minutes=settings.audit_alert_window_minutes)
+    unflagged = timedelta(hours=settings.audit_alert_unflagged_window_hours)
+    lookback = max(burst, unflagged)
+    checks = _checks(session, now - lookback, now + timedelta(microseconds=1))
+    findings = find_many_distinct_subjects(
+        [c for c in checks if c.at >= now - burst * 2],
+        window=burst,
+        threshold=settings.audit_alert_distinct_subjects,
+    )
+    recent = [c for c in checks if c.at >= now - unflagged]
+    teams = sorted({c.actor_team for c in recent if c.actor_team})
+    held = repository.team_subject_keys(session, team_slugs=teams)
+    # A flag the team registered and that retention already purged still counts.
+    for entry in repository.iter_entries(
+        session, EntryFilter(action="flag.register", outcome="allowed")
+    ):
+        if entry.actor_team in teams and entry.subject_key is not None:
+            held.add((entry.actor_team, entry.subject_key))
+    findings += find_checks_without_team_flag(
+        recent,
+        team_subjects=held,
+        threshold=settings.audit_alert_unflagged_checks,
+        window=unflagged,
+    )
+    added = []
+    for finding in findings:
+        if repository.alert_overlapping(
+            session,
+            rule=finding.rule,
+            member=finding.member,
+            start=finding.window_start,
+            end=finding.window_end,
+        ):
+            continue
+        alert = AuditAlert(
+            id=uuid.uuid4(),
+            rule=finding.rule.value,
+            dedupe_key=f"{finding.rule}:{finding.member}:{finding.window_start.isoformat()}"[
+                :200
+            ],
+            actor_sub=finding.member,
+            actor_organisation=finding.organisation,
+            actor_team=finding.team,
+            window_start=finding.window_start,
+            window_end=finding.window_end,
+            detail=json.dumps(finding.detail, sort_keys=True),
+            status=AlertStatus.OPEN.value,
+            created_at=now,
+        )
+        repository.add_alert(session, alert)
+        added.append(alert)
+    return added
+
+
+def run_alerts(runtime: Runtime) -> list[AuditAlert]:
+    """The job: evaluate in a transaction of its own (background thread, inbox, CLI)."""
+    with transaction(runtime.sessions) as session:
+        return evaluate_alerts(session, settings=runtime.settings, now=runtime.clock.now())
+
+
+def list_alerts(
+    session: Session,
+    actor: Actor,
+    *,
+    status: AlertStatus | None,
+    limit: int,
+    offset: int,
+    now: datetime,
+) -> list[AuditAlert]:
+    """The officer's inbox, newest first; opening it is audited."""
+    if not 1 <= limit <= audit.MAX_PAGE or offset < 0:
+        raise InvalidInput(f"limit must be 1..{audit.MAX_PAGE} and offset non-negative")
+    alerts = list(repository.list_alerts(session, status=status, limit=limit, offset=offset))
+    audit.record_oversight(session, actor, action=audit.ALERTS_LIST, now=now)
+    return alerts
+
+
+def acknowledge_alert(
+    session: Session, actor: Actor, *, alert_id: uuid.UUID, now: datetime
+) -> AuditAlert:
+    """Mark an alert as handled by this officer."""
+    alert = repository.get_alert(session, alert_id)
+    if alert is None:
+        raise NotFound("no such alert")
+    if alert.status != AlertStatus.OPEN:
+        raise Conflict("the alert was already acknowledged")
+    alert.status = AlertStatus.ACKNOWLEDGED.value
+    alert.acknowledged_at = now
+    alert.acknowledged_by = actor.sub
+    session.flush()
+    audit.record_oversight(
+        session, actor, action=audit.ALERT_ACKNOWLEDGE, now=now, object_id=str(alert.id)
+    )
+    return alert

@@ -1,0 +1,351 @@
+"""Audit reports for the privacy officer, as Suwinet-Inkijk audits give them.
+
+Every report covers a period (default the last 30 days, at most 366), counts only what the
+log holds, and is itself audited. Kinds:
+
+- ``checks-per-member``: involvement checks per member and team, allowed and refused.
+- ``off-hours``: processing by members outside office hours (``audit_office_days``
+  between ``audit_office_hours_start`` and ``_end``, in ``audit_timezone``), per member and
+  action, with the entries. Public holidays are not known to the hub and count as office days.
+- ``most-checked-subjects``: the subjects checked most often, each under a label that is
+  only valid inside this one report (``subject-01`` ...), with the teams and members who
+  checked. Never a subject key or pseudonym: to learn who a label is, the officer starts
+  from a BSN they already have and runs a (logged) subject search.
+- ``checks-without-follow-up``: allowed checks after which the checking team neither
+  registered a flag nor requested contact on that subject within ``audit_follow_up_days``
+  (a flag the team held before the check also counts as follow-up). Checks whose window is
+  still open are counted as pending; entries whose subject was erased cannot be matched.
+- ``refusals``: refused actions per member, team, action, rule and reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import repository
+from hub.audit import service as audit
+from hub.audit.models import AuditEntry
+from hub.audit.repository import EntryFilter
+from hub.errors import InvalidInput
+from hub.settings import Settings
+
+CHECK = "involvement.check"  # hub.lookup.service.CHECK, named here to keep imports one-way
+FOLLOW_UP_ACTIONS = ("flag.register", "contact_request.create")
+DEFAULT_PERIOD = timedelta(days=30)
+MAX_PERIOD = timedelta(days=366)
+SYSTEM_PREFIX = "system:"
+
+
+class ReportKind(StrEnum):
+    CHECKS_PER_MEMBER = "checks-per-member"
+    OFF_HOURS = "off-hours"
+    MOST_CHECKED_SUBJECTS = "most-checked-subjects"
+    CHECKS_WITHOUT_FOLLOW_UP = "checks-without-follow-up"
+    REFUSALS = "refusals"
+
+
+DESCRIPTIONS = {
+    ReportKind.CHECKS_PER_MEMBER: "Involvement checks per member and team.",
+    ReportKind.OFF_HOURS: "Processing by members outside office hours.",
+    ReportKind.MOST_CHECKED_SUBJECTS: "Subjects checked most often (labels valid in this "
+    "report only).",
+    ReportKind.CHECKS_WITHOUT_FOLLOW_UP: "Checks not followed by a flag or contact request "
+    "of the checking team.",
+    ReportKind.REFUSALS: "Refused actions per member, rule and reason.",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: ReportKind
+    since: datetime
+    until: datetime
+    generated_at: datetime
+    description: str
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_period(
+    since: datetime | None, until: datetime | None, *, now: datetime
+) -> tuple[datetime, datetime]:
+    """[since, until) with defaults; refuses naive times, inverted or over-long periods."""
+    audit.require_aware(since, "from")
+    audit.require_aware(until, "to")
+    until = until or now
+    since = since or until - DEFAULT_PERIOD
+    if since >= until:
+        raise InvalidInput("'from' must lie before 'to'")
+    if until - since > MAX_PERIOD:
+        raise InvalidInput(f"a report covers at most {MAX_PERIOD.days} days")
+    return since, until
+
+
+def _entry_ref(entry: AuditEntry, zone: ZoneInfo | None = None) -> dict[str, Any]:
+    at = entry.at.astimezone(zone) if zone else entry.at
+    return {
+        "id": str(entry.id),
+        "leaf_index": entry.leaf_index,
+        "at": at.isoformat(),
+        "action": entry.action,
+        "team": entry.actor_team,
+        "purpose": entry.purpose,
+        "case_ref": entry.case_ref,
+    }
+
+
+def _is_member(entry: AuditEntry) -> bool:
+    return not entry.actor_sub.startswith(SYSTEM_PREFIX)
+
+
+def checks_per_member(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    where = EntryFilter(action=CHECK, since=since, until=until)
+    rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
+    for member, organisation, team, outcome, count in repository.count_by_member(session, where):
+        row = rows.setdefault(
+            (member, organisation, team),
+            {
+                "member": member,
+                "organisation": organisation,
+                "team": team,
+                "checks": 0,
+                "allowed": 0,
+                "refused": 0,
+            },
+        )
+        row["checks"] += count
+        row[outcome if outcome in ("allowed", "refused") else "allowed"] += count
+    return sorted(rows.values(), key=lambda row: (-row["checks"], row["member"]))
+
+
+def is_office_hours(moment: datetime, settings: Settings) -> bool:
+    local = moment.astimezone(ZoneInfo(settings.audit_timezone))
+    return (
+        local.weekday() in settings.audit_office_days
+        and settings.audit_office_hours_start <= local.time() < settings.audit_office_hours_end
+    )
+
+
+def off_hours(
+    session: Session, since: datetime, until: datetime, *, settings: Settings
+) -> list[dict[str, Any]]:
+    zone = ZoneInfo(settings.audit_timezone)
+    per_member: dict[str, dict[str, Any]] = {}
+    for entry in repository.iter_entries(session, EntryFilter(since=since, until=until)):
+        if not _is_member(entry):
+            continue
+        row = per_member.setdefault(
+            entry.actor_sub,
+            {
+                "member": entry.actor_sub,
+                "organisation": entry.actor_organisation,
+                "teams": set(),
+                "inside_office_hours": 0,
+                "outside_office_hours": 0,
+                "outside_by_action": Counter(),
+                "entries": [],
+            },
+        )
+        if is_office_hours(entry.at, settings):
+            row["inside_office_hours"] += 1
+            continue
+        row["outside_office_hours"] += 1
+        row["teams"].add(entry.actor_team)
+        row["outside_by_action"][entry.action] += 1
+        row["entries"].append(_entry_ref(entry, zone))
+    rows = [
+        {
+            **row,
+            "teams": sorted(team for team in row["teams"] if team),
+            "outside_by_action": dict(sorted(row["outside_by_action"].items())),
+        }
+        for row in per_member.values()
+        if row["outside_office_hours"]
+    ]
+    return sorted(rows, key=lambda row: (-row["outside_office_hours"], row["member"]))
+
+
+def most_checked_subjects(
+    session: Session, since: datetime, until: datetime, *, limit: int
+) -> list[dict[str, Any]]:
+    where = EntryFilter(action=CHECK, since=since, until=until)
+    top = repository.most_checked_subjects(session, where, limit=limit)
+    rows = []
+    for rank, (subject_key, checks, members) in enumerate(top, start=1):
+        teams: Counter[str] = Counter()
+        checked_by: Counter[str] = Counter()
+        first: datetime | None = None
+        last: datetime | None = None
+        for entry in repository.iter_entries(
+            session, EntryFilter(action=CHECK, since=since, until=until, subject_key=subject_key)
+        ):
+            teams[entry.actor_team or "-"] += 1
+            checked_by[entry.actor_sub] += 1
+            first = first or entry.at
+            last = entry.at
+        rows.append(
+            {
+                "label": f"subject-{rank:02d}",
+                "checks": checks,
+                "distinct_members": members,
+                "teams": dict(teams.most_common()),
+                "members": dict(checked_by.most_common()),
+                "first_check": first.isoformat() if first else None,
+                "last_check": last.isoformat() if last else None,
+            }
+        )
+    return rows
+
+
+def checks_without_follow_up(
+    session: Session, since: datetime, until: datetime, *, now: datetime, settings: Settings
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    window = timedelta(days=settings.audit_follow_up_days)
+    checks = [
+        entry
+        for entry in repository.iter_entries(
+            session, EntryFilter(action=CHECK, outcome="allowed", since=since, until=until)
+        )
+        if entry.subject_key is not None and entry.actor_team is not None
+    ]
+    # When each team first followed up on each subject (flags it held before count too).
+    followed: dict[tuple[str, bytes], list[datetime]] = defaultdict(list)
+    for action in FOLLOW_UP_ACTIONS:
+        for entry in repository.iter_entries(
+            session, EntryFilter(action=action, outcome="allowed", until=until + window)
+        ):
+            if entry.subject_key is not None and entry.actor_team is not None:
+                followed[(entry.actor_team, entry.subject_key)].append(entry.at)
+    held_flags = repository.team_subject_keys(
+        session, team_slugs=sorted({check.actor_team for check in checks if check.actor_team})
+    )
+    per_member: dict[str, dict[str, Any]] = {}
+    pending = 0
+    for check in checks:
+        assert check.actor_team is not None and check.subject_key is not None
+        key = (check.actor_team, check.subject_key)
+        deadline = check.at + window
+        done = any(moment <= deadline for moment in followed.get(key, ()))
+        row = per_member.setdefault(
+            check.actor_sub,
+            {
+                "member": check.actor_sub,
+                "organisation": check.actor_organisation,
+                "team": check.actor_team,
+                "checks": 0,
+                "without_follow_up": 0,
+                "pending": 0,
+                "entries": [],
+            },
+        )
+        row["checks"] += 1
+        if done:
+            continue
+        if deadline > now:
+            row["pending"] += 1
+            pending += 1
+            continue
+        if key in held_flags and not followed.get(key):
+            continue  # a flag the team held that is older than the log's record of it
+        row["without_follow_up"] += 1
+        row["entries"].append(_entry_ref(check))
+    rows = sorted(
+        (row for row in per_member.values() if row["without_follow_up"] or row["pending"]),
+        key=lambda row: (-row["without_follow_up"], row["member"]),
+    )
+    summary = {
+        "checks": len(checks),
+        "without_follow_up": sum(row["without_follow_up"] for row in rows),
+        "pending": pending,
+        "follow_up_days": settings.audit_follow_up_days,
+    }
+    return rows, summary
+
+
+def refusals(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for entry in repository.iter_entries(
+        session, EntryFilter(outcome="refused", since=since, until=until)
+    ):
+        key = (entry.actor_sub, entry.actor_team, entry.action, entry.rule_id, entry.reason)
+        row = groups.setdefault(
+            key,
+            {
+                "member": entry.actor_sub,
+                "organisation": entry.actor_organisation,
+                "team": entry.actor_team,
+                "action": entry.action,
+                "rule_id": entry.rule_id,
+                "reason": entry.reason,
+                "count": 0,
+                "first": entry.at.isoformat(),
+                "last": entry.at.isoformat(),
+            },
+        )
+        row["count"] += 1
+        row["last"] = entry.at.isoformat()
+    return sorted(groups.values(), key=lambda row: (-row["count"], row["member"]))
+
+
+def run_report(
+    session: Session,
+    actor: Actor,
+    *,
+    settings: Settings,
+    kind: ReportKind,
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    limit: int = 20,
+) -> Report:
+    """Build one report over [since, until) and audit that it was run."""
+    since, until = resolve_period(since, until, now=now)
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit must be 1..100")
+    summary: dict[str, Any] = {}
+    if kind is ReportKind.CHECKS_PER_MEMBER:
+        rows = checks_per_member(session, since, until)
+    elif kind is ReportKind.OFF_HOURS:
+        rows = off_hours(session, since, until, settings=settings)
+        summary = {
+            "timezone": settings.audit_timezone,
+            "office_days": list(settings.audit_office_days),
+            "office_hours": [
+                settings.audit_office_hours_start.isoformat(timespec="minutes"),
+                settings.audit_office_hours_end.isoformat(timespec="minutes"),
+            ],
+        }
+    elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
+        rows = most_checked_subjects(session, since, until, limit=limit)
+    elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
+        rows, summary = checks_without_follow_up(
+            session, since, until, now=now, settings=settings
+        )
+    else:
+        rows = refusals(session, since, until)
+    audit.record_oversight(
+        session,
+        actor,
+        action=audit.REPORT,
+        now=now,
+        reason=audit.canonical_leaf(
+            {"report": kind.value, "from": since.isoformat(), "to": until.isoformat()}
+        ),
+    )
+    return Report(
+        kind=kind,
+        since=since,
+        until=until,
+        generated_at=now,
+        description=DESCRIPTIONS[kind],
+        rows=rows,
+        summary=summary,
+    )
