@@ -11,6 +11,7 @@ from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.middleware import API_VERSION, install_version_header
 from api.routers import (
+    audit,
     contact_requests,
     dev_idp,
     flags,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     v1.include_router(contact_requests.router)
     v1.include_router(notifications.router)
     v1.include_router(retention.router)
+    v1.include_router(audit.router)
     app.include_router(v1)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)

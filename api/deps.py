@@ -129,6 +129,7 @@ TeamMember = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD,
 TeamLead = Annotated[Actor, Depends(require(Role.TEAM_LEAD))]
 Professional = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD))]
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
+PrivacyOfficer = Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER))]
 FlagWriter = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
 FlagReader = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
 InvolvementChecker = Annotated[

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     audit_alert_unflagged_window_hours: int = Field(default=24, ge=1)
     audit_alert_unflagged_checks: int = Field(default=10, ge=1)
 
+    # Optional e-mail to a team's contact address when its inbox has news.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "betrokken@localhost"
+
     # Pseudonymiser.
     pseudonymiser_url: str = "http://127.0.0.1:8001"
     pseudonymiser_port: int = 8001

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.audit import audit
 from api.cli.client import check, flag
 from api.cli.lifecycle import notifications, retention
 from api.cli.policy import policy
@@ -28,5 +29,6 @@ for command in (
     check,
     retention,
     notifications,
+    audit,
 ):
     main.add_command(command)

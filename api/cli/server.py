@@ -172,6 +172,15 @@ def keys_init() -> None:
         else:
             create_secret(path)
             click.echo(f"{path} created (mode 600)")
+    from hub.audit.signing import create_signing_key
+
+    if settings.audit_key_file.exists():
+        click.echo(f"{settings.audit_key_file} exists, kept")
+    else:
+        create_signing_key(settings.audit_key_file)
+        click.echo(
+            f"{settings.audit_key_file} created (mode 600); publish `betrokken audit public-key`"
+        )
 
 
 @click.command("dev-token")

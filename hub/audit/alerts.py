@@ -62,7 +62,9 @@ class Finding:
     detail: dict[str, object]
 
 
-def _checks(session: Session, since: datetime, until: datetime, **criteria: str) -> list[AuditEntry]:
+def _checks(
+    session: Session, since: datetime, until: datetime, **criteria: str
+) -> list[AuditEntry]:
     return [
         entry
         for entry in repository.iter_entries(
@@ -172,11 +174,7 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
     teams = sorted({c.actor_team for c in recent if c.actor_team})
     held = repository.team_subject_keys(session, team_slugs=teams)
     # A flag the team registered and that retention already purged still counts.
-    for entry in repository.iter_entries(
-        session, EntryFilter(action="flag.register", outcome="allowed")
-    ):
-        if entry.actor_team in teams and entry.subject_key is not None:
-            held.add((entry.actor_team, entry.subject_key))
+    held |= repository.registered_subject_keys(session, team_slugs=teams)
     findings += find_checks_without_team_flag(
         recent,
         team_subjects=held,
@@ -196,9 +194,7 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
         alert = AuditAlert(
             id=uuid.uuid4(),
             rule=finding.rule.value,
-            dedupe_key=f"{finding.rule}:{finding.member}:{finding.window_start.isoformat()}"[
-                :200
-            ],
+            dedupe_key=f"{finding.rule}:{finding.member}:{finding.window_start.isoformat()}"[:200],
             actor_sub=finding.member,
             actor_organisation=finding.organisation,
             actor_team=finding.team,

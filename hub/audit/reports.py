@@ -326,9 +326,7 @@ def run_report(
     elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
         rows = most_checked_subjects(session, since, until, limit=limit)
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
-        rows, summary = checks_without_follow_up(
-            session, since, until, now=now, settings=settings
-        )
+        rows, summary = checks_without_follow_up(session, since, until, now=now, settings=settings)
     else:
         rows = refusals(session, since, until)
     audit.record_oversight(

@@ -231,6 +231,21 @@ def team_subject_keys(session: Session, *, team_slugs: Sequence[str]) -> set[tup
     return {(slug, key) for slug, key in session.execute(statement)}
 
 
+def registered_subject_keys(
+    session: Session, *, team_slugs: Sequence[str]
+) -> set[tuple[str, bytes]]:
+    """(team slug, subject key) of every flag registration those teams made, per the log."""
+    if not team_slugs:
+        return set()
+    statement = select(AuditEntry.actor_team, AuditEntry.subject_key).where(
+        AuditEntry.action == "flag.register",
+        AuditEntry.outcome == "allowed",
+        AuditEntry.actor_team.in_(team_slugs),
+        AuditEntry.subject_key.is_not(None),
+    )
+    return {(team, key) for team, key in session.execute(statement) if team and key}
+
+
 def flags_on_subject(session: Session, *, subject_key: bytes) -> Sequence[tuple[Flag, Team]]:
     """Every flag still stored on one subject, with its team, oldest first."""
     statement = (

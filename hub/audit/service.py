@@ -184,6 +184,7 @@ def search_entries(
     after_seq: int,
     now: datetime,
     case_ref: str | None = None,
+    action: str | None = None,
 ) -> Sequence[AuditEntry]:
     """Entries matching ``where``, a page in write order; the search is audited.
 
@@ -199,7 +200,7 @@ def search_entries(
         session,
         actor,
         AuditRecord(
-            action=SUBJECT_SEARCH if where.subject_key is not None else SEARCH,
+            action=action or (SUBJECT_SEARCH if where.subject_key is not None else SEARCH),
             outcome=Outcome.ALLOWED,
             subject_key=where.subject_key,
             purpose=OVERSIGHT_PURPOSE,

@@ -38,3 +38,5 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # E-mail says only that something is waiting in the inbox: no names, no subject.
+    email: Mapped[str] = mapped_column(String(16), default=Delivery.NONE)

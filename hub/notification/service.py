@@ -22,7 +22,12 @@ from hub.organisation.service import acting_team
 
 
 def notify(
-    session: Session, *, team: Team, kind: str, payload: dict[str, Any], now: datetime
+    session: Session,
+    *,
+    team: Team,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
 ) -> Notification:
     """Put a notification in ``team``'s inbox; queue a webhook delivery if it has one.
 
@@ -36,6 +41,7 @@ def notify(
         created_at=now,
         delivery=Delivery.PENDING if team.webhook_url else Delivery.NONE,
         next_attempt_at=now if team.webhook_url else None,
+        email=Delivery.PENDING if team.contact_email else Delivery.NONE,
     )
     repository.add(session, notification)
     return notification

@@ -106,7 +106,7 @@ def tampered_payload(provider: OidcProvider, token: str) -> str:
     return f"{header}.{b64_json(claims)}.{signature}"
 
 
-def id_token_type(provider: OidcProvider, token: str) -> str:
+def other_token_type(provider: OidcProvider, token: str) -> str:
     return provider.sign(claims_of(token), typ="logout+jwt")
 
 
@@ -125,7 +125,7 @@ def garbage(provider: OidcProvider, token: str) -> str:
         hs256_with_public_key,
         unknown_key,
         tampered_payload,
-        id_token_type,
+        other_token_type,
         garbage,
     ],
 )

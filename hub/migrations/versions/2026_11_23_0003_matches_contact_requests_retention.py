@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
         sa.Column("delivered_at", UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("email", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_notifications_team_id_teams")
         ),

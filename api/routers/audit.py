@@ -1,0 +1,298 @@
+"""The verwerkingslog for the privacy officer: searches, proofs, reports, alerts, inzage.
+
+Everything here needs the ``privacy_officer`` role, except the verifier key, which is
+public by design so that anyone can check a checkpoint or an export.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.deps import DbSession, PrivacyOfficer, RuntimeDep
+from hub.audit import alerts, otlp, reports, sar, tree
+from hub.audit import service as audit
+from hub.audit.repository import EntryFilter
+from hub.audit.schemas import (
+    AlertListOut,
+    AlertOut,
+    CheckpointOut,
+    ConsistencyProofOut,
+    EntryListOut,
+    EntryOut,
+    InclusionProofOut,
+    PublicKeyOut,
+    ReportOut,
+    SubjectAccessReportIn,
+    SubjectAccessReportOut,
+    SubjectSearchIn,
+)
+from hub.audit.sequencer import run_sequencer
+from hub.runtime import Runtime
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+From = Annotated[datetime | None, Query(alias="from")]
+To = Annotated[datetime | None, Query(alias="to")]
+
+
+def sequence_first(runtime: RuntimeDep) -> Runtime:
+    """Bring the tree up to date (own transaction) before anything reads it."""
+    run_sequencer(runtime)
+    return runtime
+
+
+def evaluate_alerts_first(runtime: RuntimeDep) -> Runtime:
+    alerts.run_alerts(runtime)
+    return runtime
+
+
+Sequenced = Annotated[Runtime, Depends(sequence_first)]
+AlertsEvaluated = Annotated[Runtime, Depends(evaluate_alerts_first)]
+
+
+def _page(entries: Any, limit: int) -> EntryListOut:
+    items = [EntryOut.of(entry) for entry in entries]
+    return EntryListOut(items=items, next_after=items[-1].seq if len(items) == limit else None)
+
+
+@router.get("/public-key", response_model=PublicKeyOut)
+def public_key(runtime: RuntimeDep) -> PublicKeyOut:
+    """The C2SP verifier key that checks every checkpoint and export (public)."""
+    signer = runtime.audit_signer
+    return PublicKeyOut(origin=signer.key_name, verifier_key=signer.verifier_key())
+
+
+@router.get("/entries", response_model=EntryListOut)
+def list_entries(
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: Sequenced,
+    since: From = None,
+    until: To = None,
+    member: Annotated[str | None, Query(max_length=200)] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    organisation: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[str | None, Query(pattern=r"^(allowed|refused)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after: Annotated[int, Query(ge=0, description="The 'next_after' of the previous page.")] = 0,
+) -> EntryListOut:
+    """Search by member, team, organisation, action, outcome and period (audited)."""
+    where = EntryFilter(
+        member=member,
+        team=team,
+        organisation=organisation,
+        action=action,
+        outcome=outcome,
+        since=since,
+        until=until,
+    )
+    entries = audit.search_entries(
+        session, actor, where=where, limit=limit, after_seq=after, now=runtime.clock.now()
+    )
+    return _page(entries, limit)
+
+
+@router.post("/searches", response_model=EntryListOut)
+def search_by_subject(
+    body: SubjectSearchIn, session: DbSession, actor: PrivacyOfficer, runtime: Sequenced
+) -> EntryListOut:
+    """Search by subject (pseudonymised by your client); the search is logged on the subject."""
+    subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
+    where = EntryFilter(
+        member=body.member,
+        team=body.team,
+        organisation=body.organisation,
+        action=body.action,
+        outcome=body.outcome,
+        since=body.since,
+        until=body.until,
+        subject_key=subject.key,
+    )
+    entries = audit.search_entries(
+        session,
+        actor,
+        where=where,
+        limit=body.limit,
+        after_seq=body.after,
+        now=runtime.clock.now(),
+        case_ref=body.case_ref,
+    )
+    return _page(entries, body.limit)
+
+
+@router.get("/checkpoints/latest", response_model=CheckpointOut)
+def latest_checkpoint(session: DbSession, _: PrivacyOfficer, runtime: Sequenced) -> CheckpointOut:
+    """The newest signed checkpoint."""
+    return CheckpointOut.of(tree.latest_checkpoint(session))
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProofOut)
+def inclusion_proof(
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: Sequenced,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1, description="A checkpoint size (default latest).")] = (
+        None
+    ),
+) -> InclusionProofOut:
+    """Proof that entry ``index`` is in the signed tree of ``size`` (audited: shows the leaf)."""
+    proof = tree.inclusion(session, index=index, size=size)
+    audit.record_oversight(
+        session,
+        actor,
+        action=audit.INCLUSION_PROOF,
+        now=runtime.clock.now(),
+        object_id=str(proof.entry.id),
+    )
+    return InclusionProofOut(
+        index=index,
+        size=proof.checkpoint.size,
+        leaf=proof.entry.leaf,
+        leaf_hash=proof.entry.leaf_hash.hex(),
+        proof=[node.hex() for node in proof.proof],
+        checkpoint=CheckpointOut.of(proof.checkpoint),
+    )
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProofOut)
+def consistency_proof(
+    session: DbSession,
+    _: PrivacyOfficer,
+    runtime: Sequenced,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int | None, Query(ge=0, description="Default: the latest.")] = None,
+) -> ConsistencyProofOut:
+    """Proof that the signed tree of size ``first`` is a prefix of the one of ``second``."""
+    proof = tree.consistency(session, first=first, second=second)
+    return ConsistencyProofOut(
+        first=CheckpointOut.of(proof.first),
+        second=CheckpointOut.of(proof.second),
+        proof=[node.hex() for node in proof.proof],
+    )
+
+
+@router.get("/reports/{kind}", response_model=ReportOut, response_model_by_alias=True)
+def report(
+    kind: reports.ReportKind,
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: RuntimeDep,
+    since: From = None,
+    until: To = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ReportOut:
+    """Suwinet-style audit reports over a period (default the last 30 days; audited)."""
+    result = reports.run_report(
+        session,
+        actor,
+        settings=runtime.settings,
+        kind=kind,
+        since=since,
+        until=until,
+        now=runtime.clock.now(),
+        limit=limit,
+    )
+    return ReportOut(
+        kind=result.kind.value,
+        description=result.description,
+        since=result.since,
+        until=result.until,
+        generated_at=result.generated_at,
+        summary=result.summary,
+        rows=result.rows,
+    )
+
+
+@router.get("/alerts", response_model=AlertListOut)
+def list_alerts(
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: AlertsEvaluated,
+    status: alerts.AlertStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AlertListOut:
+    """Your inbox of probing alerts, newest first (evaluated afresh when opened)."""
+    found = alerts.list_alerts(
+        session, actor, status=status, limit=limit, offset=offset, now=runtime.clock.now()
+    )
+    return AlertListOut(items=[AlertOut.of(a) for a in found], limit=limit, offset=offset)
+
+
+@router.post("/alerts/{alert_id}/acknowledgement", response_model=AlertOut)
+def acknowledge_alert(
+    alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, runtime: RuntimeDep
+) -> AlertOut:
+    """Mark an alert as handled."""
+    alert = alerts.acknowledge_alert(session, actor, alert_id=alert_id, now=runtime.clock.now())
+    return AlertOut.of(alert)
+
+
+@router.post(
+    "/subject-access-reports",
+    response_model=SubjectAccessReportOut,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def subject_access_report(
+    body: SubjectAccessReportIn,
+    request: Request,
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: Sequenced,
+) -> Any:
+    """The inzageverzoek for one subject: JSON, or a readable page with ``Accept: text/html``."""
+    subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
+    result = sar.subject_access_report(
+        session,
+        actor,
+        policy=runtime.policy.current(),
+        subject=subject,
+        now=runtime.clock.now(),
+        case_ref=body.case_ref,
+    )
+    if _prefers_html(request.headers.get("accept", "")):
+        return HTMLResponse(sar.render_html(result))
+    return SubjectAccessReportOut.model_validate(result, from_attributes=True)
+
+
+def _prefers_html(accept: str) -> bool:
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if "text/html" not in kinds:
+        return False
+    json_at = kinds.index("application/json") if "application/json" in kinds else len(kinds)
+    return kinds.index("text/html") < json_at
+
+
+@router.get("/otlp")
+def otlp_spans(
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: Sequenced,
+    since: From = None,
+    until: To = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    """The entries as OTLP/JSON spans with Logboek Dataverwerkingen attributes (audited).
+
+    The next page is named in the ``Link``-like header ``Next-After``.
+    """
+    document, next_after = otlp.export_spans(
+        session,
+        actor,
+        since=since,
+        until=until,
+        after_seq=after,
+        limit=limit,
+        origin=runtime.settings.audit_origin,
+        now=runtime.clock.now(),
+    )
+    headers = {"Next-After": str(next_after)} if next_after is not None else None
+    return JSONResponse(document, headers=headers)

@@ -1,0 +1,292 @@
+"""The inzageverzoek (AVG art. 15): everything the hub recorded about one subject.
+
+The privacy officer pseudonymises the citizen's BSN through the normal client flow and
+sends the pseudonym; the hub applies its keyed layer and collects:
+
+- **flags** still stored on the subject: which team (and organisation and domain) is
+  involved, since when, until when, for which purpose and under which grondslag;
+- **checks**: when which team asked whether others were involved, for which purpose, under
+  which grondslag, and whether it was allowed;
+- **other processing**: registrations, withdrawals, matches, contact requests, retention
+  and the officer's own searches, each with team, purpose and time.
+
+What AVG art. 15(1) asks is answered at team and organisation level: purposes (a), the
+categories of data (b: a pseudonymous "is involved" marker, no case content), recipients
+(c: the teams that registered or checked), the retention period (d: each flag's expiry),
+the rights to rectification, erasure, restriction and objection and to complain to the
+Autoriteit Persoonsgegevens (e, f), and the source (g: the registering team). Names of the
+individual employees who consulted the data are left out: the Court of Justice held in
+C-579/21 (Pankki S, 22 June 2023) that art. 15 gives the dates and purposes of
+consultations but not, as a rule, the identity of the employees; the officer can add a
+name where the citizen needs it to exercise their rights. Entries whose subject was erased
+after retention cannot be linked any more and do not appear. Pseudonyms are per key epoch:
+a subject must be searched once per epoch in which it may have been processed.
+
+The report is itself audited (``audit.subject_access_report``, purpose ``inzageverzoek``)
+and so appears in a later report on the same subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import repository
+from hub.audit import service as audit
+from hub.audit.models import AuditEntry
+from hub.audit.repository import EntryFilter
+from hub.pseudonym import Subject
+from policies import Policy
+
+CHECK = "involvement.check"
+
+# Dutch descriptions for the citizen, per action (unknown actions show their code).
+ACTIVITY_NAMES = {
+    "flag.register": "Betrokkenheid geregistreerd",
+    "flag.withdraw": "Betrokkenheid ingetrokken",
+    "flag.renew": "Betrokkenheid verlengd",
+    "flag.expire": "Betrokkenheid verlopen",
+    "flag.archive": "Betrokkenheid gearchiveerd",
+    "flag.purge": "Betrokkenheid verwijderd",
+    "subject.erase": "Gegevens over u gewist",
+    "involvement.check": "Raadpleging: is een ander team betrokken?",
+    "match.created": "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
+    "match.joined": "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
+    "match.regie": "Regie over de samenwerking vastgelegd",
+    "match.contact_status": "Stand van het contact tussen teams vastgelegd",
+    "contact_request.create": "Verzoek om contact tussen teams",
+    "contact_request.accept": "Contactverzoek geaccepteerd",
+    "contact_request.decline": "Contactverzoek afgewezen",
+    "contact_request.withdraw": "Contactverzoek ingetrokken",
+    "contact_request.expire": "Contactverzoek verlopen",
+    "audit.subject_search": "Zoekvraag door de functionaris gegevensbescherming",
+    "audit.subject_access_report": "Inzageverzoek behandeld",
+}
+OUTCOME_NAMES = {"allowed": "toegestaan", "refused": "geweigerd"}
+STATUS_NAMES = {"active": "actief", "withdrawn": "ingetrokken", "expired": "verlopen"}
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    team: str
+    team_name: str
+    domain: str
+    purpose: str
+    purpose_name: str
+    legal_basis: str
+    legal_basis_citation: str
+    registered_at: datetime
+    expires_at: datetime
+    status: str
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EventLine:
+    at: datetime
+    action: str
+    description: str
+    organisation: str | None
+    team: str | None
+    team_name: str | None
+    purpose: str | None
+    purpose_name: str | None
+    legal_basis: str | None
+    legal_basis_citation: str | None
+    outcome: str
+
+
+@dataclass(frozen=True)
+class SubjectAccessReport:
+    generated_at: datetime
+    subject_type: str
+    flags: list[FlagLine]
+    checks: list[EventLine]
+    other_processing: list[EventLine]
+    notes: list[str] = field(default_factory=list)
+
+
+NOTES = [
+    "Per team, organisation, tijdstip, doel en grondslag; namen van individuele medewerkers "
+    "staan er niet in (AVG art. 15; HvJ EU C-579/21). Heeft u die nodig om uw rechten uit te "
+    "oefenen, vraag het de functionaris gegevensbescherming.",
+    "Een betrokkenheid bevat geen inhoud van een dossier: alleen dat een team betrokken is, "
+    "met welk doel en tot wanneer.",
+    "U kunt vragen om rectificatie, wissing of beperking, bezwaar maken (AVG art. 16-18, 21) "
+    "en een klacht indienen bij de Autoriteit Persoonsgegevens.",
+]
+
+
+def _citation(policy: Policy, basis: str | None) -> str | None:
+    if not basis:
+        return None
+    known = policy.legal_bases.get(basis)
+    return known.citation if known else basis
+
+
+def _purpose_name(policy: Policy, purpose: str | None) -> str | None:
+    if not purpose:
+        return None
+    known = policy.purposes.get(purpose)
+    return known.name if known else purpose
+
+
+def _event(entry: AuditEntry, policy: Policy, teams: dict[str, str]) -> EventLine:
+    return EventLine(
+        at=entry.at,
+        action=entry.action,
+        description=ACTIVITY_NAMES.get(entry.action, entry.action),
+        organisation=entry.actor_organisation,
+        team=entry.actor_team,
+        team_name=teams.get(entry.actor_team) if entry.actor_team else None,
+        purpose=entry.purpose,
+        purpose_name=_purpose_name(policy, entry.purpose),
+        legal_basis=entry.legal_basis,
+        legal_basis_citation=_citation(policy, entry.legal_basis),
+        outcome=entry.outcome,
+    )
+
+
+def subject_access_report(
+    session: Session,
+    actor: Actor,
+    *,
+    policy: Policy,
+    subject: Subject,
+    now: datetime,
+    case_ref: str | None = None,
+) -> SubjectAccessReport:
+    """Collect the report for ``subject`` and audit that it was made."""
+    teams = repository.team_names(session)
+    flags = [
+        FlagLine(
+            team=team.slug,
+            team_name=team.name,
+            domain=flag.domain_code,
+            purpose=flag.purpose,
+            purpose_name=_purpose_name(policy, flag.purpose) or flag.purpose,
+            legal_basis=flag.legal_basis,
+            legal_basis_citation=_citation(policy, flag.legal_basis) or flag.legal_basis,
+            registered_at=flag.registered_at,
+            expires_at=flag.expires_at,
+            status=flag.status,
+            withdrawn_at=flag.withdrawn_at,
+        )
+        for flag, team in repository.flags_on_subject(session, subject_key=subject.key)
+    ]
+    checks: list[EventLine] = []
+    other: list[EventLine] = []
+    for entry in repository.iter_entries(session, EntryFilter(subject_key=subject.key)):
+        (checks if entry.action == CHECK else other).append(_event(entry, policy, teams))
+    audit.record(
+        session,
+        actor,
+        audit.AuditRecord(
+            action=audit.SUBJECT_ACCESS_REPORT,
+            outcome=audit.Outcome.ALLOWED,
+            subject_key=subject.key,
+            purpose=audit.SUBJECT_ACCESS_PURPOSE,
+            case_ref=case_ref,
+        ),
+        at=now,
+    )
+    return SubjectAccessReport(
+        generated_at=now,
+        subject_type=subject.subject_type,
+        flags=flags,
+        checks=checks,
+        other_processing=other,
+        notes=list(NOTES),
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%d-%m-%Y %H:%M UTC") if moment else "—"
+
+
+def _cells(*values: str | None) -> str:
+    return "".join(f"<td>{escape(value or '—')}</td>" for value in values)
+
+
+def render_html(report: SubjectAccessReport) -> str:
+    """A self-contained, readable page (Dutch, for the citizen); every value is escaped."""
+    flag_rows = "".join(
+        "<tr>"
+        + _cells(
+            f"{line.team_name} ({line.domain})",
+            line.purpose_name,
+            line.legal_basis_citation,
+            _when(line.registered_at),
+            _when(line.expires_at),
+            STATUS_NAMES.get(line.status, line.status),
+        )
+        + "</tr>"
+        for line in report.flags
+    )
+    check_rows = "".join(
+        "<tr>"
+        + _cells(
+            _when(line.at),
+            line.team_name or line.team,
+            line.organisation,
+            line.purpose_name,
+            line.legal_basis_citation,
+            OUTCOME_NAMES.get(line.outcome, line.outcome),
+        )
+        + "</tr>"
+        for line in report.checks
+    )
+    other_rows = "".join(
+        "<tr>"
+        + _cells(
+            _when(line.at),
+            line.description,
+            line.team_name or line.team,
+            line.organisation,
+            line.purpose_name,
+        )
+        + "</tr>"
+        for line in report.other_processing
+    )
+    empty = '<tr><td colspan="6">Geen.</td></tr>'
+    notes = "".join(f"<li>{escape(note)}</li>" for note in report.notes)
+    return f"""<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<title>Inzageverzoek: overzicht van verwerkingen</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2rem; }}
+th, td {{ border: 1px solid #ccc; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+th {{ background: #f2f2f2; }}
+</style>
+</head>
+<body>
+<h1>Inzageverzoek: overzicht van verwerkingen</h1>
+<p>Opgesteld op {escape(_when(report.generated_at))} (AVG artikel 15).</p>
+<h2>Teams die bij u betrokken zijn of waren</h2>
+<table>
+<tr><th>Team</th><th>Doel</th><th>Grondslag</th><th>Sinds</th><th>Tot</th><th>Status</th></tr>
+{flag_rows or empty}
+</table>
+<h2>Raadplegingen</h2>
+<table>
+<tr><th>Wanneer</th><th>Team</th><th>Organisatie</th><th>Doel</th><th>Grondslag</th>
+<th>Uitkomst</th></tr>
+{check_rows or empty}
+</table>
+<h2>Overige verwerkingen</h2>
+<table>
+<tr><th>Wanneer</th><th>Wat</th><th>Team</th><th>Organisatie</th><th>Doel</th></tr>
+{other_rows or empty}
+</table>
+<h2>Toelichting</h2>
+<ul>{notes}</ul>
+</body>
+</html>
+"""

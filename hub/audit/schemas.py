@@ -1,0 +1,234 @@
+"""The audit log as the privacy officer sends and receives it: never a subject key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
+from hub.flag.schemas import SubjectIn
+from hub.lookup.schemas import CASE_REF_PATTERN
+
+
+class ActorOut(BaseModel):
+    sub: str
+    organisation: str | None
+    team: str | None
+    role: str | None
+    client: str | None
+
+
+class DecisionRefOut(BaseModel):
+    rule_id: str | None
+    legal_basis: str | None
+    policy_version: str | None
+
+
+class EntryOut(BaseModel):
+    id: uuid.UUID
+    seq: int
+    leaf_index: int | None = Field(description="Position in the Merkle tree once sequenced.")
+    at: datetime
+    action: str
+    outcome: str
+    actor: ActorOut
+    subject: str | None = Field(
+        description="The leaf's salted commitment to the subject, if the entry has one."
+    )
+    purpose: str | None
+    case_ref: str | None
+    object: str | None
+    decision: DecisionRefOut | None
+    reason: str | None
+    request_id: str | None
+    trace_id: str | None
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> EntryOut:
+        leaf = json.loads(entry.leaf)
+        return cls(
+            id=entry.id,
+            seq=entry.seq,
+            leaf_index=entry.leaf_index,
+            at=entry.at,
+            action=entry.action,
+            outcome=entry.outcome,
+            actor=ActorOut(
+                sub=entry.actor_sub,
+                organisation=entry.actor_organisation,
+                team=entry.actor_team,
+                role=entry.actor_role,
+                client=entry.client_id,
+            ),
+            subject=leaf.get("subject"),
+            purpose=entry.purpose,
+            case_ref=entry.case_ref,
+            object=entry.object_id,
+            decision=DecisionRefOut(
+                rule_id=entry.rule_id,
+                legal_basis=entry.legal_basis,
+                policy_version=entry.policy_version,
+            )
+            if entry.policy_version
+            else None,
+            reason=entry.reason,
+            request_id=entry.request_id,
+            trace_id=entry.trace_id,
+        )
+
+
+class EntryListOut(BaseModel):
+    items: list[EntryOut]
+    next_after: int | None = Field(description="Pass as 'after' for the next page; null at end.")
+
+
+class SubjectSearchIn(BaseModel):
+    """A search by subject: the pseudonym comes in the body, never in a URL."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    subject: SubjectIn
+    member: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=64)
+    organisation: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, pattern=r"^(allowed|refused)$")
+    since: datetime | None = Field(default=None, alias="from")
+    until: datetime | None = Field(default=None, alias="to")
+    case_ref: str | None = Field(
+        default=None, pattern=CASE_REF_PATTERN, description="Your own case, e.g. the request."
+    )
+    limit: int = Field(default=100, ge=1, le=500)
+    after: int = Field(default=0, ge=0)
+
+
+class SubjectAccessReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: SubjectIn
+    case_ref: str | None = Field(default=None, pattern=CASE_REF_PATTERN)
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    root_hash: str
+    note: str = Field(description="The C2SP signed note (tlog-checkpoint).")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, checkpoint: AuditCheckpoint) -> CheckpointOut:
+        return cls(
+            size=checkpoint.size,
+            root_hash=checkpoint.root_hash.hex(),
+            note=checkpoint.note,
+            created_at=checkpoint.created_at,
+        )
+
+
+class InclusionProofOut(BaseModel):
+    index: int
+    size: int
+    leaf: str
+    leaf_hash: str
+    proof: list[str]
+    checkpoint: CheckpointOut
+
+
+class ConsistencyProofOut(BaseModel):
+    first: CheckpointOut
+    second: CheckpointOut
+    proof: list[str]
+
+
+class PublicKeyOut(BaseModel):
+    origin: str
+    verifier_key: str = Field(description="C2SP signed-note verifier key: name+id+key.")
+
+
+class ReportOut(BaseModel):
+    kind: str
+    description: str
+    since: datetime = Field(serialization_alias="from")
+    until: datetime = Field(serialization_alias="to")
+    generated_at: datetime
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]]
+
+
+class AlertOut(BaseModel):
+    id: uuid.UUID
+    rule: str
+    status: str
+    member: str
+    organisation: str | None
+    team: str | None
+    window_start: datetime
+    window_end: datetime
+    detail: dict[str, Any]
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, alert: AuditAlert) -> AlertOut:
+        return cls(
+            id=alert.id,
+            rule=alert.rule,
+            status=alert.status,
+            member=alert.actor_sub,
+            organisation=alert.actor_organisation,
+            team=alert.actor_team,
+            window_start=alert.window_start,
+            window_end=alert.window_end,
+            detail=json.loads(alert.detail),
+            created_at=alert.created_at,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+        )
+
+
+class AlertListOut(BaseModel):
+    items: list[AlertOut]
+    limit: int
+    offset: int
+
+
+class FlagLineOut(BaseModel):
+    team: str
+    team_name: str
+    domain: str
+    purpose: str
+    purpose_name: str
+    legal_basis: str
+    legal_basis_citation: str
+    registered_at: datetime
+    expires_at: datetime
+    status: str
+    withdrawn_at: datetime | None
+
+
+class EventLineOut(BaseModel):
+    at: datetime
+    action: str
+    description: str
+    organisation: str | None
+    team: str | None
+    team_name: str | None
+    purpose: str | None
+    purpose_name: str | None
+    legal_basis: str | None
+    legal_basis_citation: str | None
+    outcome: str
+
+
+class SubjectAccessReportOut(BaseModel):
+    generated_at: datetime
+    subject_type: str
+    flags: list[FlagLineOut]
+    checks: list[EventLineOut]
+    other_processing: list[EventLineOut]
+    notes: list[str]

@@ -1,0 +1,49 @@
+"""Writing audit entries straight through ``record()``, as any service does."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hub.actor import Actor, Role
+from hub.audit.models import AuditEntry
+from hub.audit.service import AuditRecord, Outcome, record
+from hub.db import transaction
+from hub.runtime import Runtime
+
+
+def member(sub: str = "anna", team: str = "pw-handhaving", trace_id: str | None = None) -> Actor:
+    return Actor(
+        sub=sub,
+        name=sub,
+        organisation="gemeente-voorbeeld",
+        team=team,
+        roles=frozenset({Role.PROFESSIONAL}),
+        request_id=f"req-{sub}",
+        trace_id=trace_id,
+    )
+
+
+def subject_key(label: str) -> bytes:
+    return hashlib.sha256(label.encode()).digest()
+
+
+def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -> list[AuditEntry]:
+    """``count`` involvement checks, one transaction each (like ``count`` requests)."""
+    written = []
+    for n in range(count):
+        with transaction(runtime.sessions) as session:
+            written.append(
+                record(
+                    session,
+                    actor or member(),
+                    AuditRecord(
+                        action="involvement.check",
+                        outcome=Outcome.ALLOWED,
+                        subject_key=subject_key(f"s{n % 7}"),
+                        purpose="rechtmatigheid",
+                        case_ref=f"ZAAK-{n}",
+                    ),
+                    at=runtime.clock.now(),
+                )
+            )
+    return written

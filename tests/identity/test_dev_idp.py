@@ -1,0 +1,76 @@
+"""The built-in development provider: published keys, demo users, the CLI, off in production."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from api.app import create_app
+from api.auth.dev_idp import DEMO_USERS, DEV_ISSUER, DevIdentityProvider
+from api.cli import main
+from hub.errors import ConfigurationError
+from hub.runtime import Runtime
+from hub.settings import Environment, Settings
+from tests.identity.provider import OidcProvider
+
+METADATA = "/dev-idp/.well-known/openid-configuration"
+
+
+def test_published_jwks_verifies_dev_tokens(client: TestClient, idp: DevIdentityProvider) -> None:
+    metadata = client.get(METADATA).json()
+    assert metadata["issuer"] == DEV_ISSUER
+    assert metadata["jwks_uri"] == "http://testserver/dev-idp/jwks.json"
+    published = client.get("/dev-idp/jwks.json").json()
+    assert all("d" not in key for key in published["keys"])  # public parts only
+    token = jwt.decode(idp.issue_for("anna"), KeySet.import_key_set(published), ["RS256"])
+    assert token.claims["iss"] == DEV_ISSUER and token.claims["teams"] == ["pw-handhaving"]
+
+
+@pytest.mark.parametrize("member", sorted(DEMO_USERS))
+def test_demo_users_reach_the_hub(
+    client: TestClient, idp: DevIdentityProvider, member: str
+) -> None:
+    headers = {"Authorization": f"Bearer {idp.issue_for(member)}"}
+    answer = client.get("/api/v1/flags", headers=headers)
+    may_list = {"professional", "team_lead", "connector"} & set(DEMO_USERS[member].roles)
+    assert answer.status_code == (200 if may_list else 403), answer.text
+
+
+def test_dev_token_command_prints_a_token_the_hub_accepts(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BETROKKEN_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    for args in (
+        ["--member", "carla"],
+        ["--member", "zoe", "--team", "schuldhulp", "--role", "professional"],
+    ):
+        result = runner.invoke(main, ["dev-token", *args])
+        assert result.exit_code == 0, result.output
+        headers = {"Authorization": f"Bearer {result.output.strip()}"}
+        assert client.get("/api/v1/flags", headers=headers).status_code == 200
+    unknown = runner.invoke(main, ["dev-token", "--member", "zoe"])
+    assert unknown.exit_code != 0 and "--role" in unknown.output
+
+
+def test_dev_provider_is_refused_in_production(
+    settings: Settings, runtime: Runtime, oidc_provider: OidcProvider
+) -> None:
+    production = settings.model_copy(
+        update={"env": Environment.PRODUCTION, "oidc_issuer": oidc_provider.issuer}
+    )
+    with pytest.raises(ConfigurationError, match="production"):
+        DevIdentityProvider.for_settings(production)
+    client = TestClient(create_app(production, runtime=runtime))
+    assert client.get(METADATA).status_code == 404
+    assert client.get("/dev-idp/jwks.json").status_code == 404
+    dev_token = DevIdentityProvider.for_settings(settings).issue_for("anna")
+    refused = client.get("/api/v1/flags", headers={"Authorization": f"Bearer {dev_token}"})
+    assert refused.status_code == 401
+
+
+def test_dev_routes_are_absent_when_a_real_issuer_is_set(oidc_client: TestClient) -> None:
+    assert oidc_client.get("/dev-idp/jwks.json").status_code == 404
