@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from hub.actor import Actor
 from hub.audit.service import AuditRecord, DecisionRef, Outcome
@@ -63,3 +63,27 @@ def require_allowed(
             policy_version=decision.policy_version,
         )
     return decision
+
+
+def may_see(
+    policy: Policy,
+    *,
+    viewer_domain: str,
+    role: str,
+    purpose: str,
+    subject_type: str,
+    target_domain: str,
+    on: date,
+) -> bool:
+    """Whether a member of ``viewer_domain`` may see ``target_domain``'s involvement."""
+    return policy.decide(
+        Context(
+            action=Action.SEE,
+            actor_domain=viewer_domain,
+            role=role,
+            purpose=purpose,
+            subject_type=subject_type,
+            target_domain=target_domain,
+            on=on,
+        )
+    ).allowed

@@ -51,11 +51,7 @@ def register_flag(
     )
     return RegisteredFlagOut(
         flag=flag_out(registered.flag, registered.team.slug),
-        decision=DecisionOut(
-            rule_id=registered.decision.rule_id,
-            legal_basis=registered.decision.legal_basis,
-            policy_version=registered.decision.policy_version,
-        ),
+        decision=DecisionOut.of(registered.decision),
     )
 
 

@@ -35,9 +35,5 @@ def check_involvement(
             )
             for t in result.involved
         ],
-        decision=DecisionOut(
-            rule_id=result.decision.rule_id,
-            legal_basis=result.decision.legal_basis,
-            policy_version=result.decision.policy_version,
-        ),
+        decision=DecisionOut.of(result.decision),
     )

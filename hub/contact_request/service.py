@@ -230,7 +230,7 @@ def _view(
 
 
 def _load(
-    session: Session, actor: Actor, request_id: uuid.UUID, now: datetime
+    session: Session, actor: Actor, request_id: uuid.UUID
 ) -> tuple[ContactRequest, Flag, Team, Team, Team]:
     """The request, its flag, owner and requester teams, and the actor's team.
 
@@ -274,7 +274,7 @@ def get_request(
     session: Session, actor: Actor, *, runtime: Runtime, request_id: uuid.UUID
 ) -> RequestView:
     now = runtime.clock.now()
-    request, _, _, _, team = _load(session, actor, request_id, now)
+    request, _, _, _, team = _load(session, actor, request_id)
     return _seen_by(session, actor, request, team, now)
 
 
@@ -306,7 +306,7 @@ def decide(
 ) -> RequestView:
     """Accept or decline: only the flag's owner or a team lead of the owner team."""
     now = runtime.clock.now()
-    request, flag, owner, requester, team = _load(session, actor, request_id, now)
+    request, flag, owner, requester, team = _load(session, actor, request_id)
     if team.id != owner.id:
         raise Forbidden("only the team that owns the flag decides on a contact request")
     if actor.sub != flag.registered_by and not actor.has_role(Role.TEAM_LEAD):
@@ -331,7 +331,7 @@ def withdraw(
 ) -> RequestView:
     """The requester (or a team lead of the requesting team) withdraws a pending request."""
     now = runtime.clock.now()
-    request, flag, owner, requester, team = _load(session, actor, request_id, now)
+    request, flag, owner, requester, team = _load(session, actor, request_id)
     if team.id != requester.id:
         raise Forbidden("only the requesting team can withdraw a contact request")
     if actor.sub != request.requester_sub and not actor.has_role(Role.TEAM_LEAD):

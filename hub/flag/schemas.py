@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.pseudonym import PSEUDONYM_CHARS, IdentifierKind
+from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 
@@ -40,9 +41,19 @@ class FlagIn(BaseModel):
 
 
 class DecisionOut(BaseModel):
+    """Which rule and grondslag allowed this, under which policy version."""
+
     rule_id: str | None
     legal_basis: str | None
     policy_version: str
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls(
+            rule_id=decision.rule_id,
+            legal_basis=decision.legal_basis,
+            policy_version=decision.policy_version,
+        )
 
 
 class FlagOut(BaseModel):

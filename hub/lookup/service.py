@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
-from hub.decisions import decision_ref, require_allowed
+from hub.decisions import decision_ref, may_see, require_allowed
 from hub.errors import RateLimited
 from hub.flag import repository as flags
 from hub.organisation.service import acting_team
 from hub.pseudonym import Subject
 from hub.runtime import Runtime
-from policies import Action, Context, Decision
+from policies import Action, Decision
 
 CHECK = "involvement.check"
 
@@ -94,17 +94,15 @@ def check_involvement(
         if owner.id in shown_teams:
             continue  # one line per team, with its earliest flag
         if flag.domain_code not in visible:
-            visible[flag.domain_code] = policy.decide(
-                Context(
-                    action=Action.SEE,
-                    actor_domain=team.domain_code,
-                    role=actor.role.value if actor.role else "",
-                    purpose=purpose,
-                    subject_type=subject.subject_type,
-                    target_domain=flag.domain_code,
-                    on=now.date(),
-                )
-            ).allowed
+            visible[flag.domain_code] = may_see(
+                policy,
+                viewer_domain=team.domain_code,
+                role=actor.role.value if actor.role else "",
+                purpose=purpose,
+                subject_type=subject.subject_type,
+                target_domain=flag.domain_code,
+                on=now.date(),
+            )
         if visible[flag.domain_code]:
             shown_teams.add(owner.id)
             involved.append(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
+from hub.decisions import may_see
 from hub.errors import InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
@@ -26,7 +27,7 @@ from hub.notification.service import notify
 from hub.organisation.models import Team
 from hub.organisation.service import acting_team
 from hub.runtime import Runtime
-from policies import Action, Context, Policy
+from policies import Policy
 
 MATCH_CREATED = "match.created"
 MATCH_JOINED = "match.joined"
@@ -47,23 +48,18 @@ class MatchView:
     regie_team: str | None
 
 
-def may_see(
-    policy: Policy, viewer: Participant | tuple[Flag, Team], target: Flag, *, now: datetime
-) -> bool:
-    """Whether the viewer's team may see ``target``'s domain, judged by the viewer's own flag."""
-    flag, team = (viewer.flag, viewer.team) if isinstance(viewer, Participant) else viewer
-    decision = policy.decide(
-        Context(
-            action=Action.SEE,
-            actor_domain=team.domain_code,
-            role="professional",
-            purpose=flag.purpose,
-            subject_type=flag.subject_type,
-            target_domain=target.domain_code,
-            on=now.date(),
-        )
+def _may_see(policy: Policy, viewer: tuple[Flag, Team], target: Flag, *, now: datetime) -> bool:
+    """Whether the viewer's team may see ``target``'s domain, judged by its own flag."""
+    flag, team = viewer
+    return may_see(
+        policy,
+        viewer_domain=team.domain_code,
+        role="professional",
+        purpose=flag.purpose,
+        subject_type=flag.subject_type,
+        target_domain=target.domain_code,
+        on=now.date(),
     )
-    return decision.allowed
 
 
 def contact_card(flag: Flag, team: Team) -> dict[str, Any]:
@@ -141,7 +137,7 @@ def _tell_teams(
     visible = [
         contact_card(f, t)
         for f, t in _one_per_team(others)
-        if may_see(policy, (new_flag, new_team), f, now=now)
+        if _may_see(policy, (new_flag, new_team), f, now=now)
     ]
     if visible:
         notify(
@@ -153,7 +149,7 @@ def _tell_teams(
         )
         told += 1
     for other_flag, other_team in _one_per_team(others):
-        if may_see(policy, (other_flag, other_team), new_flag, now=now):
+        if _may_see(policy, (other_flag, other_team), new_flag, now=now):
             notify(
                 session,
                 team=other_team,
@@ -182,7 +178,9 @@ def _view(
     if own is None:
         return None
     others = [
-        p for p in participants if p.team.id != team.id and may_see(policy, own, p.flag, now=now)
+        p
+        for p in participants
+        if p.team.id != team.id and _may_see(policy, (own.flag, own.team), p.flag, now=now)
     ]
     regie = next((p.team.slug for p in participants if p.team.id == match.regie_team_id), None)
     return MatchView(match=match, own=own, others=others, regie_team=regie)
