@@ -13,12 +13,19 @@ KEY_BYTES = 32
 
 def create_secret(path: Path, *, size: int = KEY_BYTES, value: bytes | None = None) -> bytes:
     """Write a new secret (random unless given) to ``path`` (mode 0600); never overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(path.parent)
     secret = secrets.token_bytes(size) if value is None else value
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(secret)
     return secret
+
+
+def private_directory(directory: Path) -> None:
+    """Create ``directory`` and any missing parents readable by the owner only."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
 
 
 def read_secret(path: Path, *, size: int = KEY_BYTES) -> bytes:

@@ -156,15 +156,31 @@ def keys() -> None:
 
 
 @keys.command("init")
-def keys_init() -> None:
-    """Create the hub's keys and the pseudonymiser's first OPRF key if they do not exist."""
-    from api.pseudonymiser.keystore import OprfKeyStore
+@click.option(
+    "--service",
+    type=click.Choice(["hub", "pseudonymiser", "both"]),
+    default="both",
+    show_default=True,
+    help="In production each service holds only its own keys, on its own machine.",
+)
+def keys_init(service: str) -> None:
+    """Create the missing keys: the hub's (subject layer, handles, audit) or the OPRF key."""
+    settings = _settings()
+    if service in ("pseudonymiser", "both"):
+        from api.pseudonymiser.keystore import OprfKeyStore
+
+        if OprfKeyStore(settings.keys_dir / "oprf").init(settings.pseudonym_epoch):
+            click.echo(f"OPRF key for epoch {settings.pseudonym_epoch} created (mode 600)")
+        else:
+            click.echo("OPRF key exists, kept")
+    if service in ("hub", "both"):
+        _init_hub_keys(settings)
+
+
+def _init_hub_keys(settings: Settings) -> None:
+    from hub.audit.signing import create_signing_key
     from hub.keys import create_secret
 
-    settings = _settings()
-    store = OprfKeyStore(settings.keys_dir / "oprf")
-    if store.init(settings.pseudonym_epoch):
-        click.echo(f"OPRF key for epoch {settings.pseudonym_epoch} created (mode 600)")
     for name in ("subject.key", "handle.key"):
         path = settings.keys_dir / name
         if path.exists():
@@ -172,8 +188,6 @@ def keys_init() -> None:
         else:
             create_secret(path)
             click.echo(f"{path} created (mode 600)")
-    from hub.audit.signing import create_signing_key
-
     if settings.audit_key_file.exists():
         click.echo(f"{settings.audit_key_file} exists, kept")
     else:

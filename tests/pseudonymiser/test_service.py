@@ -79,8 +79,12 @@ def test_matches_the_key_holders_own_evaluation(
 
 
 def test_key_file_is_private(pseudonymiser_settings: Settings, service: TestClient) -> None:
-    for path in (pseudonymiser_settings.keys_dir / "oprf").glob("*.key"):
+    keys = list((pseudonymiser_settings.keys_dir / "oprf").glob("*.key"))
+    assert keys
+    for path in keys:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in (pseudonymiser_settings.keys_dir, pseudonymiser_settings.keys_dir / "oprf"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_invalid_identifiers_never_reach_the_network(token: str) -> None:
