@@ -36,15 +36,23 @@ run: setup
 	$(BIN)/betrokken demo seed
 	$(BIN)/betrokken serve
 
-test: setup lint
+# The OpenID provider (oidc-provider, pinned by its lock file) that the identity tests start.
+OIDC := tests/identity/oidc
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json | system-deps
+	cd $(OIDC) && npm ci --no-audit --no-fund
+	touch $@
+
+test: setup lint $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy crypto policies
 
+# e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup
+	[ -x $(BIN)/py-spy ] || $(BIN)/pip install -q py-spy
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules

@@ -23,7 +23,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a sync dependency in the thread pool, a hop that costs more than this
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -34,7 +35,7 @@ def get_session(request: Request) -> Iterator[Session]:
     A refusal that carries an audit record is written in a transaction of its own after
     the rollback, so a denied request leaves its trace too.
     """
-    runtime = get_runtime(request)
+    runtime: Runtime = request.app.state.runtime
     session = runtime.sessions()
     try:
         yield session
@@ -64,6 +65,8 @@ def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:
         raise AuditUnavailable("the refusal could not be audited") from failure
 
 
+# Sync on purpose: validating a token may fetch the issuer's JWKS (blocking HTTP), which
+# must run in the thread pool, not on the event loop.
 def get_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -114,7 +117,7 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
     """A dependency that lets through only callers holding one of ``roles``."""
     allowed = frozenset(roles)
 
-    def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
         if not actor.roles & allowed:
             names = ", ".join(sorted(role.value for role in allowed))
             raise Forbidden(f"this needs one of the roles: {names}")

@@ -185,7 +185,9 @@ def verify_export(
     except CheckpointError as error:
         raise AuditVerifyError(f"verifier key: {error}") from None
     checkpoints = _verify_checkpoints(_list(export, "checkpoints"), verifier_key, name)
-    pinned = _verify_checkpoints(trusted, verifier_key, name, "trusted checkpoint")
+    pinned = (
+        _verify_checkpoints(trusted, verifier_key, name, "trusted checkpoint") if trusted else []
+    )
     origin = checkpoints[0].origin
     if export.get("origin") != origin:
         raise AuditVerifyError(f"export: origin {export.get('origin')!r} is not {origin!r}")

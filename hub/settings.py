@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
     oidc_jwks_ttl_seconds: int = 300
     oidc_leeway_seconds: int = 30
+    # Production fetches keys over https only; turn off for a provider on a private network.
+    oidc_require_https: bool = True
     claim_organisation: str = "organisation"
     claim_teams: str = "teams"
     claim_roles: str = "roles"
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
     audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)
     audit_sequencer_interval_seconds: float = Field(default=1.0, gt=0)
     audit_sequencer_batch: int = Field(default=5000, ge=1)
+    # After this many years an entry's link to its subject is erased; the leaf (with its
+    # salted commitment) stays, so the tree still verifies.
+    audit_subject_link_years: int = Field(default=7, ge=1)
     audit_timezone: str = "Europe/Amsterdam"
     audit_office_hours_start: time = time(8, 0)
     audit_office_hours_end: time = time(18, 0)

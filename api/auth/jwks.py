@@ -61,7 +61,10 @@ def require_secure_transport(url: str, *, what: str) -> None:
     """Keys fetched over plain HTTP could be swapped on the way; loopback is the exception."""
     parts = urlsplit(url)
     if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ConfigurationError(f"the {what} must use https in production: {url}")
+        raise ConfigurationError(
+            f"the {what} must use https in production: {url} "
+            "(BETROKKEN_OIDC_REQUIRE_HTTPS=false for a provider on a private network)"
+        )
 
 
 def discover(issuer: str, *, http: httpx.Client) -> ProviderMetadata:

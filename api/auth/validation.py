@@ -38,11 +38,12 @@ def build_token_validator(
             leeway=settings.oidc_leeway_seconds,
         )
     issuer = settings.oidc_issuer
-    if settings.is_production:
+    https_only = settings.is_production and settings.oidc_require_https
+    if https_only:
         require_secure_transport(issuer, what="issuer")
     http = http or new_http_client()
     metadata = discover(issuer, http=http)
-    if settings.is_production:
+    if https_only:
         require_secure_transport(metadata.jwks_uri, what="jwks_uri")
     cache = JwksCache(metadata.jwks_uri, http=http, ttl=settings.oidc_jwks_ttl_seconds)
     cache.prime()

@@ -22,7 +22,8 @@ def retention_run() -> None:
     click.echo(
         f"expired {run.expired_flags}, archived {run.archived_flags}, purged {run.purged_flags} "
         f"flags; expired {run.expired_requests} contact requests; "
-        f"removed {run.removed_matches} empty matches"
+        f"removed {run.removed_matches} empty matches; "
+        f"unlinked {run.unlinked_audit_entries} old audit entries from their subjects"
     )
 
 

@@ -1,7 +1,9 @@
 """The verwerkingslog for the privacy officer: searches, proofs, reports, alerts, inzage.
 
 Everything here needs the ``privacy_officer`` role, except the verifier key, which is
-public by design so that anyone can check a checkpoint or an export.
+public by design so that anyone can check a checkpoint or an export. An officer sees the
+processing by their own organisation's members only (``officer_scope``); checkpoints and
+consistency proofs are about the whole tree and show no entry.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def inclusion_proof(
     ),
 ) -> InclusionProofOut:
     """Proof that entry ``index`` is in the signed tree of ``size`` (audited: shows the leaf)."""
-    proof = tree.inclusion(session, index=index, size=size)
+    proof = tree.inclusion(session, index=index, size=size, organisation=actor.organisation)
     audit.record_oversight(
         session,
         actor,

@@ -22,6 +22,7 @@ class RetentionRunOut(BaseModel):
     purged_flags: int
     expired_requests: int
     removed_matches: int
+    unlinked_audit_entries: int
 
 
 class ErasureIn(BaseModel):

@@ -62,13 +62,11 @@ class Finding:
     detail: dict[str, object]
 
 
-def _checks(
-    session: Session, since: datetime, until: datetime, **criteria: str
-) -> list[AuditEntry]:
+def _checks(session: Session, since: datetime, until: datetime) -> list[AuditEntry]:
     return [
         entry
         for entry in repository.iter_entries(
-            session, EntryFilter(action=CHECK, since=since, until=until, **criteria)
+            session, EntryFilter(action=CHECK, since=since, until=until)
         )
         if entry.subject_key is not None
     ]
@@ -224,12 +222,14 @@ def list_alerts(
     offset: int,
     now: datetime,
 ) -> list[AuditAlert]:
-    """The officer's inbox, newest first; opening it is audited."""
+    """The officer's inbox: alerts on their organisation's members, newest first (audited)."""
     if not 1 <= limit <= audit.MAX_PAGE or offset < 0:
         raise InvalidInput(f"limit must be 1..{audit.MAX_PAGE} and offset non-negative")
-    alerts = list(repository.list_alerts(session, status=status, limit=limit, offset=offset))
+    alerts = repository.list_alerts(
+        session, organisation=actor.organisation, status=status, limit=limit, offset=offset
+    )
     audit.record_oversight(session, actor, action=audit.ALERTS_LIST, now=now)
-    return alerts
+    return list(alerts)
 
 
 def acknowledge_alert(
@@ -237,7 +237,7 @@ def acknowledge_alert(
 ) -> AuditAlert:
     """Mark an alert as handled by this officer."""
     alert = repository.get_alert(session, alert_id)
-    if alert is None:
+    if alert is None or alert.actor_organisation != actor.organisation:
         raise NotFound("no such alert")
     if alert.status != AlertStatus.OPEN:
         raise Conflict("the alert was already acknowledged")

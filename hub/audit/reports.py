@@ -1,7 +1,8 @@
 """Audit reports for the privacy officer, as Suwinet-Inkijk audits give them.
 
-Every report covers a period (default the last 30 days, at most 366), counts only what the
-log holds, and is itself audited. Kinds:
+Every report covers a period (default the last 30 days, at most 366) and the processing by
+members of the officer's own organisation, counts only what the log holds, and is itself
+audited. Kinds:
 
 - ``checks-per-member``: involvement checks per member and team, allowed and refused.
 - ``off-hours``: processing by members outside office hours (``audit_office_days``
@@ -80,7 +81,7 @@ def resolve_period(
     """[since, until) with defaults; refuses naive times, inverted or over-long periods."""
     audit.require_aware(since, "from")
     audit.require_aware(until, "to")
-    until = until or now
+    until = until or now + timedelta(microseconds=1)  # up to and including now
     since = since or until - DEFAULT_PERIOD
     if since >= until:
         raise InvalidInput("'from' must lie before 'to'")
@@ -106,8 +107,10 @@ def _is_member(entry: AuditEntry) -> bool:
     return not entry.actor_sub.startswith(SYSTEM_PREFIX)
 
 
-def checks_per_member(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    where = EntryFilter(action=CHECK, since=since, until=until)
+def checks_per_member(
+    session: Session, since: datetime, until: datetime, *, organisation: str
+) -> list[dict[str, Any]]:
+    where = EntryFilter(organisation=organisation, action=CHECK, since=since, until=until)
     rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
     for member, organisation, team, outcome, count in repository.count_by_member(session, where):
         row = rows.setdefault(
@@ -135,11 +138,13 @@ def is_office_hours(moment: datetime, settings: Settings) -> bool:
 
 
 def off_hours(
-    session: Session, since: datetime, until: datetime, *, settings: Settings
+    session: Session, since: datetime, until: datetime, *, organisation: str, settings: Settings
 ) -> list[dict[str, Any]]:
     zone = ZoneInfo(settings.audit_timezone)
     per_member: dict[str, dict[str, Any]] = {}
-    for entry in repository.iter_entries(session, EntryFilter(since=since, until=until)):
+    for entry in repository.iter_entries(
+        session, EntryFilter(organisation=organisation, since=since, until=until)
+    ):
         if not _is_member(entry):
             continue
         row = per_member.setdefault(
@@ -174,9 +179,9 @@ def off_hours(
 
 
 def most_checked_subjects(
-    session: Session, since: datetime, until: datetime, *, limit: int
+    session: Session, since: datetime, until: datetime, *, organisation: str, limit: int
 ) -> list[dict[str, Any]]:
-    where = EntryFilter(action=CHECK, since=since, until=until)
+    where = EntryFilter(organisation=organisation, action=CHECK, since=since, until=until)
     top = repository.most_checked_subjects(session, where, limit=limit)
     rows = []
     for rank, (subject_key, checks, members) in enumerate(top, start=1):
@@ -185,7 +190,14 @@ def most_checked_subjects(
         first: datetime | None = None
         last: datetime | None = None
         for entry in repository.iter_entries(
-            session, EntryFilter(action=CHECK, since=since, until=until, subject_key=subject_key)
+            session,
+            EntryFilter(
+                organisation=organisation,
+                action=CHECK,
+                since=since,
+                until=until,
+                subject_key=subject_key,
+            ),
         ):
             teams[entry.actor_team or "-"] += 1
             checked_by[entry.actor_sub] += 1
@@ -206,13 +218,22 @@ def most_checked_subjects(
 
 
 def checks_without_follow_up(
-    session: Session, since: datetime, until: datetime, *, now: datetime, settings: Settings
+    session: Session,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    now: datetime,
+    settings: Settings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     window = timedelta(days=settings.audit_follow_up_days)
     checks = [
         entry
         for entry in repository.iter_entries(
-            session, EntryFilter(action=CHECK, outcome="allowed", since=since, until=until)
+            session,
+            EntryFilter(
+                organisation=organisation, action=CHECK, outcome="allowed", since=since, until=until
+            ),
         )
         if entry.subject_key is not None and entry.actor_team is not None
     ]
@@ -220,7 +241,10 @@ def checks_without_follow_up(
     followed: dict[tuple[str, bytes], list[datetime]] = defaultdict(list)
     for action in FOLLOW_UP_ACTIONS:
         for entry in repository.iter_entries(
-            session, EntryFilter(action=action, outcome="allowed", until=until + window)
+            session,
+            EntryFilter(
+                organisation=organisation, action=action, outcome="allowed", until=until + window
+            ),
         ):
             if entry.subject_key is not None and entry.actor_team is not None:
                 followed[(entry.actor_team, entry.subject_key)].append(entry.at)
@@ -270,10 +294,12 @@ def checks_without_follow_up(
     return rows, summary
 
 
-def refusals(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+def refusals(
+    session: Session, since: datetime, until: datetime, *, organisation: str
+) -> list[dict[str, Any]]:
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for entry in repository.iter_entries(
-        session, EntryFilter(outcome="refused", since=since, until=until)
+        session, EntryFilter(organisation=organisation, outcome="refused", since=since, until=until)
     ):
         key = (entry.actor_sub, entry.actor_team, entry.action, entry.rule_id, entry.reason)
         row = groups.setdefault(
@@ -306,15 +332,16 @@ def run_report(
     now: datetime,
     limit: int = 20,
 ) -> Report:
-    """Build one report over [since, until) and audit that it was run."""
+    """Build one report over [since, until) of the officer's organisation; audit that it ran."""
+    organisation = actor.organisation
     since, until = resolve_period(since, until, now=now)
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be 1..100")
     summary: dict[str, Any] = {}
     if kind is ReportKind.CHECKS_PER_MEMBER:
-        rows = checks_per_member(session, since, until)
+        rows = checks_per_member(session, since, until, organisation=organisation)
     elif kind is ReportKind.OFF_HOURS:
-        rows = off_hours(session, since, until, settings=settings)
+        rows = off_hours(session, since, until, organisation=organisation, settings=settings)
         summary = {
             "timezone": settings.audit_timezone,
             "office_days": list(settings.audit_office_days),
@@ -324,11 +351,13 @@ def run_report(
             ],
         }
     elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
-        rows = most_checked_subjects(session, since, until, limit=limit)
+        rows = most_checked_subjects(session, since, until, organisation=organisation, limit=limit)
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
-        rows, summary = checks_without_follow_up(session, since, until, now=now, settings=settings)
+        rows, summary = checks_without_follow_up(
+            session, since, until, organisation=organisation, now=now, settings=settings
+        )
     else:
-        rows = refusals(session, since, until)
+        rows = refusals(session, since, until, organisation=organisation)
     audit.record_oversight(
         session,
         actor,

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
 from hub.flag.models import Flag
-from hub.organisation.models import Team
+from hub.organisation.models import Organisation, Team
 
 TREE_ROW = 1
 
@@ -144,7 +144,10 @@ class EntryFilter:
     subject_key: bytes | None = None
 
 
-def _filtered(statement: Select[Any], where: EntryFilter) -> Select[Any]:
+_Statement = TypeVar("_Statement", bound="Select[*tuple[Any, ...]]")
+
+
+def _filtered(statement: _Statement, where: EntryFilter) -> _Statement:
     conditions = []
     if where.member is not None:
         conditions.append(AuditEntry.actor_sub == where.member)
@@ -216,7 +219,11 @@ def most_checked_subjects(
         .order_by(total.desc(), AuditEntry.subject_key)
         .limit(limit)
     )
-    return [(row[0], int(row[1]), int(row[2])) for row in session.execute(statement)]
+    return [
+        (key, int(total), int(members))
+        for key, total, members in session.execute(statement)
+        if key is not None
+    ]
 
 
 def team_subject_keys(session: Session, *, team_slugs: Sequence[str]) -> set[tuple[str, bytes]]:
@@ -246,19 +253,22 @@ def registered_subject_keys(
     return {(team, key) for team, key in session.execute(statement) if team and key}
 
 
-def flags_on_subject(session: Session, *, subject_key: bytes) -> Sequence[tuple[Flag, Team]]:
-    """Every flag still stored on one subject, with its team, oldest first."""
+def flags_on_subject(
+    session: Session, *, subject_key: bytes, organisation: str
+) -> Sequence[tuple[Flag, Team]]:
+    """Every flag one organisation's teams still hold on one subject, oldest first."""
     statement = (
         select(Flag, Team)
         .join(Team, Team.id == Flag.team_id)
-        .where(Flag.subject_key == subject_key)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Flag.subject_key == subject_key, Organisation.slug == organisation)
         .order_by(Flag.registered_at)
     )
     return [(flag, team) for flag, team in session.execute(statement)]
 
 
 def team_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Team.slug, Team.name)).tuples())
+    return {slug: name for slug, name in session.execute(select(Team.slug, Team.name))}
 
 
 # --- alerts ------------------------------------------------------------------------------
@@ -287,9 +297,9 @@ def alert_overlapping(
 
 
 def list_alerts(
-    session: Session, *, status: str | None, limit: int, offset: int
+    session: Session, *, organisation: str, status: str | None, limit: int, offset: int
 ) -> Sequence[AuditAlert]:
-    statement = select(AuditAlert)
+    statement = select(AuditAlert).where(AuditAlert.actor_organisation == organisation)
     if status is not None:
         statement = statement.where(AuditAlert.status == status)
     statement = statement.order_by(AuditAlert.created_at.desc(), AuditAlert.id)
@@ -298,3 +308,13 @@ def list_alerts(
 
 def get_alert(session: Session, alert_id: uuid.UUID) -> AuditAlert | None:
     return session.get(AuditAlert, alert_id)
+
+
+def unlink_subjects_before(session: Session, before: datetime) -> int:
+    """Erase the subject key and salt of entries older than ``before``; the leaves stay."""
+    result = session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.at < before, AuditEntry.subject_salt.is_not(None))
+        .values(subject_key=None, subject_salt=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -22,6 +22,11 @@ name where the citizen needs it to exercise their rights. Entries whose subject 
 after retention cannot be linked any more and do not appear. Pseudonyms are per key epoch:
 a subject must be searched once per epoch in which it may have been processed.
 
+The report covers the officer's own organisation: its teams' flags and its members'
+processing. On a shared hub each organisation answers for its own processing, and telling
+one organisation that another's team is involved is exactly what the hub must not do.
+Retention runs (system actors) are not listed.
+
 The report is itself audited (``audit.subject_access_report``, purpose ``inzageverzoek``)
 and so appears in a later report on the same subject.
 """
@@ -176,11 +181,14 @@ def subject_access_report(
             status=flag.status,
             withdrawn_at=flag.withdrawn_at,
         )
-        for flag, team in repository.flags_on_subject(session, subject_key=subject.key)
+        for flag, team in repository.flags_on_subject(
+            session, subject_key=subject.key, organisation=actor.organisation
+        )
     ]
     checks: list[EventLine] = []
     other: list[EventLine] = []
-    for entry in repository.iter_entries(session, EntryFilter(subject_key=subject.key)):
+    where = EntryFilter(subject_key=subject.key, organisation=actor.organisation)
+    for entry in repository.iter_entries(session, where):
         (checks if entry.action == CHECK else other).append(_event(entry, policy, teams))
     audit.record(
         session,

@@ -1,7 +1,12 @@
-"""The one way anything is written to the verwerkingslog."""
+"""The one way anything is written to the verwerkingslog (``record``), and the officer's search.
+
+Sequencing, proofs and exports: ``sequencer.py`` and ``tree.py``; reports, alerts, the
+inzageverzoek and OTLP: their own modules. The design is described in docs/audit.md.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,7 +24,7 @@ from crypto.merkle import hash_leaf
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit.models import AuditEntry
-from hub.errors import AuditUnavailable, InvalidInput
+from hub.errors import AuditUnavailable, Forbidden, InvalidInput
 
 LEAF_VERSION = 1
 SUBJECT_COMMITMENT_DOMAIN = b"betrokken/subject-commitment/v1\x00"
@@ -175,6 +180,25 @@ def describe_filter(where: repository.EntryFilter) -> str:
     return canonical_leaf({key: value for key, value in fields.items() if value is not None})
 
 
+def officer_scope(actor: Actor, where: repository.EntryFilter) -> repository.EntryFilter:
+    """A privacy officer oversees the processing by their own organisation's members only.
+
+    Entries of system actors (retention) and other organisations stay out of sight: on a
+    shared hub each organisation's officer answers for that organisation's processing.
+    """
+    if where.organisation not in (None, actor.organisation):
+        raise Forbidden(
+            "a privacy officer sees the log of their own organisation only",
+            audit=AuditRecord(
+                action=SEARCH,
+                outcome=Outcome.REFUSED,
+                purpose=OVERSIGHT_PURPOSE,
+                reason="another organisation's log was asked for",
+            ),
+        )
+    return dataclasses.replace(where, organisation=actor.organisation)
+
+
 def search_entries(
     session: Session,
     actor: Actor,
@@ -186,13 +210,14 @@ def search_entries(
     case_ref: str | None = None,
     action: str | None = None,
 ) -> Sequence[AuditEntry]:
-    """Entries matching ``where``, a page in write order; the search is audited.
+    """Entries matching ``where`` within the officer's organisation, a page in write order.
 
-    With a subject in ``where`` the search is a subject search: its entry carries the
-    subject (as a commitment in the leaf), so the subject's own inzage shows it.
+    The search is audited. With a subject in ``where`` it is a subject search: its entry
+    carries the subject (as a commitment in the leaf), so the subject's inzage shows it.
     """
     require_aware(where.since, "from")
     require_aware(where.until, "to")
+    where = officer_scope(actor, where)
     if not 1 <= limit <= MAX_PAGE or after_seq < 0:
         raise InvalidInput(f"limit must be 1..{MAX_PAGE} and after non-negative")
     entries = repository.search(session, where, limit=limit, after_seq=after_seq)

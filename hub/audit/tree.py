@@ -123,13 +123,19 @@ def _checkpoint(session: Session, size: int | None) -> AuditCheckpoint:
     return checkpoint
 
 
-def inclusion(session: Session, *, index: int, size: int | None) -> InclusionProof:
-    """Inclusion of leaf ``index`` in the signed tree of ``size`` (default: the latest)."""
+def inclusion(
+    session: Session, *, index: int, size: int | None, organisation: str | None = None
+) -> InclusionProof:
+    """Inclusion of leaf ``index`` in the signed tree of ``size`` (default: the latest).
+
+    With ``organisation``, only for an entry by that organisation's members: the proof
+    shows the leaf.
+    """
     checkpoint = _checkpoint(session, size)
     if not 0 <= index < checkpoint.size:
         raise InvalidInput(f"leaf index must lie in 0..{checkpoint.size - 1}")
     entry = repository.entry_at(session, index)
-    if entry is None:
+    if entry is None or organisation not in (None, entry.actor_organisation):
         raise NotFound(f"no entry at leaf index {index}")
     hashes = SubtreeHashes(repository.leaf_hashes(session, size=checkpoint.size))
     return InclusionProof(

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.pseudonym import PSEUDONYM_CHARS, IdentifierKind
+from crypto.identifiers import IdentifierKind
+from hub.pseudonym import PSEUDONYM_CHARS
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"

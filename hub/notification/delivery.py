@@ -43,7 +43,8 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 def backoff(attempts: int) -> timedelta:
     """2 s, 4 s, 8 s, ... capped at an hour."""
-    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    delay: timedelta = BASE_DELAY * 2 ** max(attempts - 1, 0)
+    return min(delay, MAX_DELAY)
 
 
 def webhook_body(notification: Notification, team: Team) -> bytes:

@@ -14,6 +14,17 @@ def get_team(session: Session, slug: str) -> Team | None:
     return session.scalars(select(Team).where(Team.slug == slug)).one_or_none()
 
 
+def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, str] | None:
+    """The team and its organisation's slug, in one query (every team-bound request asks)."""
+    statement = (
+        select(Team, Organisation.slug)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Team.slug == slug)
+    )
+    row = session.execute(statement).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
 def get_organisation(session: Session, slug: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.slug == slug)).one_or_none()
 

@@ -14,10 +14,10 @@ def acting_team(session: Session, actor: Actor) -> Team:
     """The team the actor acts for, which must belong to the actor's organisation."""
     if actor.team is None:
         raise Forbidden("this action needs a team, and the caller has none")
-    team = repository.get_team(session, actor.team)
-    if team is None:
+    found = repository.get_team_with_organisation_slug(session, actor.team)
+    if found is None:
         raise Forbidden("the caller's team is not known to the hub")
-    organisation = repository.get_organisation(session, actor.organisation)
-    if organisation is None or organisation.id != team.organisation_id:
+    team, organisation_slug = found
+    if organisation_slug != actor.organisation:
         raise Forbidden("the caller's team does not belong to the caller's organisation")
     return team

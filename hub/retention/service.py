@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor, Role
+from hub.audit import repository as audit_entries
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.contact_request.service import expire_overdue
@@ -40,18 +41,7 @@ class RetentionRun:
     purged_flags: int
     expired_requests: int
     removed_matches: int
-
-    @property
-    def changed(self) -> bool:
-        return any(
-            (
-                self.expired_flags,
-                self.archived_flags,
-                self.purged_flags,
-                self.expired_requests,
-                self.removed_matches,
-            )
-        )
+    unlinked_audit_entries: int
 
 
 def _audit_flag(session: Session, actor: Actor, flag: Flag, *, action: str, now: datetime) -> None:
@@ -97,12 +87,16 @@ def run_retention(
     repository.delete_flags(session, [flag.id for flag in purge])
     requests = expire_overdue(session, actor, now=now)
     matches = repository.delete_empty_matches(session)
+    unlinked = audit_entries.unlink_subjects_before(
+        session, add_months(now, -12 * runtime.settings.audit_subject_link_years)
+    )
     return RetentionRun(
         expired_flags=expired,
         archived_flags=archived,
         purged_flags=len(purge),
         expired_requests=requests,
         removed_matches=matches,
+        unlinked_audit_entries=unlinked,
     )
 
 

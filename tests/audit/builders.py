@@ -28,22 +28,20 @@ def subject_key(label: str) -> bytes:
 
 
 def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -> list[AuditEntry]:
-    """``count`` involvement checks, one transaction each (like ``count`` requests)."""
-    written = []
-    for n in range(count):
-        with transaction(runtime.sessions) as session:
-            written.append(
-                record(
-                    session,
-                    actor or member(),
-                    AuditRecord(
-                        action="involvement.check",
-                        outcome=Outcome.ALLOWED,
-                        subject_key=subject_key(f"s{n % 7}"),
-                        purpose="rechtmatigheid",
-                        case_ref=f"ZAAK-{n}",
-                    ),
-                    at=runtime.clock.now(),
-                )
+    """``count`` involvement checks, written in one transaction."""
+    with transaction(runtime.sessions) as session:
+        return [
+            record(
+                session,
+                actor or member(),
+                AuditRecord(
+                    action="involvement.check",
+                    outcome=Outcome.ALLOWED,
+                    subject_key=subject_key(f"s{n % 7}"),
+                    purpose="rechtmatigheid",
+                    case_ref=f"ZAAK-{n}",
+                ),
+                at=runtime.clock.now(),
             )
-    return written
+            for n in range(count)
+        ]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.settings import DEMO_POLICY, Settings
+from hub.settings import Settings
+from policies import DEMO_POLICY
 
 
 @pytest.fixture

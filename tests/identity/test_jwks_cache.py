@@ -166,10 +166,13 @@ def test_start_up_fails_without_jwks(oidc_provider: OidcProvider, http: httpx.Cl
 
 def test_production_refuses_plain_http_to_the_provider(settings: Settings) -> None:
     production = settings.model_copy(
-        update={"env": Environment.PRODUCTION, "oidc_issuer": "http://idp.gemeente.example"}
+        update={"env": Environment.PRODUCTION, "oidc_issuer": "http://betrokken-idp.invalid"}
     )
     with pytest.raises(ConfigurationError, match="https"):
         build_token_validator(production)
+    private_network = production.model_copy(update={"oidc_require_https": False})
+    with pytest.raises(ConfigurationError, match="discovery"):  # got as far as fetching
+        build_token_validator(private_network)
 
 
 def test_only_public_signing_keys_are_imported() -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.auth.dev_idp import DevIdentityProvider
+from crypto.audit_verify import verify_export
+from hub.audit.models import AuditEntry
+from hub.audit.sequencer import run_sequencer
+from hub.audit.tree import build_export
 from hub.clock import FixedClock
 from hub.db import transaction
 from hub.flag.models import Flag
@@ -19,6 +24,7 @@ SUBJECT = opaque_pseudonym("tenant-4")
 
 
 def retention(runtime: Runtime) -> tuple[int, int, int, int, int]:
+    """(expired, archived, purged, expired requests, removed matches) of one run."""
     with transaction(runtime.sessions) as session:
         run = run_retention(session, runtime=runtime)
     return (
@@ -28,6 +34,14 @@ def retention(runtime: Runtime) -> tuple[int, int, int, int, int]:
         run.expired_requests,
         run.removed_matches,
     )
+
+
+def log_verifies(runtime: Runtime) -> int:
+    """Sequence, sign, export and verify the whole audit log offline; its size."""
+    run_sequencer(runtime, force_checkpoint=True)
+    with runtime.sessions() as session:
+        export = build_export(session, origin=runtime.settings.audit_origin)
+    return verify_export(export, runtime.audit_signer.verifier_key()).size
 
 
 def test_expired_flags_leave_checks_and_matches_then_go(
@@ -56,6 +70,22 @@ def test_expired_flags_leave_checks_and_matches_then_go(
     assert retention(runtime)[2] == 1  # and later the Pw flag
     assert count(runtime, Flag) == 0 and count(runtime, Match) == 0
     assert retention(runtime) == (0, 0, 0, 0, 0)
+    assert log_verifies(runtime) == count(runtime, AuditEntry)
+
+
+def test_old_audit_entries_lose_their_subject_link_but_still_verify(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime, clock: FixedClock
+) -> None:
+    register(client, auth(idp, "anna", "pw-handhaving"), SUBJECT, purpose="rechtmatigheid")
+    before = log_verifies(runtime)
+    clock.advance(timedelta(days=7 * 366))
+    with transaction(runtime.sessions) as session:
+        run = run_retention(session, runtime=runtime)
+    assert run.unlinked_audit_entries == 1
+    with runtime.sessions() as session:
+        first = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).first()
+        assert first is not None and first.subject_key is None and first.subject_salt is None
+    assert log_verifies(runtime) > before
 
 
 def test_withdrawn_flags_are_archived_once(

@@ -1,0 +1,253 @@
+"""A lean HTTP/1.1 load generator: asyncio, keep-alive connections, latency per request.
+
+It shares the machine's cores with the hub and PostgreSQL, so it has to cost little: a
+general client (httpx) spends more CPU per request than the hub's cheapest endpoints. This
+one writes prepared request bytes and reads ``Content-Length`` framed answers, which is
+all uvicorn sends. Each connection runs one request at a time (a closed loop), so the
+concurrency is the number of connections, as with ``pgbench -c``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to send and the status that counts as success."""
+
+    kind: str
+    method: str
+    path: str
+    token: str
+    body: dict[str, Any] | None
+    expect: int
+    on_success: Callable[[bytes], None] | None = None
+
+
+CallFactory = Callable[[], Call]
+
+
+@dataclass
+class Tally:
+    """What one phase measured, per request kind."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # seconds, successes
+    statuses: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, status: str, seconds: float, ok: bool) -> None:
+        self.statuses.setdefault(kind, Counter())[status] += 1
+        if ok:
+            self.latencies.setdefault(kind, []).append(seconds)
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(share * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Throughput, latency and errors of one request kind in one phase."""
+
+    requests: int
+    ok: int
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    error_rate: float
+    statuses: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "ok": self.ok,
+            "per_second": round(self.per_second, 1),
+            "p50_ms": round(self.p50_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
+            "max_ms": round(self.max_ms, 2),
+            "error_rate": round(self.error_rate, 5),
+            "statuses": self.statuses,
+        }
+
+
+def summarise(tally: Tally, seconds: float) -> dict[str, Figures]:
+    out: dict[str, Figures] = {}
+    kinds = set(tally.statuses) | {"all"}
+    for kind in sorted(kinds):
+        if kind == "all":
+            latencies = sorted(x for values in tally.latencies.values() for x in values)
+            statuses: Counter[str] = Counter()
+            for counter in tally.statuses.values():
+                statuses.update(counter)
+        else:
+            latencies = sorted(tally.latencies.get(kind, []))
+            statuses = tally.statuses[kind]
+        total = sum(statuses.values())
+        ok = len(latencies)
+        out[kind] = Figures(
+            requests=total,
+            ok=ok,
+            per_second=ok / seconds if seconds > 0 else 0.0,
+            p50_ms=percentile(latencies, 0.50) * 1000,
+            p95_ms=percentile(latencies, 0.95) * 1000,
+            p99_ms=percentile(latencies, 0.99) * 1000,
+            max_ms=(latencies[-1] * 1000) if latencies else 0.0,
+            error_rate=(total - ok) / total if total else 0.0,
+            statuses=dict(statuses),
+        )
+    return out
+
+
+class _Connection:
+    """One keep-alive connection to the server."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._reader is None or self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        return self._reader, self._writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+    async def send(self, call: Call) -> tuple[int, bytes]:
+        reader, writer = await self._open()
+        payload = json.dumps(call.body).encode() if call.body is not None else b""
+        head = (
+            f"{call.method} {call.path} HTTP/1.1\r\n"
+            f"Host: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {call.token}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n"
+        ).encode()
+        writer.write(head + payload)
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        status = int(status_line.split(b" ", 2)[1])
+        length = 0
+        close = False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            lowered = name.strip().lower()
+            if lowered == b"content-length":
+                length = int(value.strip())
+            elif lowered == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = await reader.readexactly(length) if length else b""
+        if close:
+            self.close()
+        return status, body
+
+
+async def _worker(
+    host: str,
+    port: int,
+    factory: CallFactory,
+    tally: Tally,
+    *,
+    measure_from: float,
+    stop_at: float,
+    timeout: float,
+) -> None:
+    connection = _Connection(host, port)
+    try:
+        while (start := time.perf_counter()) < stop_at:
+            call = factory()
+            try:
+                status, body = await asyncio.wait_for(connection.send(call), timeout)
+                label = str(status)
+                ok = status == call.expect
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+                connection.close()
+                label, ok, body = type(error).__name__, False, b""
+            end = time.perf_counter()
+            if ok and call.on_success is not None:
+                call.on_success(body)
+            if start >= measure_from and end <= stop_at:
+                tally.add(call.kind, label, end - start, ok)
+    finally:
+        connection.close()
+
+
+async def _run(
+    host: str,
+    port: int,
+    factory: CallFactory,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    timeout: float,
+) -> Tally:
+    tally = Tally()
+    now = time.perf_counter()
+    measure_from, stop_at = now + warmup, now + warmup + seconds
+    await asyncio.gather(
+        *(
+            _worker(
+                host,
+                port,
+                factory,
+                tally,
+                measure_from=measure_from,
+                stop_at=stop_at,
+                timeout=timeout,
+            )
+            for _ in range(concurrency)
+        )
+    )
+    return tally
+
+
+def run_phase(
+    url: str,
+    factory: CallFactory,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float = 1.0,
+    timeout: float = 30.0,
+) -> dict[str, Figures]:
+    """Drive ``factory``'s calls at ``concurrency`` for ``warmup + seconds``; figures per kind.
+
+    Only requests that start after the warm-up and finish before the end are counted, so
+    the rate is completed requests per measured second.
+    """
+    host, _, port = url.removeprefix("http://").partition(":")
+    tally = asyncio.run(
+        _run(
+            host,
+            int(port),
+            factory,
+            concurrency=concurrency,
+            seconds=seconds,
+            warmup=warmup,
+            timeout=timeout,
+        )
+    )
+    return summarise(tally, seconds)

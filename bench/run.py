@@ -1,0 +1,551 @@
+"""``make bench``: seed, measure the hub and its baselines in one run, print and save figures.
+
+    python -m bench.run --flags 20000 --seconds 5     # a quick run
+    python -m bench.run                                # 10 million flags, 30 s per phase
+
+Order: PostgreSQL (a durable cluster of its own, or ``--database-url``) → seed by COPY →
+pgbench on the check's SQL → the hub (``betrokken serve --workers N``) under checks,
+registrations, contact requests and a mix → the pseudonymiser against the raw OPRF. The
+figures go to stdout and to ``bench/results/<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench import baseline, profile, seed
+from bench.cpu import CpuMeter, postmaster_pid
+from bench.data import DEFAULT_SEED, World
+from bench.load import CallFactory, Figures, run_phase
+from bench.postgres import BenchCluster, Database
+from bench.services import hub_env, service
+from bench.workload import Member, Workload, issue_members
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_WORK_DIR = BENCH_DIR / ".work"
+DEFAULT_RESULTS_DIR = BENCH_DIR / "results"
+DATABASE = "betrokken_bench"
+OPRF_BATCH = 100
+SKIPPABLE = ("pgbench", "registrations", "contact_requests", "mix", "pseudonymiser")
+
+
+@dataclass(frozen=True)
+class Options:
+    flags: int
+    seconds: float
+    warmup: float
+    concurrency: int
+    high_concurrency: int
+    workers: int
+    database_url: str | None
+    work_dir: Path
+    results_dir: Path
+    keep: bool
+    profile: bool
+    background_jobs: bool
+    seed: str
+    quiet: bool
+    skip: frozenset[str]
+    seed_only: bool
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--flags", type=int, default=10_000_000, help="flags to seed")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="connections (hub) and clients (pgbench)"
+    )
+    parser.add_argument(
+        "--high-concurrency",
+        type=int,
+        default=64,
+        help="connections of an extra check phase under heavier load (0: skip)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="hub worker processes"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="an existing PostgreSQL (admin URL, e.g. postgresql+psycopg://postgres@host/postgres)"
+        "; default: a durable cluster of the bench's own",
+    )
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the seeded cluster; the next run with the same --flags reuses it",
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="sample the hub with py-spy during an extra check phase (if py-spy is installed)",
+    )
+    parser.add_argument(
+        "--background-jobs", action="store_true", help="run the hub's background jobs too"
+    )
+    parser.add_argument("--seed", default=DEFAULT_SEED)
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=SKIPPABLE,
+        help="leave out a part (repeatable); the summary then lacks its figures",
+    )
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed (implies --keep) and stop; measure later"
+    )
+    ns = parser.parse_args(argv)
+    return Options(
+        flags=ns.flags,
+        seconds=ns.seconds,
+        warmup=ns.warmup,
+        concurrency=ns.concurrency,
+        high_concurrency=ns.high_concurrency,
+        workers=ns.workers,
+        database_url=ns.database_url,
+        work_dir=ns.work_dir.resolve(),
+        results_dir=ns.results_dir.resolve(),
+        keep=ns.keep or ns.seed_only,
+        profile=ns.profile,
+        background_jobs=ns.background_jobs,
+        seed=ns.seed,
+        quiet=ns.quiet,
+        skip=frozenset(ns.skip),
+        seed_only=ns.seed_only,
+    )
+
+
+class Report:
+    """Collects figures as the run goes, printing each line as it comes."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.data: dict[str, Any] = {}
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, flush=True)
+
+    def phase(
+        self,
+        name: str,
+        figures: dict[str, Figures],
+        *,
+        concurrency: int,
+        cores: dict[str, float] | None = None,
+    ) -> None:
+        self.data.setdefault("phases", {})[name] = {
+            "concurrency": concurrency,
+            "kinds": {kind: f.as_dict() for kind, f in figures.items()},
+            "cores_used": cores,
+        }
+        for kind, f in figures.items():
+            if kind == "all" and len(figures) == 2:
+                continue  # one kind: "all" repeats it
+            self.say(
+                f"  {name:<22} {kind:<9} {f.per_second:>8.1f}/s  p50 {f.p50_ms:6.2f}  "
+                f"p95 {f.p95_ms:6.2f}  p99 {f.p99_ms:6.2f} ms  errors {f.error_rate:.2%}"
+                + ("" if f.error_rate == 0 else f"  {f.statuses}")
+            )
+        self.cores(cores)
+
+    def cores(self, cores: dict[str, float] | None) -> None:
+        if cores:
+            self.say("    cores used: " + ", ".join(f"{k} {v:.2f}" for k, v in cores.items()))
+            if cores.get("other", 0.0) > 0.2:
+                self.say("    (other processes took CPU during this phase: figures are low)")
+
+
+def database_group(options: Options) -> dict[str, list[int]]:
+    """The bench cluster's postmaster, when the bench runs its own."""
+    pid = None if options.database_url else postmaster_pid(options.work_dir / "pg" / "data")
+    return {"postgres": [pid]} if pid else {}
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        memory = int(meminfo.read_text().split()[1]) // 1024  # MemTotal, kB → MB
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH_DIR
+    ).stdout.strip()
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_mb": memory,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "commit": commit,
+    }
+
+
+def prepare_database(options: Options, admin: Database, report: Report) -> tuple[Database, dict]:
+    """Seed the bench database, or reuse a kept cluster seeded with the same size and seed."""
+    hub_dir = options.work_dir / "hub"
+    policy_file = seed.write_bench_policy(hub_dir / "bench-policy.yaml")
+    database = admin.sibling(DATABASE)
+    meta_path = options.work_dir / "seeded.json"
+    if meta_path.exists() and options.database_url is None:
+        meta = json.loads(meta_path.read_text())
+        if (meta["flags"], meta["seed"]) == (options.flags, options.seed):
+            report.say(f"reusing the kept database: {meta['flags']:,} flags")
+            return database, {**meta, "reused": True}
+    meta_path.unlink(missing_ok=True)
+    report.say(f"seeding {options.flags:,} flags ...")
+    seed.create_database(admin, DATABASE)
+    seeded = seed.seed(
+        database,
+        world=World(options.seed),
+        keys_dir=hub_dir / "keys",
+        flag_count=options.flags,
+        policy_file=policy_file,
+        log=not options.quiet,
+    )
+    meta = {
+        "flags": seeded.flags,
+        "subjects": seeded.subjects,
+        "seconds": round(seeded.seconds, 1),
+        "anchor": seeded.anchor.isoformat(),
+        "seed": options.seed,
+        "reused": False,
+    }
+    if options.keep and options.database_url is None:
+        meta_path.write_text(json.dumps(meta))
+    return database, meta
+
+
+def table_sizes(database: Database) -> dict[str, int]:
+    with psycopg.connect(database.libpq_url) as connection:
+        rows = connection.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+            "WHERE relname IN ('flags', 'audit_entries')"
+        ).fetchall()
+    return {name: int(size) for name, size in rows}
+
+
+def sanity_check(url: str, workload: Workload) -> int:
+    """A few checks by hand: the hub must find the seeded flags (keys and seed agree)."""
+    found = 0
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for _ in range(40):
+            call = workload.check()
+            response = client.post(
+                call.path, json=call.body, headers={"Authorization": f"Bearer {call.token}"}
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"check failed: {response.status_code} {response.text[:300]}")
+            body = response.json()
+            found += bool(body["involved"]) or body["own_team_involved"]
+    if found == 0:
+        raise RuntimeError("40 checks found no flag: the seeded keys do not match the hub's")
+    return found
+
+
+def measure_hub(options: Options, database: Database, meta: dict, report: Report) -> dict[str, Any]:
+    hub_dir = options.work_dir / "hub"
+    policy_file = hub_dir / "bench-policy.yaml"
+    env = hub_env(
+        data_dir=hub_dir,
+        database_url=database.sqlalchemy_url,
+        policy_file=policy_file,
+        background=options.background_jobs,
+    )
+    from api.auth.dev_idp import DevIdentityProvider
+    from hub.settings import Settings
+    from policies import load_policy
+
+    idp = DevIdentityProvider.for_settings(Settings(data_dir=hub_dir))
+    members: list[Member] = issue_members(idp)
+    world = World(options.seed, now=datetime.fromisoformat(meta["anchor"]))
+    workload = Workload(
+        world=world,
+        subjects=meta["subjects"],
+        members=members,
+        policy=load_policy(policy_file),
+        keys_dir=hub_dir / "keys",
+        rng=random.Random(),
+    )
+    results: dict[str, Any] = {"members": len(members)}
+    serve = ["serve", "--without-pseudonymiser", "--workers", str(options.workers)]
+    report.say(f"hub: {options.workers} workers, {len(members)} members with RS256 tokens")
+    with service(serve, env=env, log=options.work_dir / "logs" / "hub.log") as hub:
+        results["sanity_hits"] = sanity_check(hub.url, workload)
+
+        meter = CpuMeter({"hub": [hub.pid], **database_group(options), "driver": [os.getpid()]})
+
+        def phase(name: str, factory: CallFactory, concurrency: int) -> dict[str, Figures]:
+            meter.start()
+            figures = run_phase(
+                hub.url,
+                factory,
+                concurrency=concurrency,
+                seconds=options.seconds,
+                warmup=options.warmup,
+            )
+            report.phase(name, figures, concurrency=concurrency, cores=meter.stop())
+            return figures
+
+        phases: list[tuple[str, Callable[[], Any], int]] = [
+            ("checks", workload.check, options.concurrency),
+        ]
+        if options.high_concurrency:
+            phases.append(("checks_high", workload.check, options.high_concurrency))
+        phases += [
+            ("registrations", workload.register, options.concurrency),
+            ("contact_requests", workload.contact, options.concurrency),
+            ("mix", workload.mix(), options.concurrency),
+        ]
+        for name, factory, concurrency in phases:
+            if name not in options.skip:
+                phase(name, factory, concurrency)
+        if options.profile:
+            results["profile"] = profile_checks(options, hub.pid, hub.url, workload, report)
+    return results
+
+
+def profile_checks(
+    options: Options, pid: int, url: str, workload: Workload, report: Report
+) -> dict[str, Any] | None:
+    if not profile.available():
+        report.say("  (no py-spy: profile skipped; .venv/bin/pip install py-spy)")
+        return None
+    output = options.work_dir / "logs" / "profile-checks.folded"
+    sampler = profile.record(pid, seconds=options.seconds, output=output)
+    time.sleep(1.0)  # py-spy attaches to every worker
+    figures = run_phase(
+        url, workload.check, concurrency=options.concurrency, seconds=options.seconds, warmup=0
+    )
+    report.phase("checks_profiled", figures, concurrency=options.concurrency)
+    sampler.wait(timeout=options.seconds + 60)
+    if not output.exists():
+        report.say("  (py-spy wrote no profile)")
+        return None
+    summary = profile.summarise(output)
+    report.say(f"  profile of the hub workers during checks ({summary.samples} samples):")
+    for name, share in summary.areas[:12]:
+        report.say(f"    {share:6.1%}  {name}")
+    return summary.as_dict()
+
+
+def measure_pseudonymiser(options: Options, report: Report) -> dict[str, Any]:
+    """The service over HTTP (one process) against the raw primitive on one core."""
+    from api.auth.dev_idp import DevIdentityProvider
+    from api.client.pseudonymise import PseudonymiserClient
+    from api.pseudonymiser.keystore import OprfKeyStore
+    from bench.load import Call
+    from crypto import oprf
+    from crypto.identifiers import IdentifierKind, synthetic_bsn
+    from hub.pseudonym import encode_pseudonym
+    from hub.settings import Settings
+
+    hub_dir = options.work_dir / "hub"
+    settings = Settings(data_dir=hub_dir)
+    store = OprfKeyStore(settings.keys_dir / "oprf")
+    store.init(settings.pseudonym_epoch)
+    epoch = store.current_epoch()
+    secret = store.load_all()[epoch].secret
+    blinded = [oprf.blind(os.urandom(32), oprf.Mode.POPRF)[1] for _ in range(OPRF_BATCH)]
+    raw = baseline.raw_oprf_rate(secret, blinded, epoch=epoch, seconds=min(options.seconds, 10))
+    token = DevIdentityProvider.for_settings(settings).issue(
+        member="bench-connector", roles=["connector"], team="adreskwaliteit"
+    )
+    env = {
+        "BETROKKEN_ENV": "development",
+        "BETROKKEN_DATA_DIR": str(hub_dir),
+        # Its rate limit is not what is measured here.
+        "BETROKKEN_PSEUDONYMISER_RATE_PER_MINUTE": "100000000",
+        "BETROKKEN_PSEUDONYMISER_BURST": "1000000",
+    }
+    body = {"kind": "bsn", "blinded_elements": [encode_pseudonym(b) for b in blinded]}
+    with service(
+        ["pseudonymiser", "serve"], env=env, log=options.work_dir / "logs" / "pseudonymiser.log"
+    ) as pseudonymiser:
+        with PseudonymiserClient(pseudonymiser.url, token) as client:  # end to end, verified
+            client.pseudonymise(IdentifierKind.BSN, [synthetic_bsn(n) for n in range(10)])
+        meter = CpuMeter({"pseudonymiser": [pseudonymiser.pid], "driver": [os.getpid()]})
+        meter.start()
+        figures = run_phase(
+            pseudonymiser.url,
+            lambda: Call("evaluate", "POST", "/api/v1/evaluations", token, body, 200),
+            concurrency=options.concurrency,
+            seconds=options.seconds,
+            warmup=options.warmup,
+        )
+        cores = meter.stop()
+    report.phase("pseudonymiser", figures, concurrency=options.concurrency, cores=cores)
+    service_rate = figures["evaluate"].per_second * OPRF_BATCH
+    return {
+        "batch": OPRF_BATCH,
+        "service_evaluations_per_second": round(service_rate, 1),
+        "raw_evaluations_per_second_one_core": round(raw, 1),
+        "ratio": round(service_rate / raw, 3) if raw else None,
+        "requests": figures["evaluate"].as_dict(),
+    }
+
+
+def run(options: Options) -> dict[str, Any]:
+    report = Report(options.quiet)
+    report.data["started"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report.data["machine"] = machine()
+    report.data["options"] = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in options.__dict__.items()
+        if k not in ("database_url",)
+    }
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    cluster = None
+    if options.database_url:
+        admin = Database.from_url(options.database_url)
+    else:
+        cluster = BenchCluster(options.work_dir / "pg")
+        admin = cluster.start()
+    try:
+        database, meta = prepare_database(options, admin, report)
+        report.data["seeding"] = meta
+        report.say(
+            f"  seeding: {meta['flags']:,} flags on {meta['subjects']:,} subjects "
+            f"in {meta['seconds']:.1f} s" + (" (earlier run)" if meta["reused"] else "")
+        )
+        if options.seed_only:
+            return report.data
+        with psycopg.connect(database.libpq_url) as connection:
+            report.data["postgres"] = connection.execute("SHOW server_version").fetchone()[0]
+        baseline.prepare_database(database)
+        hub_key = (options.work_dir / "hub" / "keys" / "subject.key").read_bytes()
+        from policies import load_policy
+
+        scripts = baseline.write_scripts(
+            options.work_dir / "pgbench",
+            world=World(options.seed),
+            hub_key=hub_key,
+            subjects=meta["subjects"],
+            policy_version=load_policy(options.work_dir / "hub" / "bench-policy.yaml").version,
+        )
+        report.say(f"pgbench: {options.concurrency} clients, -M prepared, durable commits")
+        pgbench: dict[str, Any] = {}
+        for name, script in scripts.items():
+            if "pgbench" in options.skip:
+                break
+            meter = CpuMeter({**database_group(options), "driver": [os.getpid()]})
+            meter.start()
+            result = baseline.run_pgbench(
+                database,
+                script,
+                clients=options.concurrency,
+                seconds=options.seconds,
+                log_dir=options.work_dir / "logs",
+            )
+            pgbench[name] = {**result.as_dict(), "cores_used": (cores := meter.stop())}
+            report.say(
+                f"  pgbench {name:<14} {result.tps:>8.1f}/s  p50 {result.p50_ms:6.2f}  "
+                f"p95 {result.p95_ms:6.2f}  p99 {result.p99_ms:6.2f} ms"
+            )
+            report.cores(cores)
+        report.data["pgbench"] = pgbench
+        report.data["hub"] = measure_hub(options, database, meta, report)
+        report.data["sizes"] = table_sizes(database)
+    finally:
+        if cluster is not None:
+            cluster.stop(remove=not options.keep)
+            if not options.keep:
+                (options.work_dir / "seeded.json").unlink(missing_ok=True)
+    if "pseudonymiser" not in options.skip:
+        report.data["pseudonymiser"] = measure_pseudonymiser(options, report)
+    summarise(report)
+    return report.data
+
+
+def summarise(report: Report) -> None:
+    """The ratios, a closing summary, and the JSON file."""
+    data = report.data
+    phases = data.get("phases", {})
+    pgbench = data.get("pgbench", {})
+    oprf = data.get("pseudonymiser")
+
+    def rate(phase: str, kind: str) -> float | None:
+        found = phases.get(phase, {}).get("kinds", {}).get(kind)
+        return found["per_second"] if found else None
+
+    def ratio(top: float | None, bottom: float | None) -> float | None:
+        return round(top / bottom, 3) if top is not None and bottom else None
+
+    checks = phases["checks"]["kinds"]["check"]
+    insert_tps = pgbench.get("select_insert", {}).get("tps")
+    select_tps = pgbench.get("select_only", {}).get("tps")
+    data["ratios"] = ratios = {
+        "checks_vs_pgbench_select_insert": ratio(checks["per_second"], insert_tps),
+        "checks_vs_pgbench_select_only": ratio(checks["per_second"], select_tps),
+        "pseudonymiser_vs_raw_oprf": oprf["ratio"] if oprf else None,
+    }
+    seeding = data["seeding"]
+    lines = [
+        "",
+        "summary",
+        f"  seeding               {seeding['flags']:,} flags in {seeding['seconds']:.1f} s"
+        + (" (an earlier run; kept cluster)" if seeding["reused"] else ""),
+        f"  checks/s              {checks['per_second']:.1f} at {options_concurrency(data)}"
+        f" connections (p50 {checks['p50_ms']} ms, p95 {checks['p95_ms']} ms, "
+        f"p99 {checks['p99_ms']} ms, errors {checks['error_rate']:.2%})",
+        f"  pgbench               select+insert {insert_tps}/s, select only {select_tps}/s",
+        f"  ratio hub / pgbench   {ratios['checks_vs_pgbench_select_insert']} "
+        f"(vs select only: {ratios['checks_vs_pgbench_select_only']})",
+        f"  registrations/s       {rate('registrations', 'register')}",
+        f"  contact requests/s    {rate('contact_requests', 'contact')}",
+        f"  mix requests/s        {rate('mix', 'all')}",
+    ]
+    if oprf:
+        lines.append(
+            f"  pseudonymiser         {oprf['service_evaluations_per_second']:.0f} evaluations/s"
+            f" vs raw {oprf['raw_evaluations_per_second_one_core']:.0f}/s on one core: "
+            f"ratio {ratios['pseudonymiser_vs_raw_oprf']}"
+        )
+    for line in lines:
+        report.say(line)
+    results_dir = Path(data["options"]["results_dir"])
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = results_dir / f"{stamp}.json"
+    path.write_text(json.dumps(data, indent=2, default=str))
+    data["result_file"] = str(path)
+    report.say(f"  written to {path}")
+
+
+def options_concurrency(data: dict[str, Any]) -> int:
+    return int(data["phases"]["checks"]["concurrency"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(parse(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
