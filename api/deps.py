@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -94,9 +94,11 @@ def get_actor(
             trace_id=_trace_id(request),
         )
     except Unauthenticated as error:
+        # RFC 6750 §3: quoted-string without quotes or backslashes.
+        description = re.sub(r'["\\]', "'", error.detail)[:200]
         error.extra["headers"] = {
             "WWW-Authenticate": f'Bearer realm="betrokken", error="invalid_token", '
-            f'error_description="{error.code}"'
+            f'error_description="{description}"'
         }
         raise
     request.state.actor = actor
@@ -113,7 +115,7 @@ def _trace_id(request: Request) -> str | None:
     return match.group(1) if match else None
 
 
-def require(*roles: Role) -> Callable[[Actor], Actor]:
+def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets through only callers holding one of ``roles``."""
     allowed = frozenset(roles)
 

@@ -22,7 +22,9 @@ def _stat(pid: int) -> tuple[int, float] | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+    # utime + stime, plus cutime + cstime: the time of children it has reaped (a postgres
+    # backend that ended, a finished pgbench), so short-lived processes are counted too.
+    return int(fields[1]), sum(int(value) for value in fields[11:15]) / _TICK
 
 
 def _snapshot() -> dict[int, tuple[int, float]]:
@@ -52,7 +54,7 @@ class CpuMeter:
     """Cores used per group between ``start()`` and ``stop()``.
 
     Groups are given by root pids (a process and all its children); everything not in a
-    group is ``other``. Processes that ended during the phase are not counted.
+    group is ``other``. A process that ended during the phase counts in its parent.
     """
 
     groups: dict[str, list[int]]

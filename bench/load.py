@@ -195,8 +195,7 @@ async def _worker(
 
 
 async def _run(
-    host: str,
-    port: int,
+    targets: list[tuple[str, int]],
     factory: CallFactory,
     *,
     concurrency: int,
@@ -210,22 +209,21 @@ async def _run(
     await asyncio.gather(
         *(
             _worker(
-                host,
-                port,
+                *targets[index % len(targets)],
                 factory,
                 tally,
                 measure_from=measure_from,
                 stop_at=stop_at,
                 timeout=timeout,
             )
-            for _ in range(concurrency)
+            for index in range(concurrency)
         )
     )
     return tally
 
 
 def run_phase(
-    url: str,
+    urls: str | list[str],
     factory: CallFactory,
     *,
     concurrency: int,
@@ -235,14 +233,17 @@ def run_phase(
 ) -> dict[str, Figures]:
     """Drive ``factory``'s calls at ``concurrency`` for ``warmup + seconds``; figures per kind.
 
-    Only requests that start after the warm-up and finish before the end are counted, so
-    the rate is completed requests per measured second.
+    Connections are spread round-robin over ``urls``, as a load balancer would. Only
+    requests that start after the warm-up and finish before the end are counted, so the
+    rate is completed requests per measured second.
     """
-    host, _, port = url.removeprefix("http://").partition(":")
+    targets = []
+    for url in [urls] if isinstance(urls, str) else urls:
+        host, _, port = url.removeprefix("http://").partition(":")
+        targets.append((host, int(port)))
     tally = asyncio.run(
         _run(
-            host,
-            int(port),
+            targets,
             factory,
             concurrency=concurrency,
             seconds=seconds,

@@ -121,12 +121,14 @@ WAITING = (
 )
 
 
-def summarise(folded: Path, *, top: int = 25) -> Profile:
+def summarise(folded: Path | list[Path], *, top: int = 25) -> Profile:
     self_counts: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     total = 0
-    for line in folded.read_text().splitlines():
+    files = folded if isinstance(folded, list) else [folded]
+    lines = [line for path in files for line in path.read_text().splitlines()]
+    for line in lines:
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,7 @@ class Options:
     quiet: bool
     skip: frozenset[str]
     seed_only: bool
+    balance: bool
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -112,6 +114,13 @@ def parse(argv: list[str] | None = None) -> Options:
         help="leave out a part (repeatable); the summary then lacks its figures",
     )
     parser.add_argument(
+        "--balance",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run --workers single-worker hub processes and spread connections evenly over "
+        "them, as a load balancer does (--no-balance: one `serve --workers N`)",
+    )
+    parser.add_argument(
         "--seed-only", action="store_true", help="seed (implies --keep) and stop; measure later"
     )
     ns = parser.parse_args(argv)
@@ -132,6 +141,7 @@ def parse(argv: list[str] | None = None) -> Options:
         quiet=ns.quiet,
         skip=frozenset(ns.skip),
         seed_only=ns.seed_only,
+        balance=ns.balance,
     )
 
 
@@ -154,10 +164,15 @@ class Report:
         concurrency: int,
         cores: dict[str, float] | None = None,
     ) -> None:
+        served = figures["all"].per_second
+        hub_cores = sum(v for k, v in (cores or {}).items() if k.startswith(("hub", "pseudo")))
+        # CPU per request is steadier than the rate on a machine others use too.
+        cpu_ms = round(hub_cores / served * 1000, 2) if cores and served else None
         self.data.setdefault("phases", {})[name] = {
             "concurrency": concurrency,
             "kinds": {kind: f.as_dict() for kind, f in figures.items()},
             "cores_used": cores,
+            "service_cpu_ms_per_request": cpu_ms,
         }
         for kind, f in figures.items():
             if kind == "all" and len(figures) == 2:
@@ -167,11 +182,15 @@ class Report:
                 f"p95 {f.p95_ms:6.2f}  p99 {f.p99_ms:6.2f} ms  errors {f.error_rate:.2%}"
                 + ("" if f.error_rate == 0 else f"  {f.statuses}")
             )
-        self.cores(cores)
+        self.cores(cores, cpu_ms)
 
-    def cores(self, cores: dict[str, float] | None) -> None:
+    def cores(self, cores: dict[str, float] | None, cpu_ms: float | None = None) -> None:
         if cores:
-            self.say("    cores used: " + ", ".join(f"{k} {v:.2f}" for k, v in cores.items()))
+            self.say(
+                "    cores used: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
+                + (f"; service CPU {cpu_ms:.2f} ms per request" if cpu_ms else "")
+            )
             if cores.get("other", 0.0) > 0.2:
                 self.say("    (other processes took CPU during this phase: figures are low)")
 
@@ -293,18 +312,53 @@ def measure_hub(options: Options, database: Database, meta: dict, report: Report
         keys_dir=hub_dir / "keys",
         rng=random.Random(),
     )
-    results: dict[str, Any] = {"members": len(members)}
-    serve = ["serve", "--without-pseudonymiser", "--workers", str(options.workers)]
-    report.say(f"hub: {options.workers} workers, {len(members)} members with RS256 tokens")
-    with service(serve, env=env, log=options.work_dir / "logs" / "hub.log") as hub:
-        results["sanity_hits"] = sanity_check(hub.url, workload)
-
-        meter = CpuMeter({"hub": [hub.pid], **database_group(options), "driver": [os.getpid()]})
+    results: dict[str, Any] = {"members": len(members), "balanced": options.balance}
+    with ExitStack() as stack:
+        if options.balance:
+            # One single-worker process per core, connections spread evenly by the driver.
+            report.say(
+                f"hub: {options.workers} processes of 1 worker, connections spread evenly; "
+                f"{len(members)} members with RS256 tokens"
+            )
+            hubs = [
+                stack.enter_context(
+                    service(
+                        ["serve", "--without-pseudonymiser", "--workers", "1"],
+                        env=env,
+                        log=options.work_dir / "logs" / f"hub-{index}.log",
+                    )
+                )
+                for index in range(options.workers)
+            ]
+        else:
+            report.say(
+                f"hub: 1 process with --workers {options.workers} (one shared socket); "
+                f"{len(members)} members with RS256 tokens"
+            )
+            hubs = [
+                stack.enter_context(
+                    service(
+                        ["serve", "--without-pseudonymiser", "--workers", str(options.workers)],
+                        env=env,
+                        log=options.work_dir / "logs" / "hub.log",
+                    )
+                )
+            ]
+        urls = [hub.url for hub in hubs]
+        pids = [hub.pid for hub in hubs]
+        results["sanity_hits"] = sanity_check(urls[0], workload)
+        meter = CpuMeter(
+            {
+                **{f"hub{index}": [pid] for index, pid in enumerate(pids)},
+                **database_group(options),
+                "driver": [os.getpid()],
+            }
+        )
 
         def phase(name: str, factory: CallFactory, concurrency: int) -> dict[str, Figures]:
             meter.start()
             figures = run_phase(
-                hub.url,
+                urls,
                 factory,
                 concurrency=concurrency,
                 seconds=options.seconds,
@@ -327,28 +381,34 @@ def measure_hub(options: Options, database: Database, meta: dict, report: Report
             if name not in options.skip:
                 phase(name, factory, concurrency)
         if options.profile:
-            results["profile"] = profile_checks(options, hub.pid, hub.url, workload, report)
+            results["profile"] = profile_checks(options, pids, urls, workload, report)
     return results
 
 
 def profile_checks(
-    options: Options, pid: int, url: str, workload: Workload, report: Report
+    options: Options, pids: list[int], urls: list[str], workload: Workload, report: Report
 ) -> dict[str, Any] | None:
+    """One more check phase with py-spy sampling every hub worker (it slows them a little)."""
     if not profile.available():
         report.say("  (no py-spy: profile skipped; .venv/bin/pip install py-spy)")
         return None
-    output = options.work_dir / "logs" / "profile-checks.folded"
-    sampler = profile.record(pid, seconds=options.seconds, output=output)
-    time.sleep(1.0)  # py-spy attaches to every worker
+    outputs = [options.work_dir / "logs" / f"profile-checks-{pid}.folded" for pid in pids]
+    samplers = [
+        profile.record(pid, seconds=options.seconds, output=output)
+        for pid, output in zip(pids, outputs, strict=True)
+    ]
+    time.sleep(1.0)  # let py-spy attach to every worker
     figures = run_phase(
-        url, workload.check, concurrency=options.concurrency, seconds=options.seconds, warmup=0
+        urls, workload.check, concurrency=options.concurrency, seconds=options.seconds, warmup=0
     )
     report.phase("checks_profiled", figures, concurrency=options.concurrency)
-    sampler.wait(timeout=options.seconds + 60)
-    if not output.exists():
+    for sampler in samplers:
+        sampler.wait(timeout=options.seconds + 60)
+    written = [output for output in outputs if output.exists()]
+    if not written:
         report.say("  (py-spy wrote no profile)")
         return None
-    summary = profile.summarise(output)
+    summary = profile.summarise(written)
     report.say(f"  profile of the hub workers during checks ({summary.samples} samples):")
     for name, share in summary.areas[:12]:
         report.say(f"    {share:6.1%}  {name}")

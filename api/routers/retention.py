@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from api.deps import Admin, DbSession, RuntimeDep, require
-from hub.actor import Actor, Role
+from api.deps import Admin, DbSession, PrivacyOfficer, RuntimeDep
 from hub.flag.schemas import SubjectIn
 from hub.retention import service
 
 router = APIRouter(tags=["retention"])
-ErasureOfficer = Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER))]
 
 
 class RetentionRunOut(BaseModel):
@@ -45,9 +43,9 @@ def run_retention(session: DbSession, actor: Admin, runtime: RuntimeDep) -> Rete
 
 @router.post("/erasures", response_model=ErasureOut)
 def erase_subject(
-    body: ErasureIn, session: DbSession, actor: ErasureOfficer, runtime: RuntimeDep
+    body: ErasureIn, session: DbSession, actor: PrivacyOfficer, runtime: RuntimeDep
 ) -> ErasureOut:
-    """Remove every flag on one subject (objection, death or unlawful processing)."""
+    """Remove your organisation's flags on one subject (objection, death or unlawful)."""
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
     erased = service.erase_subject(
         session, actor, runtime=runtime, subject=subject, reason=body.reason

@@ -36,9 +36,13 @@ def find_active(
 
 
 def active_on_subject(
-    session: Session, *, subject_key: bytes, now: datetime
+    session: Session, *, subject_key: bytes, organisation_id: uuid.UUID, now: datetime
 ) -> Sequence[tuple[Flag, Team]]:
-    """Every live flag on one subject with its team: the heart of an involvement check."""
+    """Every live flag of one organisation's teams on one subject: the heart of a check.
+
+    Organisations are separate controllers: their flags never meet inside the hub; chain
+    cooperation across organisations goes through connectors under a convenant.
+    """
     statement = (
         select(Flag, Team)
         .join(Team, Team.id == Flag.team_id)
@@ -46,6 +50,7 @@ def active_on_subject(
             Flag.subject_key == subject_key,
             Flag.status == FlagStatus.ACTIVE,
             Flag.expires_at > now,
+            Team.organisation_id == organisation_id,
         )
         .order_by(Flag.registered_at)
     )

@@ -87,7 +87,9 @@ def check_involvement(
     own_team_involved = False
     involved: list[InvolvedTeam] = []
     shown_teams: set[uuid.UUID] = set()
-    for flag, owner in flags.active_on_subject(session, subject_key=subject.key, now=now):
+    for flag, owner in flags.active_on_subject(
+        session, subject_key=subject.key, organisation_id=team.organisation_id, now=now
+    ):
         if owner.id == team.id:
             own_team_involved = True
             continue

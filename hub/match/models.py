@@ -17,6 +17,7 @@ class Match(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     subject_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     regie_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
     regie_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -19,10 +19,12 @@ def add(session: Session, *rows: Match | MatchMember) -> None:
     session.flush()
 
 
-def latest_on_subject(session: Session, subject_key: bytes) -> Match | None:
+def latest_on_subject(
+    session: Session, subject_key: bytes, organisation_id: uuid.UUID
+) -> Match | None:
     statement = (
         select(Match)
-        .where(Match.subject_key == subject_key)
+        .where(Match.subject_key == subject_key, Match.organisation_id == organisation_id)
         .order_by(Match.created_at.desc())
         .limit(1)
     )

@@ -81,13 +81,20 @@ def on_flag_registered(
 ) -> Match | None:
     """Create or extend the subject's match and tell every team what the policy lets it see."""
     now = runtime.clock.now()
-    live = flags.active_on_subject(session, subject_key=flag.subject_key, now=now)
+    live = flags.active_on_subject(
+        session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
+    )
     if not any(other_team.id != team.id for _, other_team in live):
         return None
-    match = repository.latest_on_subject(session, flag.subject_key)
+    match = repository.latest_on_subject(session, flag.subject_key, team.organisation_id)
     created = match is None or not repository.live_members(session, match.id, now=now)
     if created:
-        match = Match(id=uuid.uuid4(), subject_key=flag.subject_key, created_at=now)
+        match = Match(
+            id=uuid.uuid4(),
+            subject_key=flag.subject_key,
+            organisation_id=team.organisation_id,
+            created_at=now,
+        )
         repository.add(session, match)
     assert match is not None
     known = {member.flag_id for member, _, _ in repository.live_members(session, match.id, now=now)}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.contact_request.models import ContactRequest
 from hub.flag.models import Flag, FlagStatus
 from hub.match.models import Match, MatchMember
+from hub.organisation.models import Organisation, Team
 
 
 def overdue_active(session: Session, *, now: datetime) -> Sequence[Flag]:
@@ -28,8 +29,15 @@ def archived(session: Session) -> Sequence[Flag]:
     return session.scalars(select(Flag).where(Flag.archived_at.is_not(None))).all()
 
 
-def flags_of_subject(session: Session, subject_key: bytes) -> Sequence[Flag]:
-    return session.scalars(select(Flag).where(Flag.subject_key == subject_key)).all()
+def flags_of_subject(session: Session, subject_key: bytes, *, organisation: str) -> Sequence[Flag]:
+    """The subject's flags held by teams of one organisation."""
+    statement = (
+        select(Flag)
+        .join(Team, Team.id == Flag.team_id)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Flag.subject_key == subject_key, Organisation.slug == organisation)
+    )
+    return session.scalars(statement).all()
 
 
 def delete_flags(session: Session, flag_ids: Sequence[uuid.UUID]) -> None:

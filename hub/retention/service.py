@@ -103,11 +103,15 @@ def run_retention(
 def erase_subject(
     session: Session, actor: Actor, *, runtime: Runtime, subject: Subject, reason: str
 ) -> int:
-    """AVG art. 17: remove every flag on one subject at once (objection, death, unlawful)."""
+    """AVG art. 17: remove every flag of the officer's organisation on one subject at once.
+
+    Each organisation is controller of its own flags; another municipality's or chain
+    partner's flags are for its own privacy officer to erase.
+    """
     if reason not in ERASURE_REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(ERASURE_REASONS)}")
     now = runtime.clock.now()
-    doomed = repository.flags_of_subject(session, subject.key)
+    doomed = repository.flags_of_subject(session, subject.key, organisation=actor.organisation)
     repository.delete_flags(session, [flag.id for flag in doomed])
     repository.delete_empty_matches(session)
     audit.record(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.auth.dev_idp import DevIdentityProvider
+from hub.db import transaction
+from hub.organisation import repository as organisations
+from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
 from tests.helpers import audit_rows, auth, check, opaque_pseudonym, register
 
@@ -85,3 +88,33 @@ def test_case_reference_may_not_hold_an_identifier(
     answer = check(client, pw, SUBJECT, purpose="rechtmatigheid", case_ref="BSN-999990019")
     assert answer.status_code == 422
     assert "999990019" not in answer.text
+
+
+def test_other_organisations_flags_stay_apart(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
+) -> None:
+    with transaction(runtime.sessions) as session:
+        neighbour = Organisation(slug="buurgemeente", name="Buurgemeente", kind="gemeente")
+        organisations.add(session, neighbour)
+        organisations.add(
+            session,
+            Team(
+                slug="buur-schuldhulp",
+                name="Schuldhulp Buurgemeente",
+                organisation_id=neighbour.id,
+                domain_code="schuldhulp",
+            ),
+        )
+    nina = idp.issue(
+        member="nina", team="buur-schuldhulp", roles=["professional"], organisation="buurgemeente"
+    )
+    neighbour_headers = {"Authorization": f"Bearer {nina}"}
+    assert (
+        register(client, neighbour_headers, SUBJECT, purpose="schuldhulpverlening").status_code
+        == 201
+    )
+    pw = auth(idp, "anna", "pw-handhaving")
+    assert check(client, pw, SUBJECT, purpose="rechtmatigheid").json()["involved"] == []
+    register(client, pw, SUBJECT, purpose="rechtmatigheid")
+    assert client.get("/api/v1/matches", headers=pw).json()["items"] == []
+    assert client.get("/api/v1/notifications", headers=neighbour_headers).json()["items"] == []

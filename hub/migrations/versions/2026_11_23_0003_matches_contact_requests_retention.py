@@ -23,9 +23,15 @@ def upgrade() -> None:
         "matches",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("subject_key", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("regie_team_id", sa.Uuid(), nullable=True),
         sa.Column("regie_set_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_matches_organisation_id_organisations"),
+        ),
         sa.ForeignKeyConstraint(
             ["regie_team_id"], ["teams.id"], name=op.f("fk_matches_regie_team_id_teams")
         ),
