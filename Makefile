@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps run test lint typecheck bench clean
+.PHONY: setup system-deps run test lint bench clean
 
 setup: system-deps $(STAMP)
 
@@ -47,7 +47,8 @@ test: setup lint $(OIDC)/node_modules/.installed
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy crypto policies
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy crypto policies hub api
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup

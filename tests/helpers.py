@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 
 from api.auth.dev_idp import DevIdentityProvider
 from hub.audit.models import AuditEntry
+from hub.db import transaction
+from hub.organisation import repository as organisations
+from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
 
 
@@ -62,3 +65,23 @@ def audit_rows(runtime: Runtime) -> list[AuditEntry]:
 def count(runtime: Runtime, model: type) -> int:
     with runtime.sessions() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def add_neighbour(runtime: Runtime, idp: DevIdentityProvider, *, domain: str) -> dict[str, str]:
+    """Another municipality with one team in ``domain``; headers for a member of it."""
+    with transaction(runtime.sessions) as session:
+        neighbour = Organisation(slug="buurgemeente", name="Buurgemeente", kind="gemeente")
+        organisations.add(session, neighbour)
+        organisations.add(
+            session,
+            Team(
+                slug=f"buur-{domain}",
+                name=f"{domain} Buurgemeente",
+                organisation_id=neighbour.id,
+                domain_code=domain,
+            ),
+        )
+    token = idp.issue(
+        member="nina", team=f"buur-{domain}", roles=["professional"], organisation="buurgemeente"
+    )
+    return {"Authorization": f"Bearer {token}"}

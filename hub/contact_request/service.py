@@ -295,6 +295,29 @@ def list_requests(
     return [_seen_by(session, actor, request, team, now) for request in requests]
 
 
+def _transition(
+    session: Session,
+    actor: Actor,
+    request: ContactRequest,
+    flag: Flag,
+    *,
+    to: RequestStatus,
+    action: str,
+    now: datetime,
+    reason: DeclineReason | None = None,
+) -> None:
+    """Move a pending request on; one that has expired meanwhile stays expired."""
+    _expire_if_due(session, actor, request, flag, now)
+    if request.status != RequestStatus.PENDING:
+        raise Conflict(f"the request is {request.status}, not pending")
+    request.status = to
+    request.decline_reason = reason
+    request.decided_at = now
+    request.decided_by = actor.sub
+    session.flush()
+    _record(session, actor, request, flag, action=action, now=now)
+
+
 def decide(
     session: Session,
     actor: Actor,
@@ -311,17 +334,18 @@ def decide(
         raise Forbidden("only the team that owns the flag decides on a contact request")
     if actor.sub != flag.registered_by and not actor.has_role(Role.TEAM_LEAD):
         raise Forbidden("only the flag's owner or a team lead decides on a contact request")
-    _expire_if_due(session, actor, request, flag, now)
-    if request.status != RequestStatus.PENDING:
-        raise Conflict(f"the request is {request.status}, not pending")
     if not accept and reason is None:
         raise InvalidInput("a decline needs a reason")
-    request.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
-    request.decline_reason = None if accept else reason
-    request.decided_at = now
-    request.decided_by = actor.sub
-    session.flush()
-    _record(session, actor, request, flag, action=ACCEPT if accept else DECLINE, now=now)
+    _transition(
+        session,
+        actor,
+        request,
+        flag,
+        to=RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED,
+        action=ACCEPT if accept else DECLINE,
+        reason=None if accept else reason,
+        now=now,
+    )
     _tell_requester(session, request, flag, owner, now=now)
     return _view(request, flag, owner, requester, direction="incoming")
 
@@ -336,14 +360,7 @@ def withdraw(
         raise Forbidden("only the requesting team can withdraw a contact request")
     if actor.sub != request.requester_sub and not actor.has_role(Role.TEAM_LEAD):
         raise Forbidden("only the requester or a team lead withdraws a contact request")
-    _expire_if_due(session, actor, request, flag, now)
-    if request.status != RequestStatus.PENDING:
-        raise Conflict(f"the request is {request.status}, not pending")
-    request.status = RequestStatus.WITHDRAWN
-    request.decided_at = now
-    request.decided_by = actor.sub
-    session.flush()
-    _record(session, actor, request, flag, action=WITHDRAW, now=now)
+    _transition(session, actor, request, flag, to=RequestStatus.WITHDRAWN, action=WITHDRAW, now=now)
     notify(
         session,
         team=owner,

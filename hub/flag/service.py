@@ -45,6 +45,31 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def record_flag_event(
+    session: Session,
+    actor: Actor,
+    flag: Flag,
+    *,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Audit something that happened to an existing flag (withdrawn, renewed, expired, ...)."""
+    audit.record(
+        session,
+        actor,
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=flag.purpose,
+            object_id=str(flag.id),
+            reason=reason,
+        ),
+        at=now,
+    )
+
+
 def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime) -> datetime:
     """The requested expiry (end of that day), or the policy's latest when none is asked."""
     if expires_on is None:
@@ -172,18 +197,7 @@ def withdraw_flag(session: Session, actor: Actor, *, runtime: Runtime, flag_id: 
     flag.status = FlagStatus.WITHDRAWN
     flag.withdrawn_at = now
     session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=WITHDRAW,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=flag.purpose,
-            object_id=str(flag.id),
-        ),
-        at=now,
-    )
+    record_flag_event(session, actor, flag, action=WITHDRAW, now=now)
     return flag
 
 
@@ -228,17 +242,7 @@ def renew_flag(
     flag.expires_at = expires_at
     flag.renewed_at = now
     session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=RENEW,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=flag.purpose,
-            object_id=str(flag.id),
-            reason=f"expires {expires_at.date().isoformat()}",
-        ),
-        at=now,
+    record_flag_event(
+        session, actor, flag, action=RENEW, now=now, reason=f"expires {expires_at.date()}"
     )
     return flag

@@ -8,7 +8,6 @@ Running it twice changes nothing the second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,8 +17,8 @@ from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.contact_request.service import expire_overdue
 from hub.errors import InvalidInput
-from hub.flag.models import Flag, FlagStatus
-from hub.flag.service import add_months
+from hub.flag.models import FlagStatus
+from hub.flag.service import add_months, record_flag_event
 from hub.pseudonym import Subject
 from hub.retention import repository
 from hub.runtime import Runtime
@@ -44,21 +43,6 @@ class RetentionRun:
     unlinked_audit_entries: int
 
 
-def _audit_flag(session: Session, actor: Actor, flag: Flag, *, action: str, now: datetime) -> None:
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=action,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=flag.purpose,
-            object_id=str(flag.id),
-        ),
-        at=now,
-    )
-
-
 def run_retention(
     session: Session, *, runtime: Runtime, actor: Actor = RETENTION_ACTOR
 ) -> RetentionRun:
@@ -68,12 +52,12 @@ def run_retention(
     for flag in repository.overdue_active(session, now=now):
         flag.status = FlagStatus.EXPIRED
         flag.archived_at = now
-        _audit_flag(session, actor, flag, action="flag.expire", now=now)
+        record_flag_event(session, actor, flag, action="flag.expire", now=now)
         expired += 1
     archived = 0
     for flag in repository.withdrawn_unarchived(session):
         flag.archived_at = now
-        _audit_flag(session, actor, flag, action="flag.archive", now=now)
+        record_flag_event(session, actor, flag, action="flag.archive", now=now)
         archived += 1
     session.flush()
     purge = [
@@ -83,7 +67,7 @@ def run_retention(
         and add_months(flag.archived_at, 12 * policy.archive_years(flag.domain_code)) <= now
     ]
     for flag in purge:
-        _audit_flag(session, actor, flag, action="flag.purge", now=now)
+        record_flag_event(session, actor, flag, action="flag.purge", now=now)
     repository.delete_flags(session, [flag.id for flag in purge])
     requests = expire_overdue(session, actor, now=now)
     matches = repository.delete_empty_matches(session)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.auth.dev_idp import DevIdentityProvider
-from hub.db import transaction
-from hub.organisation import repository as organisations
-from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
-from tests.helpers import audit_rows, auth, check, opaque_pseudonym, register
+from tests.helpers import add_neighbour, audit_rows, auth, check, opaque_pseudonym, register
 
 SUBJECT = opaque_pseudonym("household-7")
 OTHER = opaque_pseudonym("household-8")
@@ -93,22 +90,7 @@ def test_case_reference_may_not_hold_an_identifier(
 def test_other_organisations_flags_stay_apart(
     client: TestClient, idp: DevIdentityProvider, runtime: Runtime
 ) -> None:
-    with transaction(runtime.sessions) as session:
-        neighbour = Organisation(slug="buurgemeente", name="Buurgemeente", kind="gemeente")
-        organisations.add(session, neighbour)
-        organisations.add(
-            session,
-            Team(
-                slug="buur-schuldhulp",
-                name="Schuldhulp Buurgemeente",
-                organisation_id=neighbour.id,
-                domain_code="schuldhulp",
-            ),
-        )
-    nina = idp.issue(
-        member="nina", team="buur-schuldhulp", roles=["professional"], organisation="buurgemeente"
-    )
-    neighbour_headers = {"Authorization": f"Bearer {nina}"}
+    neighbour_headers = add_neighbour(runtime, idp, domain="schuldhulp")
     assert (
         register(client, neighbour_headers, SUBJECT, purpose="schuldhulpverlening").status_code
         == 201

@@ -16,11 +16,9 @@ from hub.clock import FixedClock
 from hub.db import transaction
 from hub.flag.models import Flag
 from hub.match.models import Match
-from hub.organisation import repository as organisations
-from hub.organisation.models import Organisation, Team
 from hub.retention.service import run_retention
 from hub.runtime import Runtime
-from tests.helpers import auth, check, count, opaque_pseudonym, register
+from tests.helpers import add_neighbour, auth, check, count, opaque_pseudonym, register
 
 SUBJECT = opaque_pseudonym("tenant-4")
 
@@ -135,27 +133,8 @@ def test_erasure_by_the_privacy_officer(
     body = {"subject": {"kind": "bsn", "pseudonym": SUBJECT}, "reason": "objection"}
     refused = client.post("/api/v1/erasures", json=body, headers=auth(idp, "anna", "pw-handhaving"))
     assert refused.status_code == 403
-    with transaction(runtime.sessions) as session:
-        neighbour = Organisation(slug="buurgemeente", name="Buurgemeente", kind="gemeente")
-        organisations.add(session, neighbour)
-        organisations.add(
-            session,
-            Team(
-                slug="buur-schuldhulp",
-                name="Schuldhulp",
-                organisation_id=neighbour.id,
-                domain_code="schuldhulp",
-            ),
-        )
-    neighbour_member = idp.issue(
-        member="nina", team="buur-schuldhulp", roles=["professional"], organisation="buurgemeente"
-    )
-    register(
-        client,
-        {"Authorization": f"Bearer {neighbour_member}"},
-        SUBJECT,
-        purpose="schuldhulpverlening",
-    )
+    neighbour = add_neighbour(runtime, idp, domain="schuldhulp")
+    register(client, neighbour, SUBJECT, purpose="schuldhulpverlening")
 
     officer = auth(idp, "fg", None, "privacy_officer")
     erased = client.post("/api/v1/erasures", json=body, headers=officer)
