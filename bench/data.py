@@ -121,6 +121,11 @@ class World:
         """The base64url pseudonym a client would send for subject ``subject``."""
         return encode_pseudonym(self.raw_pseudonym(subject))
 
+    def municipality(self, subject: int) -> int:
+        """The municipality whose teams hold the subject's flags."""
+        raw = self.raw_pseudonym(subject)
+        return int.from_bytes(raw[2:4], "big") % MUNICIPALITIES
+
     def flags(self, subject: int) -> list[FlagSpec]:
         """The flags seeded on ``subject``: one domain, or two or three distinct ones."""
         raw = self.raw_pseudonym(subject)

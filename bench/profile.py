@@ -1,8 +1,9 @@
-"""Sample the hub's workers with py-spy during a load phase and summarise where time goes.
+"""Sample the hub's workers with py-spy during a load phase and summarise where CPU goes.
 
-``py-spy record --format raw`` writes folded stacks (``frame;frame;... count``). The summary
-gives the share of samples per function (self and inclusive) and per area (SQLAlchemy,
-psycopg, token validation, FastAPI/Starlette, uvicorn, pydantic, the hub's own code).
+``py-spy record --gil --format raw`` writes folded stacks (``frame;frame;... count``) of the
+thread holding the GIL, i.e. where each worker spends its one core. The summary gives the
+share of samples per function (self and inclusive) and per area (SQLAlchemy, psycopg,
+token validation, FastAPI/Starlette, anyio, uvicorn/h11, pydantic, the hub's own code).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def record(pid: int, *, seconds: float, output: Path, rate: int = 250) -> subpro
             "--pid",
             str(pid),
             "--subprocesses",
+            "--gil",  # only the thread holding the GIL: where the CPU goes
             "--duration",
             str(max(1, round(seconds))),
             "--rate",

@@ -12,15 +12,17 @@ figures go to stdout and to ``bench/results/<timestamp>.json``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +31,21 @@ from typing import Any
 import httpx
 import psycopg
 
+from api.auth.dev_idp import DevIdentityProvider
+from api.client.pseudonymise import PseudonymiserClient
+from api.pseudonymiser.keystore import OprfKeyStore
 from bench import baseline, profile, seed
 from bench.cpu import CpuMeter, postmaster_pid
 from bench.data import DEFAULT_SEED, World
-from bench.load import CallFactory, Figures, run_phase
+from bench.load import Call, CallFactory, Figures, run_phase
 from bench.postgres import BenchCluster, Database
 from bench.services import hub_env, service
 from bench.workload import Member, Workload, issue_members
+from crypto import oprf
+from crypto.identifiers import IdentifierKind, synthetic_bsn
+from hub.pseudonym import encode_pseudonym
+from hub.settings import Settings
+from policies import load_policy
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / ".work"
@@ -195,13 +205,24 @@ class Report:
                 self.say("    (other processes took CPU during this phase: figures are low)")
 
 
+def cluster_root(work_dir: Path) -> Path:
+    """Where the bench's own cluster lives: in the work directory, or, when PostgreSQL runs
+    as the ``postgres`` user (we are root), in a temporary directory that user can reach
+    (a clone under /root is not); named after the work directory, so --keep finds it."""
+    if os.geteuid() != 0:
+        return work_dir / "pg"
+    digest = hashlib.sha256(str(work_dir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"betrokken-bench-{digest}" / "pg"
+
+
 def database_group(options: Options) -> dict[str, list[int]]:
     """The bench cluster's postmaster, when the bench runs its own."""
-    pid = None if options.database_url else postmaster_pid(options.work_dir / "pg" / "data")
+    pid = None if options.database_url else postmaster_pid(cluster_root(options.work_dir) / "data")
     return {"postgres": [pid]} if pid else {}
 
 
 def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -213,9 +234,12 @@ def machine() -> dict[str, Any]:
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
         memory = int(meminfo.read_text().split()[1]) // 1024  # MemTotal, kB → MB
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH_DIR
-    ).stdout.strip()
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH_DIR
+        ).stdout.strip()
+    except OSError:
+        commit = ""
     return {
         "cores": os.cpu_count(),
         "cpu": model,
@@ -226,7 +250,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def prepare_database(options: Options, admin: Database, report: Report) -> tuple[Database, dict]:
+def prepare_database(
+    options: Options, admin: Database, report: Report
+) -> tuple[Database, dict[str, Any]]:
     """Seed the bench database, or reuse a kept cluster seeded with the same size and seed."""
     hub_dir = options.work_dir / "hub"
     policy_file = seed.write_bench_policy(hub_dir / "bench-policy.yaml")
@@ -288,7 +314,10 @@ def sanity_check(url: str, workload: Workload) -> int:
     return found
 
 
-def measure_hub(options: Options, database: Database, meta: dict, report: Report) -> dict[str, Any]:
+def measure_hub(
+    options: Options, database: Database, meta: dict[str, Any], report: Report
+) -> dict[str, Any]:
+    """Start the hub, check that it finds the seeded flags, run the phases (and profile)."""
     hub_dir = options.work_dir / "hub"
     policy_file = hub_dir / "bench-policy.yaml"
     env = hub_env(
@@ -297,9 +326,6 @@ def measure_hub(options: Options, database: Database, meta: dict, report: Report
         policy_file=policy_file,
         background=options.background_jobs,
     )
-    from api.auth.dev_idp import DevIdentityProvider
-    from hub.settings import Settings
-    from policies import load_policy
 
     idp = DevIdentityProvider.for_settings(Settings(data_dir=hub_dir))
     members: list[Member] = issue_members(idp)
@@ -417,14 +443,6 @@ def profile_checks(
 
 def measure_pseudonymiser(options: Options, report: Report) -> dict[str, Any]:
     """The service over HTTP (one process) against the raw primitive on one core."""
-    from api.auth.dev_idp import DevIdentityProvider
-    from api.client.pseudonymise import PseudonymiserClient
-    from api.pseudonymiser.keystore import OprfKeyStore
-    from bench.load import Call
-    from crypto import oprf
-    from crypto.identifiers import IdentifierKind, synthetic_bsn
-    from hub.pseudonym import encode_pseudonym
-    from hub.settings import Settings
 
     hub_dir = options.work_dir / "hub"
     settings = Settings(data_dir=hub_dir)
@@ -485,7 +503,7 @@ def run(options: Options) -> dict[str, Any]:
     if options.database_url:
         admin = Database.from_url(options.database_url)
     else:
-        cluster = BenchCluster(options.work_dir / "pg")
+        cluster = BenchCluster(cluster_root(options.work_dir))
         admin = cluster.start()
     try:
         database, meta = prepare_database(options, admin, report)
@@ -497,10 +515,10 @@ def run(options: Options) -> dict[str, Any]:
         if options.seed_only:
             return report.data
         with psycopg.connect(database.libpq_url) as connection:
-            report.data["postgres"] = connection.execute("SHOW server_version").fetchone()[0]
+            version = connection.execute("SHOW server_version").fetchone()
+            report.data["postgres"] = version[0] if version else None
         baseline.prepare_database(database)
         hub_key = (options.work_dir / "hub" / "keys" / "subject.key").read_bytes()
-        from policies import load_policy
 
         scripts = baseline.write_scripts(
             options.work_dir / "pgbench",
@@ -537,6 +555,8 @@ def run(options: Options) -> dict[str, Any]:
             cluster.stop(remove=not options.keep)
             if not options.keep:
                 (options.work_dir / "seeded.json").unlink(missing_ok=True)
+                with suppress(OSError):  # the temporary parent, when there is one and empty
+                    cluster.root.parent.rmdir()
     if "pseudonymiser" not in options.skip:
         report.data["pseudonymiser"] = measure_pseudonymiser(options, report)
     summarise(report)

@@ -2,10 +2,12 @@
 
 Members are professionals of every team, each with a real RS256 access token from the
 development identity provider (the hub validates it on every request). Checks ask about
-seeded subjects (nine in ten) or unknown ones; registrations put new flags on fresh
-subjects, and one in five on a subject another domain registered earlier in the run, which
-makes a match; contact requests use handles sealed with the hub's handle key for live
-flags the member's domain may contact under the policy (what a check would have shown).
+seeded subjects (nine in ten, asked by a member of the subject's own municipality, since
+organisations stay apart) or unknown ones; registrations put new flags on fresh subjects,
+and one in five on a subject another domain of the same municipality registered earlier in
+the run, which makes a match; contact requests use handles sealed with the hub's handle
+key for live flags the member's domain may contact under the policy (what a check would
+have shown).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Member:
     sub: str
     team: str
     profile: DomainProfile
+    municipality: int
     token: str
 
 
@@ -58,7 +61,9 @@ def issue_members(idp: DevIdentityProvider, *, per_team: int = 2) -> list[Member
                     name=f"Bench {team} {k}",
                     lifetime=12 * 3600,
                 )
-                members.append(Member(sub=sub, team=team, profile=profile, token=token))
+                members.append(
+                    Member(sub=sub, team=team, profile=profile, municipality=number, token=token)
+                )
     return members
 
 
@@ -78,12 +83,15 @@ class Workload:
         self.world = world
         self.known = max(1, subjects - 1)  # the last subject may have been cut short
         self.members = members
+        self.by_municipality: dict[int, list[Member]] = {}
+        for member in members:
+            self.by_municipality.setdefault(member.municipality, []).append(member)
         self.rng = rng or random.Random()
         self.sealer = HandleSealer(load_or_create_secret(keys_dir / "handle.key", create=True))
         self._case = itertools.count(1)
         # Fresh subjects far above the seeded ones, different on every run.
         self._fresh = itertools.count(2**48 + self.rng.getrandbits(40) * 2**20)
-        self._registered: deque[tuple[int, str]] = deque(maxlen=10_000)
+        self._registered: deque[tuple[int, Member]] = deque(maxlen=10_000)
         self._contacted: set[tuple[str, str]] = set()
         self._may_contact = {
             (viewer.code, target.code)
@@ -101,18 +109,21 @@ class Workload:
             ).allowed
         }
 
-    def _member(self) -> Member:
-        return self.members[self.rng.randrange(len(self.members))]
+    def _member(self, municipality: int | None = None) -> Member:
+        pool = self.members if municipality is None else self.by_municipality[municipality]
+        return pool[self.rng.randrange(len(pool))]
 
     def _case_ref(self) -> str:
         return f"BENCH-{next(self._case) % 10_000_000}"  # never 8 digits in a row
 
     def check(self) -> Call:
-        member = self._member()
+        """A member of the subject's own municipality asks (organisations stay apart)."""
         if self.rng.random() < HIT_SHARE:
             subject = self.rng.randrange(self.known)
+            member = self._member(self.world.municipality(subject))
         else:
             subject = 2**50 + self.rng.getrandbits(40)
+            member = self._member()
         return Call(
             kind="check",
             method="POST",
@@ -127,15 +138,17 @@ class Workload:
         )
 
     def register(self) -> Call:
+        """A new flag; sometimes by a second domain of the same municipality (a match)."""
         member = self._member()
         subject = None
         if self._registered and self.rng.random() < MATCH_SHARE:
-            candidate, domain = self._registered.popleft()
-            if domain != member.profile.code:
+            candidate, first = self._registered.popleft()
+            member = self._member(first.municipality)
+            if member.profile.code != first.profile.code:
                 subject = candidate
         if subject is None:
             subject = next(self._fresh)
-            self._registered.append((subject, member.profile.code))
+            self._registered.append((subject, member))
         return Call(
             kind="register",
             method="POST",
@@ -151,8 +164,9 @@ class Workload:
     def contact(self) -> Call:
         now = datetime.now(UTC)
         for _ in range(1000):
-            member = self._member()
-            flags = self.world.flags(self.rng.randrange(self.known))
+            subject = self.rng.randrange(self.known)
+            member = self._member(self.world.municipality(subject))
+            flags = self.world.flags(subject)
             for flag in flags:
                 key = (member.team, str(flag.id))
                 if (

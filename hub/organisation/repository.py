@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.organisation.models import Domain, Organisation, Team
@@ -14,14 +14,17 @@ def get_team(session: Session, slug: str) -> Team | None:
     return session.scalars(select(Team).where(Team.slug == slug)).one_or_none()
 
 
+# Built once: every team-bound request asks (see hub/flag/repository.py).
+_TEAM_WITH_ORGANISATION_SLUG = (
+    select(Team, Organisation.slug)
+    .join(Organisation, Organisation.id == Team.organisation_id)
+    .where(Team.slug == bindparam("slug"))
+)
+
+
 def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, str] | None:
     """The team and its organisation's slug, in one query (every team-bound request asks)."""
-    statement = (
-        select(Team, Organisation.slug)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .where(Team.slug == slug)
-    )
-    row = session.execute(statement).one_or_none()
+    row = session.execute(_TEAM_WITH_ORGANISATION_SLUG, {"slug": slug}).one_or_none()
     return (row[0], row[1]) if row is not None else None
 
 
