@@ -68,7 +68,7 @@ def canonical_leaf(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) -> AuditEntry:
+def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) -> uuid.UUID:
     """Append one audit entry in the caller's transaction and flush it.
 
     A failure here propagates, so the action it records is rolled back with it.
@@ -108,35 +108,35 @@ def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) 
             "trace_id": actor.trace_id,
         }
     )
-    row = AuditEntry(
-        id=entry_id,
-        at=at,
-        action=entry.action,
-        outcome=entry.outcome.value,
-        actor_sub=actor.sub,
-        actor_organisation=actor.organisation,
-        actor_team=actor.team,
-        actor_role=actor.role.value if actor.role else None,
-        client_id=actor.client_id,
-        subject_key=entry.subject_key,
-        subject_salt=salt,
-        purpose=entry.purpose,
-        case_ref=entry.case_ref,
-        object_id=entry.object_id,
-        rule_id=decision.rule_id if decision else None,
-        legal_basis=decision.legal_basis if decision else None,
-        policy_version=decision.policy_version if decision else None,
-        reason=entry.reason,
-        request_id=actor.request_id,
-        trace_id=actor.trace_id,
-        leaf=leaf,
-        leaf_hash=hash_leaf(leaf.encode("utf-8")),
-    )
+    values = {
+        "id": entry_id,
+        "at": at,
+        "action": entry.action,
+        "outcome": entry.outcome.value,
+        "actor_sub": actor.sub,
+        "actor_organisation": actor.organisation,
+        "actor_team": actor.team,
+        "actor_role": actor.role.value if actor.role else None,
+        "client_id": actor.client_id,
+        "subject_key": entry.subject_key,
+        "subject_salt": salt,
+        "purpose": entry.purpose,
+        "case_ref": entry.case_ref,
+        "object_id": entry.object_id,
+        "rule_id": decision.rule_id if decision else None,
+        "legal_basis": decision.legal_basis if decision else None,
+        "policy_version": decision.policy_version if decision else None,
+        "reason": entry.reason,
+        "request_id": actor.request_id,
+        "trace_id": actor.trace_id,
+        "leaf": leaf,
+        "leaf_hash": hash_leaf(leaf.encode("utf-8")),
+    }
     try:
-        repository.add(session, row)
+        repository.insert_entry(session, values)
     except SQLAlchemyError as error:
         raise AuditUnavailable("the audit entry could not be written") from error
-    return row
+    return entry_id
 
 
 # --- the privacy officer's access to the log -----------------------------------------------
@@ -245,7 +245,7 @@ def record_oversight(
     now: datetime,
     reason: str | None = None,
     object_id: str | None = None,
-) -> AuditEntry:
+) -> uuid.UUID:
     """Audit one of the officer's reads that concerns no single subject."""
     return record(
         session,

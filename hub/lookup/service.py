@@ -116,7 +116,7 @@ def check_involvement(
                     handle=runtime.handles.seal(flag.id, member=actor.sub, now=now),
                 )
             )
-    entry = audit.record(
+    check_id = audit.record(
         session,
         actor,
         AuditRecord(
@@ -130,7 +130,7 @@ def check_involvement(
         at=now,
     )
     return Involvement(
-        check_id=entry.id,
+        check_id=check_id,
         own_team_involved=own_team_involved,
         involved=involved,
         decision=decision,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
+
 from hub.actor import Actor, Role
 from hub.audit.models import AuditEntry
 from hub.audit.service import AuditRecord, Outcome, record
@@ -28,9 +30,9 @@ def subject_key(label: str) -> bytes:
 
 
 def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -> list[AuditEntry]:
-    """``count`` involvement checks, written in one transaction."""
+    """``count`` involvement checks, written in one transaction, read back in order."""
     with transaction(runtime.sessions) as session:
-        return [
+        ids = [
             record(
                 session,
                 actor or member(),
@@ -45,3 +47,8 @@ def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -
             )
             for n in range(count)
         ]
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.seq)
+        )
+        return list(rows)
