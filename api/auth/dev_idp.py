@@ -20,6 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from hub.errors import ConfigurationError
+from hub.keys import private_directory
 from hub.settings import Settings
 
 # A URN, not the hub's URL: a dev token must not depend on the address the hub is reached at,
@@ -131,7 +132,7 @@ def _load_or_create_key(path: Path) -> RSAKey:
     if path.exists():
         return RSAKey.import_key(json.loads(path.read_text()))
     key = RSAKey.generate_key(2048, auto_kid=True)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(json.dumps(key.as_dict(private=True)))

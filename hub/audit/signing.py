@@ -19,12 +19,13 @@ from crypto.checkpoint import (
     private_key_to_pem,
 )
 from hub.errors import ConfigurationError
+from hub.keys import private_directory
 from hub.settings import Settings
 
 
 def create_signing_key(path: Path) -> None:
     """Write a fresh Ed25519 key (PKCS#8 PEM, mode 600); never overwrite an existing one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_key_to_pem(generate_signing_key()))
