@@ -76,11 +76,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _pg_user() -> str:
+def pg_user() -> str:
     return "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
 
 
-def _run_as(user: str, argv: list[str]) -> None:
+def run_as(user: str, argv: list[str]) -> None:
     if os.geteuid() == 0:
         argv = ["runuser", "-u", user, "--", *argv]
     subprocess.run(argv, check=True, capture_output=True, text=True)
@@ -92,7 +92,7 @@ class BenchCluster:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.data = root / "data"
-        self.user = _pg_user()
+        self.user = pg_user()
         self.port = 0
 
     def start(self) -> Database:
@@ -104,7 +104,7 @@ class BenchCluster:
         options = f"-p {self.port} -k {self.root} " + " ".join(
             f"-c {name}={value}" for name, value in SERVER_SETTINGS.items()
         )
-        _run_as(
+        run_as(
             self.user,
             [
                 str(PG_BIN / "pg_ctl"),
@@ -130,7 +130,7 @@ class BenchCluster:
         raise RuntimeError("PostgreSQL did not start")
 
     def stop(self, *, remove: bool) -> None:
-        _run_as(self.user, [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"])
+        run_as(self.user, [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"])
         if remove:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -139,7 +139,7 @@ class BenchCluster:
         if os.geteuid() == 0:
             entry = pwd.getpwnam(self.user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
-        _run_as(
+        run_as(
             self.user,
             [
                 str(PG_BIN / "initdb"),
