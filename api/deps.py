@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -65,9 +66,7 @@ def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:
         raise AuditUnavailable("the refusal could not be audited") from failure
 
 
-# Sync on purpose: validating a token may fetch the issuer's JWKS (blocking HTTP), which
-# must run in the thread pool, not on the event loop.
-def get_actor(
+async def get_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     acting_team: Annotated[
@@ -85,7 +84,9 @@ def get_actor(
         )
     validator: TokenValidator = request.app.state.token_validator
     try:
-        claims = validator.validate(credentials.credentials)
+        claims = validator.validate_cached(credentials.credentials)
+        if claims is None:  # the issuer's keys must be fetched: blocking HTTP, so in a thread
+            claims = await run_in_threadpool(validator.validate, credentials.credentials)
         actor = actor_from_claims(
             claims,
             request.app.state.claim_mapping,

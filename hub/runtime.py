@@ -12,6 +12,7 @@ from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret
+from hub.lookup.group import CheckGroups
 from hub.lookup.limits import CheckLimits
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
@@ -28,6 +29,10 @@ class Runtime:
     audit_signer: CheckpointSigner
     clock: Clock = field(default_factory=Clock)
     check_limits: CheckLimits = field(default_factory=CheckLimits)
+    checks: CheckGroups = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checks = CheckGroups(self)
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:

@@ -153,6 +153,13 @@ class JwksCache:
             return snapshot.keys
         return self._refetch_for(kid)
 
+    def cached(self, kid: str | None) -> KeySet | None:
+        """The keys without fetching: None when they are stale or ``kid`` is not among them."""
+        snapshot = self._snapshot
+        if self._clock() >= snapshot.fresh_until or (kid is not None and kid not in snapshot.kids):
+            return None
+        return snapshot.keys
+
     def _current(self) -> _Snapshot:
         snapshot = self._snapshot  # one attribute read: a consistent view without the lock
         if self._clock() < snapshot.fresh_until:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -14,8 +14,28 @@ from joserfc.jws import extract_compact
 from hub.actor import Actor, Role
 from hub.errors import Forbidden, Unauthenticated
 
-KeySource = Callable[[str | None], KeySet]
-"""Gives the key set to verify with; the argument is the token's ``kid`` (for refetching)."""
+
+class KeySource(Protocol):
+    """Gives the key set to verify a token with, by the token's ``kid``."""
+
+    def __call__(self, kid: str | None) -> KeySet:
+        """The keys, fetching them first if needed (may block on HTTP)."""
+
+    def cached(self, kid: str | None) -> KeySet | None:
+        """The keys if they are at hand and fresh, without any I/O; else None."""
+
+
+class StaticKeys:
+    """A key set known at start-up (the development provider's): never fetched."""
+
+    def __init__(self, keys: KeySet) -> None:
+        self._keys = keys
+
+    def __call__(self, kid: str | None) -> KeySet:
+        return self._keys
+
+    def cached(self, kid: str | None) -> KeySet | None:
+        return self._keys
 
 
 _ROLES = frozenset(role.value for role in Role)
@@ -39,8 +59,23 @@ class ClaimMapping:
     name: str = "name"
 
 
+@dataclass(frozen=True)
+class _Verified:
+    claims: dict[str, Any]
+    kid: str | None
+    keys: KeySet
+
+
+VERIFIED_TOKENS = 10_000
+"""Tokens whose signature was checked, remembered per process (a client reuses its token)."""
+
+
 class TokenValidator:
-    """Validate a JWT: signature by a pinned algorithm, then ``iss``/``aud``/``exp``/``nbf``."""
+    """Validate a JWT: signature by a pinned algorithm, then ``iss``/``aud``/``exp``/``nbf``.
+
+    A token seen before with the same key set skips the signature check (the same bytes
+    verify the same way) but not the claims: expiry is checked on every request.
+    """
 
     def __init__(
         self,
@@ -65,8 +100,31 @@ class TokenValidator:
             exp={"essential": True},
             sub={"essential": True},
         )
+        self._verified: dict[str, _Verified] = {}
 
     def validate(self, token: str) -> dict[str, Any]:
+        """The token's claims, fetching the issuer's keys if needed (blocking)."""
+        claims = self._validate(token, fetch=True)
+        assert claims is not None
+        return claims
+
+    def validate_cached(self, token: str) -> dict[str, Any] | None:
+        """The token's claims if its key is at hand, without I/O; None if keys must be fetched.
+
+        Safe on an event loop: a request whose key is cached (nearly all) is validated there,
+        and only the rest go to a thread for :meth:`validate`.
+        """
+        return self._validate(token, fetch=False)
+
+    def _validate(self, token: str, *, fetch: bool) -> dict[str, Any] | None:
+        seen = self._verified.get(token)
+        if seen is not None and self._keys.cached(seen.kid) is seen.keys:
+            try:
+                self._claims.validate(seen.claims)
+            except JoseError as error:
+                del self._verified[token]
+                raise InvalidToken(_describe(error)) from None
+            return dict(seen.claims)
         try:
             header = extract_compact(token.encode("ascii")).protected
             # Checked before any key is looked up, so a forged header cannot force a refetch.
@@ -75,11 +133,17 @@ class TokenValidator:
             if header.get("typ", "JWT").lower() not in ACCEPTED_TYPES:
                 raise InvalidToken(f"a {header.get('typ')!r} token is not an access token")
             kid = header.get("kid")
-            keys = self._keys(kid if isinstance(kid, str) else None)
+            kid = kid if isinstance(kid, str) else None
+            keys = self._keys(kid) if fetch else self._keys.cached(kid)
+            if keys is None:
+                return None
             decoded = jwt.decode(token, keys, algorithms=self._algorithms)
             self._claims.validate(decoded.claims)
         except (JoseError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise InvalidToken(_describe(error)) from None
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = _Verified(dict(decoded.claims), kid, keys)
         return dict(decoded.claims)
 
 

@@ -6,7 +6,7 @@ import httpx
 
 from api.auth.dev_idp import DevIdentityProvider
 from api.auth.jwks import JwksCache, discover, new_http_client, require_secure_transport
-from api.auth.tokens import ClaimMapping, TokenValidator
+from api.auth.tokens import ClaimMapping, StaticKeys, TokenValidator
 from hub.settings import Settings
 
 
@@ -29,12 +29,11 @@ def build_token_validator(
     """
     if settings.oidc_issuer is None:
         idp = DevIdentityProvider.for_settings(settings)
-        keys = idp.jwks()
         return TokenValidator(
             issuer=idp.issuer,
             audience=settings.oidc_audience,
             algorithms=["RS256"],
-            keys=lambda _kid: keys,
+            keys=StaticKeys(idp.jwks()),
             leeway=settings.oidc_leeway_seconds,
         )
     issuer = settings.oidc_issuer

@@ -69,10 +69,27 @@ def canonical_leaf(fields: dict[str, Any]) -> str:
 
 
 def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) -> uuid.UUID:
-    """Append one audit entry in the caller's transaction and flush it.
+    """Append one audit entry in the caller's transaction.
 
     A failure here propagates, so the action it records is rolled back with it.
     """
+    entry_id, row = new_entry(actor, entry, at=at)
+    write(session, [row])
+    return entry_id
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert entries made by :func:`new_entry`, in one statement, in the caller's transaction."""
+    try:
+        repository.insert_entries(session, rows)
+    except SQLAlchemyError as error:
+        raise AuditUnavailable("the audit entry could not be written") from error
+
+
+def new_entry(
+    actor: Actor, entry: AuditRecord, *, at: datetime
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """The entry's id and its row (leaf text and hash included), not yet written."""
     salt = os.urandom(16) if entry.subject_key is not None else None
     decision = entry.decision
     entry_id = uuid.uuid4()
@@ -108,7 +125,7 @@ def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) 
             "trace_id": actor.trace_id,
         }
     )
-    values = {
+    row = {
         "id": entry_id,
         "at": at,
         "action": entry.action,
@@ -132,11 +149,7 @@ def record(session: Session, actor: Actor, entry: AuditRecord, *, at: datetime) 
         "leaf": leaf,
         "leaf_hash": hash_leaf(leaf.encode("utf-8")),
     }
-    try:
-        repository.insert_entry(session, values)
-    except SQLAlchemyError as error:
-        raise AuditUnavailable("the audit entry could not be written") from error
-    return entry_id
+    return entry_id, row
 
 
 # --- the privacy officer's access to the log -----------------------------------------------

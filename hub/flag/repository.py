@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -60,6 +62,67 @@ def active_on_subject(
     """
     parameters = {"subject_key": subject_key, "now": now, "organisation_id": organisation_id}
     return [(flag, team) for flag, team in session.execute(_ACTIVE_ON_SUBJECT, parameters)]
+
+
+@dataclass(frozen=True)
+class LiveFlag:
+    """What an involvement check needs of a live flag and its team."""
+
+    flag_id: uuid.UUID
+    domain_code: str
+    registered_at: datetime
+    team_id: uuid.UUID
+    team_slug: str
+    team_name: str
+    organisation_id: uuid.UUID
+
+
+# Columns, not entities: a group of checks reads many rows and keeps none of them.
+_LIVE_ON_SUBJECTS = (
+    select(
+        Flag.subject_key,
+        Flag.id,
+        Flag.domain_code,
+        Flag.registered_at,
+        Team.id,
+        Team.slug,
+        Team.name,
+        Team.organisation_id,
+    )
+    .join(Team, Team.id == Flag.team_id)
+    .where(
+        Flag.subject_key.in_(bindparam("subject_keys", expanding=True)),
+        Flag.status == FlagStatus.ACTIVE,
+        Flag.expires_at > bindparam("now"),
+        Team.organisation_id.in_(bindparam("organisation_ids", expanding=True)),
+    )
+    .order_by(Flag.registered_at)
+)
+
+
+def live_on_subjects(
+    session: Session,
+    *,
+    subject_keys: Collection[bytes],
+    organisation_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """The live flags on several subjects in one query, by (subject, organisation), oldest first.
+
+    Organisations are separate controllers: a caller takes only its own organisation's
+    entry, so flags never meet across organisations inside the hub.
+    """
+    parameters = {
+        "subject_keys": list(subject_keys),
+        "organisation_ids": list(organisation_ids),
+        "now": now,
+    }
+    found: dict[tuple[bytes, uuid.UUID], list[LiveFlag]] = defaultdict(list)
+    for row in session.connection().execute(_LIVE_ON_SUBJECTS, parameters):
+        key, flag_id, domain_code, registered_at, team_id, slug, name, organisation_id = row
+        live = LiveFlag(flag_id, domain_code, registered_at, team_id, slug, name, organisation_id)
+        found[key, organisation_id].append(live)
+    return found
 
 
 def list_for_team(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -12,12 +14,16 @@ from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.decisions import decision_ref, may_see, require_allowed
-from hub.errors import RateLimited
+from hub.errors import HubError, RateLimited
 from hub.flag import repository as flags
-from hub.organisation.service import acting_team
+from hub.flag.repository import LiveFlag
+from hub.organisation.repository import TeamRef
+from hub.organisation.service import acting_team_among, acting_teams
 from hub.pseudonym import Subject
-from hub.runtime import Runtime
-from policies import Action, Decision
+from policies import Action, Decision, Policy
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
 
 CHECK = "involvement.check"
 
@@ -39,19 +45,112 @@ class Involvement:
     decision: Decision
 
 
-def check_involvement(
-    session: Session,
-    actor: Actor,
-    *,
-    runtime: Runtime,
-    subject: Subject,
-    purpose: str,
-    case_ref: str,
-) -> Involvement:
-    """Which other teams are involved with ``subject``, as far as the policy lets us see."""
+@dataclass(frozen=True)
+class CheckRequest:
+    actor: Actor
+    subject: Subject
+    purpose: str
+    case_ref: str
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    index: int
+    request: CheckRequest
+    team: TeamRef
+    decision: Decision
+
+
+def check_involvement(session: Session, request: CheckRequest, *, runtime: Runtime) -> Involvement:
+    """Which other teams are involved with the subject, as far as the policy lets us see."""
+    (outcome,) = check_group(session, [request], runtime=runtime)
+    if isinstance(outcome, HubError):
+        raise outcome
+    return outcome
+
+
+def check_group(
+    session: Session, requests: Sequence[CheckRequest], *, runtime: Runtime
+) -> list[Involvement | HubError]:
+    """Several checks in the caller's transaction: three statements, whatever their number.
+
+    Each request gets its answer or its refusal, in order. Every one of them, allowed or
+    refused by rate limit or policy, adds an audit entry; the caller commits before
+    answering. A refusal without an audit record (an unknown team) adds none, as before.
+    """
     now = runtime.clock.now()
-    team = acting_team(session, actor)
     policy = runtime.policy.current()
+    teams = acting_teams(session, [request.actor for request in requests])
+    outcomes: list[Involvement | HubError | None] = [None] * len(requests)
+    entries: list[tuple[int, dict[str, Any]]] = []
+    allowed: list[_Allowed] = []
+    for index, request in enumerate(requests):
+        try:
+            team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
+            _take_rate_limit(runtime, policy, request, team)
+            decision = require_allowed(
+                policy,
+                request.actor,
+                action=Action.CHECK,
+                audit_action=CHECK,
+                domain=team.domain_code,
+                purpose=request.purpose,
+                subject_type=request.subject.subject_type,
+                subject_key=request.subject.key,
+                case_ref=request.case_ref,
+                now=now,
+            )
+        except HubError as refusal:
+            outcomes[index] = refusal
+            if refusal.audit is not None:
+                entries.append((index, audit.new_entry(request.actor, refusal.audit, at=now)[1]))
+            continue
+        allowed.append(_Allowed(index, request, team, decision))
+    live = (
+        flags.live_on_subjects(
+            session,
+            subject_keys={check.request.subject.key for check in allowed},
+            organisation_ids={check.team.organisation_id for check in allowed},
+            now=now,
+        )
+        if allowed
+        else {}
+    )
+    for check in allowed:
+        request = check.request
+        entry_id, entry = audit.new_entry(
+            request.actor,
+            AuditRecord(
+                action=CHECK,
+                outcome=Outcome.ALLOWED,
+                subject_key=request.subject.key,
+                purpose=request.purpose,
+                case_ref=request.case_ref,
+                decision=decision_ref(check.decision),
+            ),
+            at=now,
+        )
+        entries.append((check.index, entry))
+        own, involved = _visible_teams(
+            runtime,
+            policy,
+            check,
+            live.get((request.subject.key, check.team.organisation_id), []),
+            now=now,
+        )
+        outcomes[check.index] = Involvement(
+            check_id=entry_id, own_team_involved=own, involved=involved, decision=check.decision
+        )
+    audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(requests)
+    return answered
+
+
+def _take_rate_limit(
+    runtime: Runtime, policy: Policy, request: CheckRequest, team: TeamRef
+) -> None:
+    actor = request.actor
     wait = runtime.check_limits.wait_seconds(
         member=actor.sub,
         member_limit=policy.rate_limit(actor.role.value if actor.role else ""),
@@ -65,73 +164,48 @@ def check_involvement(
             audit=AuditRecord(
                 action=CHECK,
                 outcome=Outcome.REFUSED,
-                subject_key=subject.key,
-                purpose=purpose,
-                case_ref=case_ref,
+                subject_key=request.subject.key,
+                purpose=request.purpose,
+                case_ref=request.case_ref,
                 reason="rate limit reached",
             ),
         )
-    decision = require_allowed(
-        policy,
-        actor,
-        action=Action.CHECK,
-        audit_action=CHECK,
-        domain=team.domain_code,
-        purpose=purpose,
-        subject_type=subject.subject_type,
-        subject_key=subject.key,
-        case_ref=case_ref,
-        now=now,
-    )
+
+
+def _visible_teams(
+    runtime: Runtime, policy: Policy, check: _Allowed, live: list[LiveFlag], *, now: datetime
+) -> tuple[bool, list[InvolvedTeam]]:
+    """Whether the own team is involved, and the other teams the policy lets the actor see."""
+    actor, team = check.request.actor, check.team
     visible: dict[str, bool] = {}
     own_team_involved = False
     involved: list[InvolvedTeam] = []
     shown_teams: set[uuid.UUID] = set()
-    for flag, owner in flags.active_on_subject(
-        session, subject_key=subject.key, organisation_id=team.organisation_id, now=now
-    ):
-        if owner.id == team.id:
+    for flag in live:
+        if flag.team_id == team.id:
             own_team_involved = True
             continue
-        if owner.id in shown_teams:
+        if flag.team_id in shown_teams:
             continue  # one line per team, with its earliest flag
         if flag.domain_code not in visible:
             visible[flag.domain_code] = may_see(
                 policy,
                 viewer_domain=team.domain_code,
                 role=actor.role.value if actor.role else "",
-                purpose=purpose,
-                subject_type=subject.subject_type,
+                purpose=check.request.purpose,
+                subject_type=check.request.subject.subject_type,
                 target_domain=flag.domain_code,
                 on=now.date(),
             )
         if visible[flag.domain_code]:
-            shown_teams.add(owner.id)
+            shown_teams.add(flag.team_id)
             involved.append(
                 InvolvedTeam(
                     domain=flag.domain_code,
-                    team=owner.slug,
-                    team_name=owner.name,
+                    team=flag.team_slug,
+                    team_name=flag.team_name,
                     since=flag.registered_at.date(),
-                    handle=runtime.handles.seal(flag.id, member=actor.sub, now=now),
+                    handle=runtime.handles.seal(flag.flag_id, member=actor.sub, now=now),
                 )
             )
-    check_id = audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=CHECK,
-            outcome=Outcome.ALLOWED,
-            subject_key=subject.key,
-            purpose=purpose,
-            case_ref=case_ref,
-            decision=decision_ref(decision),
-        ),
-        at=now,
-    )
-    return Involvement(
-        check_id=check_id,
-        own_team_involved=own_team_involved,
-        involved=involved,
-        decision=decision,
-    )
+    return own_team_involved, involved

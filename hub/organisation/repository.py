@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -26,6 +28,37 @@ def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, 
     """The team and its organisation's slug, in one query (every team-bound request asks)."""
     row = session.execute(_TEAM_WITH_ORGANISATION_SLUG, {"slug": slug}).one_or_none()
     return (row[0], row[1]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """A team as a request acts for it: what rules and queries need, without the ORM."""
+
+    id: uuid.UUID
+    slug: str
+    organisation_id: uuid.UUID
+    domain_code: str
+
+
+# Columns through the Core connection: a group of checks reads its teams on every group.
+_TEAMS_WITH_ORGANISATION_SLUG = (
+    select(Team.id, Team.slug, Team.organisation_id, Team.domain_code, Organisation.slug)
+    .join(Organisation, Organisation.id == Team.organisation_id)
+    .where(Team.slug.in_(bindparam("slugs", expanding=True)))
+)
+
+
+def teams_with_organisation_slug(
+    session: Session, slugs: Collection[str]
+) -> dict[str, tuple[TeamRef, str]]:
+    """Several teams with their organisations' slugs in one query, by team slug."""
+    if not slugs:
+        return {}
+    rows = session.connection().execute(_TEAMS_WITH_ORGANISATION_SLUG, {"slugs": list(slugs)})
+    return {
+        slug: (TeamRef(team_id, slug, organisation_id, domain_code), organisation)
+        for team_id, slug, organisation_id, domain_code, organisation in rows
+    }
 
 
 def get_organisation(session: Session, slug: str) -> Organisation | None:

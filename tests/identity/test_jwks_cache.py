@@ -92,6 +92,22 @@ def test_a_burst_fetches_at_most_once_per_ttl(
     assert oidc_provider.jwks_fetches() == start + 3
 
 
+def test_cached_keys_never_fetch(oidc_provider: OidcProvider, http: httpx.Client) -> None:
+    """What the event loop may ask: fresh keys with the kid, or None (then a thread fetches)."""
+    clock = ManualClock()
+    cache = primed_cache(oidc_provider, http, clock)
+    start = oidc_provider.jwks_fetches()
+    kid = oidc_provider.signing_key.kid
+    fresh = cache.cached(kid)
+    assert fresh is not None and kid in {key.kid for key in fresh.keys}
+    assert cache.cached("made-up") is None
+    clock.now += TTL
+    assert cache.cached(kid) is None
+    assert oidc_provider.jwks_fetches() == start
+    assert cache(kid) is cache.cached(kid)  # fetched once, then at hand again
+    assert oidc_provider.jwks_fetches() == start + 1
+
+
 def test_a_burst_of_requests_to_the_hub_fetches_once_per_ttl(
     oidc_provider: OidcProvider, settings: Settings, runtime: Runtime
 ) -> None:

@@ -1,0 +1,147 @@
+"""Checks arriving together share one transaction, and each still gets its own answer.
+
+The checks here run concurrently on one event loop through the real app (httpx's ASGI
+transport), so they queue behind each other's group as they do under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth.dev_idp import DevIdentityProvider
+from hub.lookup.group import CheckGroups
+from hub.lookup.service import CheckRequest
+from hub.runtime import Runtime
+from tests.api.test_audit_atomicity import break_audit_log
+from tests.helpers import add_neighbour, audit_rows, auth, opaque_pseudonym, register
+
+CHECKS = "/api/v1/involvement-checks"
+SUBJECT = opaque_pseudonym("household-group")
+
+
+def body(subject: str, purpose: str, case_ref: str) -> dict[str, Any]:
+    return {
+        "subject": {"kind": "bsn", "pseudonym": subject},
+        "purpose": purpose,
+        "case_ref": case_ref,
+    }
+
+
+def count_groups(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the size of every group the runtime's checks run in."""
+    sizes: list[int] = []
+    run_group = runtime.checks.run_group
+
+    def counted(requests: list[CheckRequest]) -> Any:
+        sizes.append(len(requests))
+        return run_group(requests)
+
+    monkeypatch.setattr(runtime.checks, "run_group", counted)
+    return sizes
+
+
+def concurrently(
+    runtime: Runtime, requests: list[tuple[dict[str, str], dict[str, Any]]]
+) -> list[httpx.Response]:
+    """Send all ``requests`` at once to a fresh app on one event loop."""
+
+    async def send_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            calls: list[Callable[[], Awaitable[httpx.Response]]] = [
+                lambda h=headers, b=payload: client.post(CHECKS, headers=h, json=b)
+                for headers, payload in requests
+            ]
+            return list(await asyncio.gather(*(call() for call in calls)))
+
+    return asyncio.run(send_all())
+
+
+def test_concurrent_checks_share_groups_and_keep_their_own_answers(
+    client: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sh = auth(idp, "bram", "schuldhulp")
+    assert register(client, sh, SUBJECT, purpose="schuldhulpverlening").status_code == 201
+    neighbour = add_neighbour(runtime, idp, domain="pw")
+    before = len(audit_rows(runtime))
+    sizes = count_groups(runtime, monkeypatch)
+
+    pw = [auth(idp, f"pw-{i}", "pw-handhaving") for i in range(8)]
+    requests = [
+        (headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i, headers in enumerate(pw)
+    ]
+    requests += [
+        (sh, body(SUBJECT, "schuldhulpverlening", "SH-001")),  # its own flag only
+        (pw[0], body(SUBJECT, "adreskwaliteit", "PW-REFUSED")),  # refused by the policy
+        (neighbour, body(SUBJECT, "rechtmatigheid", "BUUR-001")),  # another organisation
+        (auth(idp, "nobody", "no-such-team"), body(SUBJECT, "rechtmatigheid", "X-001")),
+    ]
+    answers = concurrently(runtime, requests)
+
+    for answer in answers[:8]:
+        assert answer.status_code == 200, answer.text
+        assert [team["team"] for team in answer.json()["involved"]] == ["schuldhulp"]
+    handles = {answer.json()["involved"][0]["handle"] for answer in answers[:8]}
+    assert len(handles) == 8  # sealed per member, not shared across the group
+    own = answers[8].json()
+    assert own["own_team_involved"] is True and own["involved"] == []
+    assert answers[9].status_code == 403 and answers[9].json()["code"] == "policy_refusal"
+    assert answers[10].status_code == 200 and answers[10].json()["involved"] == []
+    assert answers[11].status_code == 403 and answers[11].json()["code"] == "forbidden"
+
+    assert sum(sizes) == len(requests)  # every check went through a group, refusals too
+    assert len(sizes) < len(requests), sizes  # and some of them shared one
+
+    rows = audit_rows(runtime)[before:]
+    case_refs = sorted(row.case_ref for row in rows if row.case_ref)
+    expected = sorted([f"PW-{i:03d}" for i in range(8)] + ["SH-001", "PW-REFUSED", "BUUR-001"])
+    assert case_refs == expected  # one entry per check; none for the team the hub does not know
+    check_ids = {answer.json()["check_id"] for answer in answers if answer.status_code == 200}
+    assert check_ids <= {str(row.id) for row in rows}
+    assert len(check_ids) == 10
+
+
+def test_a_group_whose_audit_fails_answers_none(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
+) -> None:
+    sh = auth(idp, "bram", "schuldhulp")
+    assert register(client, sh, SUBJECT, purpose="schuldhulpverlening").status_code == 201
+    break_audit_log(runtime)
+    requests = [
+        (auth(idp, f"pw-{i}", "pw-handhaving"), body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}"))
+        for i in range(6)
+    ]
+    requests.append((requests[0][0], body(SUBJECT, "adreskwaliteit", "PW-REFUSED")))
+    for answer in concurrently(runtime, requests):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == "audit_unavailable"
+        assert "involved" not in answer.json()
+
+
+def test_groups_are_capped(runtime: Runtime, idp: DevIdentityProvider) -> None:
+    groups = CheckGroups(runtime, max_group=3, writers=1)
+    sizes: list[int] = []
+    run_group = groups.run_group
+
+    def counted(requests: list[CheckRequest]) -> Any:
+        sizes.append(len(requests))
+        return run_group(requests)
+
+    groups.run_group = counted  # type: ignore[method-assign]
+    runtime.checks = groups
+    headers = auth(idp, "anna", "pw-handhaving")
+    answers = concurrently(
+        runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(10)]
+    )
+    assert [answer.status_code for answer in answers] == [200] * 10
+    assert sum(sizes) == 10 and max(sizes) <= 3 and len(sizes) >= 4
