@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from contextlib import contextmanager
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,6 +23,7 @@ from hub.runtime import Runtime
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _bearer = HTTPBearer(auto_error=False)
+T = TypeVar("T")
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -30,13 +32,14 @@ async def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit when the route returns, else roll back.
+@contextmanager
+def request_transaction(runtime: Runtime, actor: Callable[[], Actor | None]) -> Iterator[Session]:
+    """The request owns the transaction: commit when the work is done, else roll back.
 
     A refusal that carries an audit record is written in a transaction of its own after
-    the rollback, so a denied request leaves its trace too.
+    the rollback, so a denied request leaves its trace too. ``actor`` gives the caller
+    once known (a dependency may learn it after the session was opened).
     """
-    runtime: Runtime = request.app.state.runtime
     session = runtime.sessions()
     try:
         yield session
@@ -46,15 +49,36 @@ def get_session(request: Request) -> Iterator[Session]:
             raise StorageUnavailable("the change could not be stored") from error
     except HubError as error:
         session.rollback()
-        actor: Actor | None = getattr(request.state, "actor", None)
-        if error.audit is not None and actor is not None:
-            _audit_refusal(runtime, actor, error)
+        caller = actor()
+        if error.audit is not None and caller is not None:
+            _audit_refusal(runtime, caller, error)
         raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The transaction as a dependency: three trips to the thread pool (open, route, commit)."""
+    runtime: Runtime = request.app.state.runtime
+    with request_transaction(runtime, lambda: getattr(request.state, "actor", None)) as session:
+        yield session
+
+
+async def in_transaction(runtime: Runtime, actor: Actor, work: Callable[[Session], T]) -> T:
+    """Run a route's whole unit of work, commit included, in one trip to the thread pool.
+
+    For the busy write routes: ``get_session`` costs three trips per request (open, route,
+    commit), and each trip also waits for the GIL.
+    """
+
+    def run() -> T:
+        with request_transaction(runtime, lambda: actor) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
 
 
 def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Insert,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -50,6 +63,29 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@functools.cache
+def _insert_statement(model: type[Base]) -> tuple[Insert, tuple[tuple[str, str], ...]]:
+    table = cast(Table, model.__table__)
+    attributes = class_mapper(model).column_attrs
+    columns = tuple((attribute.key, attribute.columns[0].key) for attribute in attributes)
+    return insert(table), columns
+
+
+def insert_new(session: Session, row: Base) -> None:
+    """Write a new object with one INSERT, built once per model, instead of the ORM's flush.
+
+    The unit of work costs several times more per row, and the busy writes (a flag, a
+    contact request, a notification) never change the object afterwards. It stays outside
+    the session: the attributes the caller set are written (a column left unset gets its
+    default in the row, not on the object), and a later query in the transaction reads
+    the row.
+    """
+    statement, columns = _insert_statement(type(row))
+    given = sa_inspect(row).dict
+    values = {column: given[key] for key, column in columns if key in given}
+    session.connection().execute(statement, values)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

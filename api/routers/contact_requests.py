@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
-from api.deps import DbSession, Professional, RuntimeDep, TeamMember
+from api.deps import DbSession, Professional, RuntimeDep, TeamMember, in_transaction
 from hub.contact_request import service
 from hub.contact_request.schemas import (
     ContactRequestIn,
@@ -46,20 +47,24 @@ def request_out(view: RequestView) -> ContactRequestOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
-def request_contact(
-    body: ContactRequestIn, session: DbSession, actor: Professional, runtime: RuntimeDep
+async def request_contact(
+    body: ContactRequestIn, actor: Professional, runtime: RuntimeDep
 ) -> ContactRequestOut:
     """Ask the owner of a flag you saw in your own involvement check to get in touch."""
-    view = service.request_contact(
-        session,
-        actor,
-        runtime=runtime,
-        handle=body.handle,
-        purpose=body.purpose,
-        email=body.email,
-        phone=body.phone,
-    )
-    return request_out(view)
+
+    def request(session: Session) -> ContactRequestOut:
+        view = service.request_contact(
+            session,
+            actor,
+            runtime=runtime,
+            handle=body.handle,
+            purpose=body.purpose,
+            email=body.email,
+            phone=body.phone,
+        )
+        return request_out(view)
+
+    return await in_transaction(runtime, actor, request)
 
 
 @router.get("", response_model=ContactRequestListOut)

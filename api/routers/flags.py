@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
-from api.deps import DbSession, FlagReader, FlagWriter, RuntimeDep
+from api.deps import DbSession, FlagReader, FlagWriter, RuntimeDep, in_transaction
 from hub.flag import service
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import DecisionOut, FlagIn, FlagListOut, FlagOut, RegisteredFlagOut
@@ -34,25 +35,27 @@ def flag_out(flag: Flag, team_slug: str) -> FlagOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredFlagOut)
-def register_flag(
-    body: FlagIn, session: DbSession, actor: FlagWriter, runtime: RuntimeDep
-) -> RegisteredFlagOut:
+async def register_flag(body: FlagIn, actor: FlagWriter, runtime: RuntimeDep) -> RegisteredFlagOut:
     """Register that your team is involved with a subject (pseudonymised by the client)."""
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
-    registered = service.register_flag(
-        session,
-        actor,
-        runtime=runtime,
-        subject=subject,
-        purpose=body.purpose,
-        legal_basis=body.legal_basis,
-        expires_on=body.expires_on,
-        contact=body.contact,
-    )
-    return RegisteredFlagOut(
-        flag=flag_out(registered.flag, registered.team.slug),
-        decision=DecisionOut.of(registered.decision),
-    )
+
+    def register(session: Session) -> RegisteredFlagOut:
+        registered = service.register_flag(
+            session,
+            actor,
+            runtime=runtime,
+            subject=subject,
+            purpose=body.purpose,
+            legal_basis=body.legal_basis,
+            expires_on=body.expires_on,
+            contact=body.contact,
+        )
+        return RegisteredFlagOut(
+            flag=flag_out(registered.flag, registered.team.slug),
+            decision=DecisionOut.of(registered.decision),
+        )
+
+    return await in_transaction(runtime, actor, register)
 
 
 @router.get("", response_model=FlagListOut)

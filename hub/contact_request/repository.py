@@ -10,11 +10,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.contact_request.models import ContactRequest, RequestStatus
+from hub.db import insert_new
 
 
 def add(session: Session, request: ContactRequest) -> None:
-    session.add(request)
-    session.flush()
+    insert_new(session, request)
 
 
 def get(session: Session, request_id: uuid.UUID) -> ContactRequest | None:

@@ -11,30 +11,34 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from hub.db import insert_new
 from hub.flag.models import Flag, FlagStatus
 from hub.organisation.models import Team
 
 
 def add(session: Session, flag: Flag) -> None:
-    session.add(flag)
-    session.flush()
+    insert_new(session, flag)
 
 
 def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
-def find_active(
+_ACTIVE_FOR_TEAM = select(Flag.id).where(
+    Flag.subject_key == bindparam("subject_key"),
+    Flag.team_id == bindparam("team_id"),
+    Flag.purpose == bindparam("purpose"),
+    Flag.status == FlagStatus.ACTIVE,
+    Flag.expires_at > bindparam("now"),
+)
+
+
+def has_active(
     session: Session, *, subject_key: bytes, team_id: uuid.UUID, purpose: str, now: datetime
-) -> Flag | None:
-    statement = select(Flag).where(
-        Flag.subject_key == subject_key,
-        Flag.team_id == team_id,
-        Flag.purpose == purpose,
-        Flag.status == FlagStatus.ACTIVE,
-    )
-    flag = session.scalars(statement).one_or_none()
-    return flag if flag is not None and flag.expires_at > now else None
+) -> bool:
+    """Whether the team already has a live flag on the subject for this purpose."""
+    parameters = {"subject_key": subject_key, "team_id": team_id, "purpose": purpose, "now": now}
+    return session.connection().execute(_ACTIVE_FOR_TEAM, parameters).first() is not None
 
 
 # Built once, with bound parameters: building the statement and its cache key anew for

@@ -115,7 +115,7 @@ def register_flag(
         after=now,
         latest=add_months(now, policy.retention_months(team.domain_code)),
     )
-    if repository.find_active(
+    if repository.has_active(
         session, subject_key=subject.key, team_id=team.id, purpose=purpose, now=now
     ):
         raise Conflict(

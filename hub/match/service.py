@@ -81,11 +81,19 @@ def on_flag_registered(
 ) -> Match | None:
     """Create or extend the subject's match and tell every team what the policy lets it see."""
     now = runtime.clock.now()
+    # Most registrations make no match: ask with the cheap column query first.
+    others = flags.live_on_subjects(
+        session,
+        subject_keys=[flag.subject_key],
+        organisation_ids=[team.organisation_id],
+        now=now,
+    )
+    mine = others.get((flag.subject_key, team.organisation_id), [])
+    if not any(live.team_id != team.id for live in mine):
+        return None
     live = flags.active_on_subject(
         session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
     )
-    if not any(other_team.id != team.id for _, other_team in live):
-        return None
     match = repository.latest_on_subject(session, flag.subject_key, team.organisation_id)
     created = match is None or not repository.live_members(session, match.id, now=now)
     if created:

@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db import insert_new
 from hub.notification.models import Delivery, Notification
 
 
 def add(session: Session, notification: Notification) -> None:
-    session.add(notification)
-    session.flush()
+    insert_new(session, notification)
 
 
 def get_for_team(

@@ -1,0 +1,33 @@
+"""``insert_new`` writes what the caller set, lets the table's defaults fill the rest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from hub.db import insert_new, transaction
+from hub.notification.models import Delivery, Notification
+from hub.organisation.models import Team
+from hub.runtime import Runtime
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_insert_new_writes_one_row_outside_the_session(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        team = session.scalars(select(Team).where(Team.slug == "schuldhulp")).one()
+        notification = Notification(
+            id=uuid.uuid4(), team_id=team.id, kind="test", payload="{}", created_at=NOW
+        )
+        insert_new(session, notification)
+        assert notification not in session
+        stored = session.get(Notification, notification.id)
+        assert stored is not None and stored is not notification
+        assert (stored.team_id, stored.kind, stored.created_at) == (team.id, "test", NOW)
+        assert stored.attempts == 0 and stored.delivery == Delivery.NONE  # column defaults
+        assert stored.read_at is None
+
+    with runtime.sessions() as session:  # committed with the transaction
+        assert session.get(Notification, notification.id) is not None
