@@ -43,6 +43,7 @@ from bench.services import hub_env, service
 from bench.workload import Member, Workload, issue_members
 from crypto import oprf
 from crypto.identifiers import IdentifierKind, synthetic_bsn
+from hub.migrate import head_revision
 from hub.pseudonym import encode_pseudonym
 from hub.settings import Settings
 from policies import load_policy
@@ -250,19 +251,31 @@ def machine() -> dict[str, Any]:
     }
 
 
+def kept_seeding(meta_path: Path, *, flags: int, seed: str) -> dict[str, Any] | None:
+    """The kept cluster's seeding, if this run can reuse it; else None.
+
+    Reusable means the same number of flags, the same seed, and a schema at the migrations'
+    head: a cluster kept from before a migration is seeded again.
+    """
+    if not meta_path.exists():
+        return None
+    meta: dict[str, Any] = json.loads(meta_path.read_text())
+    wanted = (flags, seed, head_revision())
+    return meta if (meta["flags"], meta["seed"], meta.get("schema")) == wanted else None
+
+
 def prepare_database(
     options: Options, admin: Database, report: Report
 ) -> tuple[Database, dict[str, Any]]:
-    """Seed the bench database, or reuse a kept cluster seeded with the same size and seed."""
+    """Seed the bench database, or reuse a kept cluster that fits (:func:`kept_seeding`)."""
     hub_dir = options.work_dir / "hub"
     policy_file = seed.write_bench_policy(hub_dir / "bench-policy.yaml")
     database = admin.sibling(DATABASE)
     meta_path = options.work_dir / "seeded.json"
-    if meta_path.exists() and options.database_url is None:
-        meta = json.loads(meta_path.read_text())
-        if (meta["flags"], meta["seed"]) == (options.flags, options.seed):
-            report.say(f"reusing the kept database: {meta['flags']:,} flags")
-            return database, {**meta, "reused": True}
+    kept = kept_seeding(meta_path, flags=options.flags, seed=options.seed)
+    if kept is not None and options.database_url is None:
+        report.say(f"reusing the kept database: {kept['flags']:,} flags")
+        return database, {**kept, "reused": True}
     meta_path.unlink(missing_ok=True)
     report.say(f"seeding {options.flags:,} flags ...")
     seed.create_database(admin, DATABASE)
@@ -280,6 +293,7 @@ def prepare_database(
         "seconds": round(seeded.seconds, 1),
         "anchor": seeded.anchor.isoformat(),
         "seed": options.seed,
+        "schema": head_revision(),
         "reused": False,
     }
     if options.keep and options.database_url is None:

@@ -122,7 +122,7 @@ class TokenValidator:
             try:
                 self._claims.validate(seen.claims)
             except JoseError as error:
-                del self._verified[token]
+                self._verified.pop(token, None)
                 raise InvalidToken(_describe(error)) from None
             return dict(seen.claims)
         try:

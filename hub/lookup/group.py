@@ -4,7 +4,8 @@ A check writes nothing but its audit entry, and its answer may only leave once t
 committed (DESIGN.md §3). Committing each check on its own costs a thread hop, a pool
 checkout and a durable commit per check. Here the checks that arrive while a group is being
 written queue up, and the next group runs them all in one transaction on one thread, with
-one commit; each answer is released only after that commit.
+one commit; each answer is released only after that commit. Up to ``WRITERS`` groups per
+process are in flight at once, so a new group is read while another waits on its commit.
 
 A refusal (rate limit, policy) is audited in the same transaction as the group's other
 entries. If anything in the group cannot be written, every check in it fails with 503:
@@ -39,7 +40,7 @@ Outcome = Involvement | BaseException
 
 @dataclass
 class _Queue:
-    """The checks waiting on one event loop, and the task writing them."""
+    """The checks waiting on one event loop, and the tasks writing them."""
 
     waiting: list[tuple[CheckRequest, asyncio.Future[Involvement]]] = field(default_factory=list)
     writers: set[asyncio.Task[None]] = field(default_factory=set)
@@ -80,12 +81,15 @@ class CheckGroups:
             requests = [request for request, _ in group]
             try:
                 outcomes = await loop.run_in_executor(None, self.run_group, requests)
-            except BaseException as error:  # cancelled at shutdown
+            except asyncio.CancelledError:  # the hub is stopping
                 for _, future in group + queue.waiting:
                     if not future.done():
                         future.set_exception(StorageUnavailable("the hub is stopping"))
                 queue.waiting.clear()
-                raise error
+                raise
+            except Exception:  # a bug: this group fails, the next ones are still served
+                log.exception("a group of %d checks failed", len(requests))
+                outcomes = [StorageUnavailable("the check could not be stored") for _ in group]
             for (_, future), outcome in zip(group, outcomes, strict=True):
                 if future.done():
                     continue  # the caller went away; its check is audited all the same

@@ -61,22 +61,16 @@ class _Allowed:
     decision: Decision
 
 
-def check_involvement(session: Session, request: CheckRequest, *, runtime: Runtime) -> Involvement:
-    """Which other teams are involved with the subject, as far as the policy lets us see."""
-    (outcome,) = check_group(session, [request], runtime=runtime)
-    if isinstance(outcome, HubError):
-        raise outcome
-    return outcome
-
-
 def check_group(
     session: Session, requests: Sequence[CheckRequest], *, runtime: Runtime
 ) -> list[Involvement | HubError]:
-    """Several checks in the caller's transaction: three statements, whatever their number.
+    """Several involvement checks in the caller's transaction, in three statements in all.
 
-    Each request gets its answer or its refusal, in order. Every one of them, allowed or
-    refused by rate limit or policy, adds an audit entry; the caller commits before
-    answering. A refusal without an audit record (an unknown team) adds none, as before.
+    Each answer names the other teams involved with the request's subject, as far as the
+    policy lets the requester see, or is the request's refusal; answers come in request
+    order. Every check allowed or refused by rate limit or policy adds an audit entry, and
+    the caller commits before answering (hub/lookup/group.py). A refusal without an audit
+    record (a team the hub does not know) adds none.
     """
     now = runtime.clock.now()
     policy = runtime.policy.current()

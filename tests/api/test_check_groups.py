@@ -145,3 +145,26 @@ def test_groups_are_capped(runtime: Runtime, idp: DevIdentityProvider) -> None:
     )
     assert [answer.status_code for answer in answers] == [200] * 10
     assert sum(sizes) == 10 and max(sizes) <= 3 and len(sizes) >= 4
+
+
+def test_a_failing_group_does_not_fail_the_next(idp: DevIdentityProvider, runtime: Runtime) -> None:
+    groups = CheckGroups(runtime, max_group=1, writers=1)  # one check per group, in turn
+    run_group = groups.run_group
+    calls: list[int] = []
+
+    def first_one_breaks(requests: list[CheckRequest]) -> Any:
+        calls.append(len(requests))
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the first group")
+        return run_group(requests)
+
+    groups.run_group = first_one_breaks  # type: ignore[method-assign]
+    runtime.checks = groups
+    headers = auth(idp, "anna", "pw-handhaving")
+    answers = concurrently(
+        runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(3)]
+    )
+    assert answers[0].status_code == 503
+    assert answers[0].json()["code"] == "storage_unavailable"
+    assert [answer.status_code for answer in answers[1:]] == [200, 200]  # still waiting: served
+    assert sorted(row.case_ref for row in audit_rows(runtime)) == ["PW-001", "PW-002"]
