@@ -126,7 +126,7 @@ def live_on_subjects(
         key, flag_id, domain_code, registered_at, team_id, slug, name, organisation_id = row
         live = LiveFlag(flag_id, domain_code, registered_at, team_id, slug, name, organisation_id)
         found[key, organisation_id].append(live)
-    return found
+    return dict(found)
 
 
 def list_for_team(
