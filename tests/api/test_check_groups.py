@@ -11,12 +11,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
-from hub.lookup.group import CheckGroups
+from hub.lookup.group import MAX_GROUP, WRITERS, CheckGroups
 from hub.lookup.service import CheckRequest
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
@@ -34,16 +33,26 @@ def body(subject: str, purpose: str, case_ref: str) -> dict[str, Any]:
     }
 
 
-def count_groups(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the size of every group the runtime's checks run in."""
+def watched_groups(
+    runtime: Runtime,
+    *,
+    max_group: int = MAX_GROUP,
+    writers: int = WRITERS,
+    break_first: bool = False,
+) -> list[int]:
+    """Give ``runtime`` fresh check groups that record each group's size (and can break one)."""
+    groups = CheckGroups(runtime, max_group=max_group, writers=writers)
     sizes: list[int] = []
-    run_group = runtime.checks.run_group
+    run_group = groups.run_group
 
-    def counted(requests: list[CheckRequest]) -> Any:
+    def watched(requests: list[CheckRequest]) -> Any:
         sizes.append(len(requests))
+        if break_first and len(sizes) == 1:
+            raise RuntimeError("a bug in the first group")
         return run_group(requests)
 
-    monkeypatch.setattr(runtime.checks, "run_group", counted)
+    groups.run_group = watched  # type: ignore[method-assign]
+    runtime.checks = groups
     return sizes
 
 
@@ -65,16 +74,13 @@ def concurrently(
 
 
 def test_concurrent_checks_share_groups_and_keep_their_own_answers(
-    client: TestClient,
-    idp: DevIdentityProvider,
-    runtime: Runtime,
-    monkeypatch: pytest.MonkeyPatch,
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
 ) -> None:
     sh = auth(idp, "bram", "schuldhulp")
     assert register(client, sh, SUBJECT, purpose="schuldhulpverlening").status_code == 201
     neighbour = add_neighbour(runtime, idp, domain="pw")
     before = len(audit_rows(runtime))
-    sizes = count_groups(runtime, monkeypatch)
+    sizes = watched_groups(runtime)
 
     pw = [auth(idp, f"pw-{i}", "pw-handhaving") for i in range(8)]
     requests = [
@@ -129,16 +135,7 @@ def test_a_group_whose_audit_fails_answers_none(
 
 
 def test_groups_are_capped(runtime: Runtime, idp: DevIdentityProvider) -> None:
-    groups = CheckGroups(runtime, max_group=3, writers=1)
-    sizes: list[int] = []
-    run_group = groups.run_group
-
-    def counted(requests: list[CheckRequest]) -> Any:
-        sizes.append(len(requests))
-        return run_group(requests)
-
-    groups.run_group = counted  # type: ignore[method-assign]
-    runtime.checks = groups
+    sizes = watched_groups(runtime, max_group=3, writers=1)
     headers = auth(idp, "anna", "pw-handhaving")
     answers = concurrently(
         runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(10)]
@@ -148,18 +145,7 @@ def test_groups_are_capped(runtime: Runtime, idp: DevIdentityProvider) -> None:
 
 
 def test_a_failing_group_does_not_fail_the_next(idp: DevIdentityProvider, runtime: Runtime) -> None:
-    groups = CheckGroups(runtime, max_group=1, writers=1)  # one check per group, in turn
-    run_group = groups.run_group
-    calls: list[int] = []
-
-    def first_one_breaks(requests: list[CheckRequest]) -> Any:
-        calls.append(len(requests))
-        if len(calls) == 1:
-            raise RuntimeError("a bug in the first group")
-        return run_group(requests)
-
-    groups.run_group = first_one_breaks  # type: ignore[method-assign]
-    runtime.checks = groups
+    watched_groups(runtime, max_group=1, writers=1, break_first=True)  # one check per group
     headers = auth(idp, "anna", "pw-handhaving")
     answers = concurrently(
         runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(3)]
