@@ -44,6 +44,8 @@ class _Queue:
 
     waiting: list[tuple[CheckRequest, asyncio.Future[Involvement]]] = field(default_factory=list)
     writers: set[asyncio.Task[None]] = field(default_factory=set)
+    starting: bool = False
+    """A writer is on its way and will take everything waiting when it runs."""
 
 
 class CheckGroups:
@@ -68,13 +70,15 @@ class CheckGroups:
             queue = self._queues[loop] = _Queue()
         future: asyncio.Future[Involvement] = loop.create_future()
         queue.waiting.append((request, future))
-        if len(queue.writers) < self._writers:
+        if not queue.starting and len(queue.writers) < self._writers:
+            queue.starting = True
             writer = loop.create_task(self._write_groups(loop, queue))
             queue.writers.add(writer)
             writer.add_done_callback(queue.writers.discard)
         return await future
 
     async def _write_groups(self, loop: asyncio.AbstractEventLoop, queue: _Queue) -> None:
+        queue.starting = False
         while queue.waiting:
             group = queue.waiting[: self._max_group]
             del queue.waiting[: self._max_group]
