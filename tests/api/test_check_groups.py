@@ -7,7 +7,6 @@ transport), so they queue behind each other's group as they do under load.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -64,11 +63,8 @@ def concurrently(
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=create_app(runtime=runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
-            calls: list[Callable[[], Awaitable[httpx.Response]]] = [
-                lambda h=headers, b=payload: client.post(CHECKS, headers=h, json=b)
-                for headers, payload in requests
-            ]
-            return list(await asyncio.gather(*(call() for call in calls)))
+            posts = (client.post(CHECKS, headers=h, json=b) for h, b in requests)
+            return list(await asyncio.gather(*posts))
 
     return asyncio.run(send_all())
 
