@@ -18,9 +18,9 @@ AnyTeam = TypeVar("AnyTeam", Team, TeamRef)
 
 def acting_team(session: Session, actor: Actor) -> Team:
     """The team the actor acts for, which must belong to the actor's organisation."""
-    if actor.team is None:
-        raise Forbidden("this action needs a team, and the caller has none")
-    return acting_team_among(repository.get_team_with_organisation_slug(session, actor.team), actor)
+    team = actor.team
+    found = repository.get_team_with_organisation_slug(session, team) if team is not None else None
+    return acting_team_among(found, actor)
 
 
 def acting_teams(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:
