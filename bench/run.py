@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +53,7 @@ DEFAULT_RESULTS_DIR = BENCH_DIR / "results"
 DATABASE = "betrokken_bench"
 OPRF_BATCH = 100
 SKIPPABLE = ("pgbench", "registrations", "contact_requests", "mix", "pseudonymiser")
+PROFILABLE = ("checks", "registrations", "contact_requests")
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ class Options:
     results_dir: Path
     keep: bool
     profile: bool
+    profile_phase: str
     background_jobs: bool
     seed: str
     quiet: bool
@@ -110,7 +111,13 @@ def parse(argv: list[str] | None = None) -> Options:
         "--profile",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="sample the hub with py-spy during an extra check phase (if py-spy is installed)",
+        help="sample the hub with py-spy during an extra phase (if py-spy is installed)",
+    )
+    parser.add_argument(
+        "--profile-phase",
+        choices=PROFILABLE,
+        default="checks",
+        help="what the profiled phase sends",
     )
     parser.add_argument(
         "--background-jobs", action="store_true", help="run the hub's background jobs too"
@@ -147,6 +154,7 @@ def parse(argv: list[str] | None = None) -> Options:
         results_dir=ns.results_dir.resolve(),
         keep=ns.keep or ns.seed_only,
         profile=ns.profile,
+        profile_phase=ns.profile_phase,
         background_jobs=ns.background_jobs,
         seed=ns.seed,
         quiet=ns.quiet,
@@ -407,7 +415,12 @@ def measure_hub(
             report.phase(name, figures, concurrency=concurrency, cores=meter.stop())
             return figures
 
-        phases: list[tuple[str, Callable[[], Any], int]] = [
+        factories: dict[str, CallFactory] = {
+            "checks": workload.check,
+            "registrations": workload.register,
+            "contact_requests": workload.contact,
+        }
+        phases: list[tuple[str, CallFactory, int]] = [
             ("checks", workload.check, options.concurrency),
         ]
         if options.high_concurrency:
@@ -421,27 +434,33 @@ def measure_hub(
             if name not in options.skip:
                 phase(name, factory, concurrency)
         if options.profile:
-            results["profile"] = profile_checks(options, pids, urls, workload, report)
+            name = options.profile_phase
+            results["profile"] = profile_phase(options, pids, urls, name, factories[name], report)
     return results
 
 
-def profile_checks(
-    options: Options, pids: list[int], urls: list[str], workload: Workload, report: Report
+def profile_phase(
+    options: Options,
+    pids: list[int],
+    urls: list[str],
+    name: str,
+    factory: CallFactory,
+    report: Report,
 ) -> dict[str, Any] | None:
-    """One more check phase with py-spy sampling every hub worker (it slows them a little)."""
+    """One more phase with py-spy sampling every hub worker (it slows them a little)."""
     if not profile.available():
         report.say("  (no py-spy: profile skipped; .venv/bin/pip install py-spy)")
         return None
-    outputs = [options.work_dir / "logs" / f"profile-checks-{pid}.folded" for pid in pids]
+    outputs = [options.work_dir / "logs" / f"profile-{name}-{pid}.folded" for pid in pids]
     samplers = [
         profile.record(pid, seconds=options.seconds, output=output)
         for pid, output in zip(pids, outputs, strict=True)
     ]
     time.sleep(1.0)  # let py-spy attach to every worker
     figures = run_phase(
-        urls, workload.check, concurrency=options.concurrency, seconds=options.seconds, warmup=0
+        urls, factory, concurrency=options.concurrency, seconds=options.seconds, warmup=0
     )
-    report.phase("checks_profiled", figures, concurrency=options.concurrency)
+    report.phase(f"{name}_profiled", figures, concurrency=options.concurrency)
     for sampler in samplers:
         sampler.wait(timeout=options.seconds + 60)
     written = [output for output in outputs if output.exists()]
@@ -449,7 +468,7 @@ def profile_checks(
         report.say("  (py-spy wrote no profile)")
         return None
     summary = profile.summarise(written)
-    report.say(f"  profile of the hub workers during checks ({summary.samples} samples):")
+    report.say(f"  profile of the hub workers during {name} ({summary.samples} samples):")
     for name, share in summary.areas[:12]:
         report.say(f"    {share:6.1%}  {name}")
     return summary.as_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,13 +11,17 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.signing import load_signer
 from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
+from hub.groups import GroupCommit
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret
-from hub.lookup.group import CheckGroups
 from hub.lookup.limits import CheckLimits
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
 from policies import PolicyFile
+
+if TYPE_CHECKING:
+    from hub.flag.service import RegisteredFlag, Registration
+    from hub.lookup.service import CheckRequest, Involvement
 
 
 @dataclass
@@ -29,10 +34,17 @@ class Runtime:
     audit_signer: CheckpointSigner
     clock: Clock = field(default_factory=Clock)
     check_limits: CheckLimits = field(default_factory=CheckLimits)
-    checks: CheckGroups = field(init=False)
+    checks: GroupCommit[CheckRequest, Involvement] = field(init=False)
+    registrations: GroupCommit[Registration, RegisteredFlag] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.checks = CheckGroups(self)
+        # The busy requests are written in groups (hub/groups.py); imported here because
+        # their services take a Runtime.
+        from hub.flag.service import register_group
+        from hub.lookup.service import check_group
+
+        self.checks = GroupCommit(self, check_group, what="check")
+        self.registrations = GroupCommit(self, register_group, what="registration")
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:

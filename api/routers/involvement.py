@@ -17,9 +17,9 @@ async def check_involvement(
     body: InvolvementCheckIn, actor: InvolvementChecker, runtime: RuntimeDep
 ) -> Response:
     """Which other teams are involved with this subject, as far as the policy allows."""
-    # async: the check joins a group commit (hub/lookup/group.py) instead of a thread of its own
+    # async: the check joins a group commit (hub/groups.py) instead of a thread of its own
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
-    result = await runtime.checks.check(
+    result = await runtime.checks.submit(
         CheckRequest(actor=actor, subject=subject, purpose=body.purpose, case_ref=body.case_ref)
     )
     answer = InvolvementOut(

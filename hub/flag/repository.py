@@ -16,29 +16,38 @@ from hub.flag.models import Flag, FlagStatus
 from hub.organisation.models import Team
 
 
-def add(session: Session, flag: Flag) -> None:
-    insert_new(session, flag)
+def add(session: Session, *flags: Flag) -> None:
+    insert_new(session, *flags)
 
 
 def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
-_ACTIVE_FOR_TEAM = select(Flag.id).where(
-    Flag.subject_key == bindparam("subject_key"),
-    Flag.team_id == bindparam("team_id"),
-    Flag.purpose == bindparam("purpose"),
+_ACTIVE_PURPOSES = select(Flag.subject_key, Flag.team_id, Flag.purpose).where(
+    Flag.subject_key.in_(bindparam("subject_keys", expanding=True)),
+    Flag.team_id.in_(bindparam("team_ids", expanding=True)),
     Flag.status == FlagStatus.ACTIVE,
     Flag.expires_at > bindparam("now"),
 )
 
 
-def has_active(
-    session: Session, *, subject_key: bytes, team_id: uuid.UUID, purpose: str, now: datetime
-) -> bool:
-    """Whether the team already has a live flag on the subject for this purpose."""
-    parameters = {"subject_key": subject_key, "team_id": team_id, "purpose": purpose, "now": now}
-    return session.connection().execute(_ACTIVE_FOR_TEAM, parameters).first() is not None
+def active_purposes(
+    session: Session,
+    *,
+    subject_keys: Collection[bytes],
+    team_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> set[tuple[bytes, uuid.UUID, str]]:
+    """(subject, team, purpose) of the live flags on these subjects by these teams, at once.
+
+    A team has at most one live flag per subject and purpose: registrations look here first.
+    """
+    if not subject_keys or not team_ids:
+        return set()
+    parameters = {"subject_keys": list(subject_keys), "team_ids": list(team_ids), "now": now}
+    rows = session.connection().execute(_ACTIVE_PURPOSES, parameters)
+    return {(key, team_id, purpose) for key, team_id, purpose in rows}
 
 
 # Built once, with bound parameters: building the statement and its cache key anew for

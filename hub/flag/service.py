@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -14,16 +15,18 @@ from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.decisions import decision_ref, require_allowed
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
 from hub.match import service as match_service
 from hub.organisation.models import Team
-from hub.organisation.service import acting_team
+from hub.organisation.service import acting_team, acting_team_among, acting_team_objects
 from hub.pseudonym import Subject
-from hub.runtime import Runtime
-from policies import Action, Decision
+from policies import Action, Decision, Policy
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
 
 REGISTER = "flag.register"
 WITHDRAW = "flag.withdraw"
@@ -83,60 +86,147 @@ def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime)
     return expires_at
 
 
-def register_flag(
-    session: Session,
-    actor: Actor,
-    *,
-    runtime: Runtime,
-    subject: Subject,
-    purpose: str,
-    legal_basis: str | None,
-    expires_on: date | None,
-    contact: ContactIn | None,
-) -> RegisteredFlag:
-    """Register that the actor's team is involved with ``subject``, if the policy allows."""
+@dataclass(frozen=True)
+class Registration:
+    """One request to register a flag, as the API received it (subject already keyed)."""
+
+    actor: Actor
+    subject: Subject
+    purpose: str
+    legal_basis: str | None = None
+    expires_on: date | None = None
+    contact: ContactIn | None = None
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    index: int
+    request: Registration
+    team: Team
+    decision: Decision
+    expires_at: datetime
+
+
+def register_group(
+    session: Session, requests: Sequence[Registration], runtime: Runtime
+) -> list[RegisteredFlag | HubError]:
+    """Several registrations in the caller's transaction, as if made one after another.
+
+    Each gets its flag, or its refusal (policy, expiry, an active flag of its team on the
+    subject for the purpose, also one registered earlier in the group); answers come in
+    request order. The group reads the teams, the live flags it might duplicate and, after
+    writing every flag and audit entry at once, the live flags on its subjects for matches.
+    The caller commits before answering (hub/groups.py).
+    """
     now = runtime.clock.now()
-    team = acting_team(session, actor)
     policy = runtime.policy.current()
+    teams = acting_team_objects(session, [request.actor for request in requests])
+    outcomes: list[RegisteredFlag | HubError | None] = [None] * len(requests)
+    entries: list[tuple[int, dict[str, Any]]] = []
+
+    def refuse(index: int, refusal: HubError) -> None:
+        outcomes[index] = refusal
+        if refusal.audit is not None:
+            entries.append(
+                (index, audit.new_entry(requests[index].actor, refusal.audit, at=now)[1])
+            )
+
+    accepted: list[_Accepted] = []
+    for index, request in enumerate(requests):
+        try:
+            accepted.append(_accept(index, request, teams, policy=policy, now=now))
+        except HubError as refusal:
+            refuse(index, refusal)
+    taken = repository.active_purposes(
+        session,
+        subject_keys={each.request.subject.key for each in accepted},
+        team_ids={each.team.id for each in accepted},
+        now=now,
+    )
+    registered: list[tuple[Actor, Flag, Team]] = []
+    for each in accepted:
+        request, team = each.request, each.team
+        if (request.subject.key, team.id, request.purpose) in taken:
+            refuse(each.index, _duplicate(request, each.decision))
+            continue
+        taken.add((request.subject.key, team.id, request.purpose))
+        flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
+        registered.append((request.actor, flag, team))
+        outcomes[each.index] = RegisteredFlag(flag=flag, team=team, decision=each.decision)
+        record = AuditRecord(
+            action=REGISTER,
+            outcome=Outcome.ALLOWED,
+            subject_key=flag.subject_key,
+            purpose=flag.purpose,
+            object_id=str(flag.id),
+            decision=decision_ref(each.decision),
+        )
+        entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
+    repository.add(session, *(flag for _, flag, _ in registered))
+    audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
+    match_service.on_flags_registered(session, registered, runtime=runtime, policy=policy)
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(requests)
+    return answered
+
+
+def _accept(
+    index: int,
+    request: Registration,
+    teams: dict[str, tuple[Team, str]],
+    *,
+    policy: Policy,
+    now: datetime,
+) -> _Accepted:
+    """The registration's team, decision and expiry; or its refusal, raised."""
+    actor = request.actor
+    team = acting_team_among(teams.get(actor.team or ""), actor)
     decision = require_allowed(
         policy,
         actor,
         action=Action.REGISTER,
         audit_action=REGISTER,
         domain=team.domain_code,
-        purpose=purpose,
-        subject_type=subject.subject_type,
-        legal_basis=legal_basis,
-        subject_key=subject.key,
+        purpose=request.purpose,
+        subject_type=request.subject.subject_type,
+        legal_basis=request.legal_basis,
+        subject_key=request.subject.key,
         now=now,
     )
     expires_at = choose_expiry(
-        expires_on,
+        request.expires_on,
         after=now,
         latest=add_months(now, policy.retention_months(team.domain_code)),
     )
-    if repository.has_active(
-        session, subject_key=subject.key, team_id=team.id, purpose=purpose, now=now
-    ):
-        raise Conflict(
-            "your team already has an active flag on this subject for this purpose",
-            audit=AuditRecord(
-                action=REGISTER,
-                outcome=Outcome.REFUSED,
-                subject_key=subject.key,
-                purpose=purpose,
-                decision=decision_ref(decision),
-                reason="duplicate active flag",
-            ),
-        )
-    flag = Flag(
+    return _Accepted(index, request, team, decision, expires_at)
+
+
+def _duplicate(request: Registration, decision: Decision) -> Conflict:
+    return Conflict(
+        "your team already has an active flag on this subject for this purpose",
+        audit=AuditRecord(
+            action=REGISTER,
+            outcome=Outcome.REFUSED,
+            subject_key=request.subject.key,
+            purpose=request.purpose,
+            decision=decision_ref(decision),
+            reason="duplicate active flag",
+        ),
+    )
+
+
+def _new_flag(
+    request: Registration, team: Team, decision: Decision, *, now: datetime, expires_at: datetime
+) -> Flag:
+    actor, subject, contact = request.actor, request.subject, request.contact
+    return Flag(
         id=uuid.uuid4(),
         subject_key=subject.key,
         identifier_kind=subject.kind.value,
         subject_type=subject.subject_type,
         team_id=team.id,
         domain_code=team.domain_code,
-        purpose=purpose,
+        purpose=request.purpose,
         legal_basis=decision.legal_basis or "",
         contact_name=contact.name if contact else actor.name,
         contact_email=contact.email if contact else team.contact_email,
@@ -148,24 +238,6 @@ def register_flag(
         rule_id=decision.rule_id or "",
         policy_version=decision.policy_version,
     )
-    repository.add(session, flag)
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=REGISTER,
-            outcome=Outcome.ALLOWED,
-            subject_key=subject.key,
-            purpose=purpose,
-            object_id=str(flag.id),
-            decision=decision_ref(decision),
-        ),
-        at=now,
-    )
-    match_service.on_flag_registered(
-        session, actor, runtime=runtime, policy=policy, flag=flag, team=team
-    )
-    return RegisteredFlag(flag=flag, team=team, decision=decision)
 
 
 def withdraw_flag(session: Session, actor: Actor, *, runtime: Runtime, flag_id: uuid.UUID) -> Flag:

@@ -62,14 +62,14 @@ class _Allowed:
 
 
 def check_group(
-    session: Session, requests: Sequence[CheckRequest], *, runtime: Runtime
+    session: Session, requests: Sequence[CheckRequest], runtime: Runtime
 ) -> list[Involvement | HubError]:
     """Several involvement checks in the caller's transaction, in three statements in all.
 
     Each answer names the other teams involved with the request's subject, as far as the
     policy lets the requester see, or is the request's refusal; answers come in request
     order. Every check allowed or refused by rate limit or policy adds an audit entry, and
-    the caller commits before answering (hub/lookup/group.py). A refusal without an audit
+    the caller commits before answering (hub/groups.py). A refusal without an audit
     record (a team the hub does not know) adds none.
     """
     now = runtime.clock.now()

@@ -7,10 +7,10 @@ purpose of its own flag), with their contact persons. Nothing about the subject 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,10 @@ from hub.match.models import Match, MatchMember
 from hub.notification.service import notify
 from hub.organisation.models import Team
 from hub.organisation.service import acting_team
-from hub.runtime import Runtime
 from policies import Policy
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
 
 MATCH_CREATED = "match.created"
 MATCH_JOINED = "match.joined"
@@ -76,26 +78,63 @@ def contact_card(flag: Flag, team: Team) -> dict[str, Any]:
     }
 
 
-def on_flag_registered(
-    session: Session, actor: Actor, *, runtime: Runtime, policy: Policy, flag: Flag, team: Team
-) -> Match | None:
-    """Create or extend the subject's match and tell every team what the policy lets it see."""
+def on_flags_registered(
+    session: Session,
+    registered: Sequence[tuple[Actor, Flag, Team]],
+    *,
+    runtime: Runtime,
+    policy: Policy,
+) -> list[Match]:
+    """Create or extend the matches the new flags make, in order of registration.
+
+    The flags are already written; each meets only the live flags registered before it,
+    so a group of registrations makes the matches that one after another would.
+    """
+    if not registered:
+        return []
     now = runtime.clock.now()
-    # Most registrations make no match: ask with the cheap column query first.
-    others = flags.live_on_subjects(
+    # Most registrations make no match: ask with one cheap column query for all of them.
+    live = flags.live_on_subjects(
         session,
-        subject_keys=[flag.subject_key],
-        organisation_ids=[team.organisation_id],
+        subject_keys={flag.subject_key for _, flag, _ in registered},
+        organisation_ids={team.organisation_id for _, _, team in registered},
         now=now,
     )
-    mine = others.get((flag.subject_key, team.organisation_id), [])
-    if not any(live.team_id != team.id for live in mine):
-        return None
-    live = flags.active_on_subject(
-        session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
-    )
+    later = {flag.id for _, flag, _ in registered}
+    matches: list[Match] = []
+    for actor, flag, team in registered:
+        later.discard(flag.id)
+        mine = live.get((flag.subject_key, team.organisation_id), [])
+        if any(other.team_id != team.id and other.flag_id not in later for other in mine):
+            match = _join(
+                session, actor, runtime=runtime, policy=policy, flag=flag, team=team, later=later
+            )
+            matches.append(match)
+    return matches
+
+
+def _join(
+    session: Session,
+    actor: Actor,
+    *,
+    runtime: Runtime,
+    policy: Policy,
+    flag: Flag,
+    team: Team,
+    later: Collection[uuid.UUID],
+) -> Match:
+    """Create the subject's match or extend it with ``flag``, and tell the teams."""
+    now = runtime.clock.now()
+    live = [
+        (live_flag, live_team)
+        for live_flag, live_team in flags.active_on_subject(
+            session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
+        )
+        if live_flag.id not in later
+    ]
     match = repository.latest_on_subject(session, flag.subject_key, team.organisation_id)
-    created = match is None or not repository.live_members(session, match.id, now=now)
+    members = repository.live_members(session, match.id, now=now) if match is not None else []
+    created = not members
     if created:
         match = Match(
             id=uuid.uuid4(),
@@ -105,7 +144,7 @@ def on_flag_registered(
         )
         repository.add(session, match)
     assert match is not None
-    known = {member.flag_id for member, _, _ in repository.live_members(session, match.id, now=now)}
+    known = {member.flag_id for member, _, _ in members}  # none in a new match
     for live_flag, live_team in live:
         if live_flag.id not in known:
             repository.add(

@@ -17,17 +17,21 @@ def get_team(session: Session, slug: str) -> Team | None:
 
 
 # Built once: every team-bound request asks (see hub/flag/repository.py).
-_TEAM_WITH_ORGANISATION_SLUG = (
+_TEAMS_WITH_ORGANISATION_SLUG_ORM = (
     select(Team, Organisation.slug)
     .join(Organisation, Organisation.id == Team.organisation_id)
-    .where(Team.slug == bindparam("slug"))
+    .where(Team.slug.in_(bindparam("slugs", expanding=True)))
 )
 
 
-def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, str] | None:
-    """The team and its organisation's slug, in one query (every team-bound request asks)."""
-    row = session.execute(_TEAM_WITH_ORGANISATION_SLUG, {"slug": slug}).one_or_none()
-    return (row[0], row[1]) if row is not None else None
+def team_objects_with_organisation_slug(
+    session: Session, slugs: Collection[str]
+) -> dict[str, tuple[Team, str]]:
+    """Teams (as ORM objects) with their organisations' slugs in one query, by team slug."""
+    if not slugs:
+        return {}
+    rows = session.execute(_TEAMS_WITH_ORGANISATION_SLUG_ORM, {"slugs": list(slugs)})
+    return {team.slug: (team, organisation) for team, organisation in rows}
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,14 @@ AnyTeam = TypeVar("AnyTeam", Team, TeamRef)
 
 def acting_team(session: Session, actor: Actor) -> Team:
     """The team the actor acts for, which must belong to the actor's organisation."""
-    team = actor.team
-    found = repository.get_team_with_organisation_slug(session, team) if team is not None else None
-    return acting_team_among(found, actor)
+    return acting_team_among(acting_team_objects(session, [actor]).get(actor.team or ""), actor)
+
+
+def acting_team_objects(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[Team, str]]:
+    """Like :func:`acting_teams`, as ORM objects for services that use or change the team."""
+    return repository.team_objects_with_organisation_slug(
+        session, {actor.team for actor in actors if actor.team is not None}
+    )
 
 
 def acting_teams(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:

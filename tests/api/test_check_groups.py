@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
-from hub.lookup.group import MAX_GROUP, WRITERS, CheckGroups
-from hub.lookup.service import CheckRequest
+from hub.groups import MAX_GROUP, WRITERS, GroupCommit, Work
+from hub.lookup.service import check_group
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
 from tests.helpers import add_neighbour, audit_rows, auth, opaque_pseudonym, register
@@ -38,32 +38,39 @@ def watched_groups(
     max_group: int = MAX_GROUP,
     writers: int = WRITERS,
     break_first: bool = False,
+    work: Work[Any, Any] = check_group,
+    kind: str = "checks",
 ) -> list[int]:
-    """Give ``runtime`` fresh check groups that record each group's size (and can break one)."""
-    groups = CheckGroups(runtime, max_group=max_group, writers=writers)
+    """Give ``runtime`` fresh groups (``runtime.<kind>``) that record each group's size.
+
+    ``break_first`` makes the first group fail as a bug would.
+    """
+    groups: GroupCommit[Any, Any] = GroupCommit(
+        runtime, work, what=kind, max_group=max_group, writers=writers
+    )
     sizes: list[int] = []
     run_group = groups.run_group
 
-    def watched(requests: list[CheckRequest]) -> Any:
+    def watched(requests: list[Any]) -> Any:
         sizes.append(len(requests))
         if break_first and len(sizes) == 1:
             raise RuntimeError("a bug in the first group")
         return run_group(requests)
 
     groups.run_group = watched  # type: ignore[method-assign]
-    runtime.checks = groups
+    setattr(runtime, kind, groups)
     return sizes
 
 
 def concurrently(
-    runtime: Runtime, requests: list[tuple[dict[str, str], dict[str, Any]]]
+    runtime: Runtime, requests: list[tuple[dict[str, str], dict[str, Any]]], path: str = CHECKS
 ) -> list[httpx.Response]:
-    """Send all ``requests`` at once to a fresh app on one event loop."""
+    """POST all ``requests`` to ``path`` at once, on a fresh app on one event loop."""
 
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=create_app(runtime=runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
-            posts = (client.post(CHECKS, headers=h, json=b) for h, b in requests)
+            posts = (client.post(path, headers=h, json=b) for h, b in requests)
             return list(await asyncio.gather(*posts))
 
     return asyncio.run(send_all())

@@ -1,0 +1,143 @@
+"""Group commit: requests waiting at one moment share one transaction and one commit.
+
+A request's answer may only leave once what it wrote (its audit entry at least) is
+committed (DESIGN.md §3). Committing each request on its own costs a thread hop, a pool
+checkout and a durable commit per request. Here the requests that arrive while a group is
+being written queue up, and the next group runs them all in one transaction on one thread,
+with one commit; each answer is released only after that commit. Up to ``WRITERS`` groups
+per process are in flight at once, so a new group is read while another waits on its
+commit.
+
+The group's work gives an answer or a refusal per request; refusals are audited in the
+same transaction as the others' entries. If the group cannot be written, every request in
+it fails with 503: none is answered without its entry. A broken constraint (two processes
+registering the same flag at once) fails the group; its requests are then run again, each
+alone, so only the one that broke it is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from hub.errors import AuditUnavailable, HubError, StorageUnavailable
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_GROUP = 64
+"""Requests per transaction at most; more waiting go into the next group."""
+WRITERS = 2
+"""Groups in flight at once per event loop: one is built while another waits on its commit."""
+
+Request = TypeVar("Request")
+Answer = TypeVar("Answer")
+Work = Callable[[Session, Sequence[Request], "Runtime"], list[Answer | HubError]]
+"""Runs a group's requests in the given transaction: an answer or a refusal each, in order."""
+
+
+@dataclass
+class _Queue(Generic[Request, Answer]):
+    """The requests waiting on one event loop, and the tasks writing them."""
+
+    waiting: list[tuple[Request, asyncio.Future[Answer]]] = field(default_factory=list)
+    writers: set[asyncio.Task[None]] = field(default_factory=set)
+    starting: bool = False
+    """A writer is on its way and will take everything waiting when it runs."""
+
+
+class GroupCommit(Generic[Request, Answer]):
+    """Runs requests of one kind in groups of one transaction each."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        work: Work[Request, Answer],
+        *,
+        what: str,
+        max_group: int = MAX_GROUP,
+        writers: int = WRITERS,
+    ) -> None:
+        self._runtime = runtime
+        self._work = work
+        self._what = what
+        self._max_group = max_group
+        self._writers = writers
+        # Per event loop: a test client may run each request on a loop of its own.
+        self._queues: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, _Queue[Request, Answer]
+        ] = weakref.WeakKeyDictionary()
+
+    async def submit(self, request: Request) -> Answer:
+        """The request's answer, once what it wrote is committed; or its refusal."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future: asyncio.Future[Answer] = loop.create_future()
+        queue.waiting.append((request, future))
+        if not queue.starting and len(queue.writers) < self._writers:
+            queue.starting = True
+            writer = loop.create_task(self._write_groups(loop, queue))
+            queue.writers.add(writer)
+            writer.add_done_callback(queue.writers.discard)
+        return await future
+
+    async def _write_groups(
+        self, loop: asyncio.AbstractEventLoop, queue: _Queue[Request, Answer]
+    ) -> None:
+        queue.starting = False
+        while queue.waiting:
+            group = queue.waiting[: self._max_group]
+            del queue.waiting[: self._max_group]
+            requests = [request for request, _ in group]
+            try:
+                outcomes = await loop.run_in_executor(None, self.run_group, requests)
+            except asyncio.CancelledError:  # the hub is stopping
+                for _, future in group + queue.waiting:
+                    if not future.done():
+                        future.set_exception(StorageUnavailable("the hub is stopping"))
+                queue.waiting.clear()
+                raise
+            except Exception:  # a bug: this group fails, the next ones are still served
+                log.exception("a group of %d %ss failed", len(requests), self._what)
+                outcomes = [self._unstored() for _ in group]
+            for (_, future), outcome in zip(group, outcomes, strict=True):
+                if future.done():
+                    continue  # the caller went away; what it asked is done all the same
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def run_group(self, requests: list[Request]) -> list[Answer | BaseException]:
+        """Run ``requests`` in one transaction; an answer or an error for each, in order."""
+        try:
+            with self._runtime.sessions() as session:
+                outcomes: list[Answer | BaseException] = []
+                outcomes += self._work(session, requests, self._runtime)
+                session.commit()
+        except AuditUnavailable:
+            log.exception("a group of %d %ss could not be audited", len(requests), self._what)
+            return [AuditUnavailable("the audit entry could not be written") for _ in requests]
+        except IntegrityError:
+            if len(requests) > 1:  # one of them broke a constraint: find out which, alone
+                return [outcome for request in requests for outcome in self.run_group([request])]
+            log.exception("a %s broke a constraint when run alone", self._what)
+            return [self._unstored()]
+        except SQLAlchemyError:
+            log.exception("a group of %d %ss could not be stored", len(requests), self._what)
+            return [self._unstored() for _ in requests]
+        return outcomes
+
+    def _unstored(self) -> StorageUnavailable:
+        return StorageUnavailable(f"the {self._what} could not be stored")

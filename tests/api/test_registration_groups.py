@@ -1,0 +1,170 @@
+"""Registrations arriving together share one transaction, and act as if made one by one.
+
+The API tests send their registrations concurrently on one event loop through the real app,
+so they queue behind each other's group as under load; the tests of one group's meaning
+run a group of known members directly, so its order is fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.auth.dev_idp import DevIdentityProvider
+from crypto.identifiers import IdentifierKind
+from hub.errors import Conflict
+from hub.flag import repository as flag_repository
+from hub.flag.models import Flag
+from hub.flag.service import RegisteredFlag, Registration, register_group
+from hub.match.models import Match, MatchMember
+from hub.notification.models import Notification
+from hub.organisation.models import Team
+from hub.runtime import Runtime
+from tests.api.test_audit_atomicity import break_audit_log
+from tests.api.test_check_groups import concurrently, watched_groups
+from tests.audit.builders import member
+from tests.helpers import audit_rows, auth, count, opaque_pseudonym, register
+
+FLAGS = "/api/v1/flags"
+PURPOSES = {
+    "pw-handhaving": "rechtmatigheid",
+    "schuldhulp": "schuldhulpverlening",
+    "vergunningen": "vergunningverlening",
+}
+
+
+def body(subject: str, purpose: str, **extra: Any) -> dict[str, Any]:
+    return {"subject": {"kind": "bsn", "pseudonym": subject}, "purpose": purpose, **extra}
+
+
+def in_group(runtime: Runtime, subject_label: str) -> list[Registration]:
+    """One registration per team of PURPOSES on one subject, in that order."""
+    subject = runtime.keyer.subject(IdentifierKind.BSN, opaque_pseudonym(subject_label))
+    return [
+        Registration(actor=member(f"{team}-member", team), subject=subject, purpose=purpose)
+        for team, purpose in PURPOSES.items()
+    ]
+
+
+def test_concurrent_registrations_share_groups_and_keep_their_own_answers(
+    runtime: Runtime, idp: DevIdentityProvider
+) -> None:
+    sizes = watched_groups(runtime, work=register_group, kind="registrations")
+    pw = [auth(idp, f"pw-{i}", "pw-handhaving") for i in range(6)]
+    twice = opaque_pseudonym("registered-twice")
+    requests = [
+        (h, body(opaque_pseudonym(f"person-{i}"), "rechtmatigheid")) for i, h in enumerate(pw)
+    ]
+    requests += [
+        (pw[0], body(twice, "rechtmatigheid")),  # 6, 7: the same flag twice in one burst
+        (pw[1], body(twice, "rechtmatigheid")),
+        (pw[2], body(opaque_pseudonym("refused"), "adreskwaliteit")),  # 8: refused by the policy
+        (auth(idp, "nobody", "no-such-team"), body(twice, "rechtmatigheid")),  # 9: unknown team
+        (pw[3], body(twice, "rechtmatigheid", expires_on="2030-01-01")),  # 10: beyond the policy
+    ]
+    answers = concurrently(runtime, requests, path=FLAGS)
+
+    assert [answer.status_code for answer in answers[:6]] == [201] * 6, answers[0].text
+    assert sorted(answer.status_code for answer in answers[6:8]) == [201, 409]
+    assert answers[8].status_code == 403 and answers[8].json()["code"] == "policy_refusal"
+    assert answers[9].status_code == 403 and answers[9].json()["code"] == "forbidden"
+    assert answers[10].status_code == 400 and answers[10].json()["code"] == "invalid_input"
+    assert sum(sizes) == len(requests)  # every registration went through a group
+    assert len(sizes) < len(requests), sizes  # and some of them shared one
+
+    flag_ids = {a.json()["flag"]["id"] for a in answers if a.status_code == 201}
+    assert len(flag_ids) == 7 and count(runtime, Flag) == 7
+    rows = audit_rows(runtime)
+    allowed = [row for row in rows if row.action == "flag.register" and row.outcome == "allowed"]
+    refused = [
+        row.reason for row in rows if row.action == "flag.register" and row.outcome != "allowed"
+    ]
+    assert {row.object_id for row in allowed} == flag_ids
+    assert sorted(refused) == sorted(["duplicate active flag", answers[8].json()["detail"]])
+    # No entry for the team the hub does not know, nor for the malformed expiry.
+    assert len(rows) == 9
+
+
+def told(runtime: Runtime) -> dict[str, int]:
+    """Per team: how many teams its notifications named."""
+    with runtime.sessions() as session:
+        rows = session.execute(select(Notification.team_id, Notification.payload)).all()
+        slugs = {team.id: team.slug for team in session.scalars(select(Team))}
+    found: dict[str, int] = {}
+    for team_id, payload in rows:
+        found[slugs[team_id]] = found.get(slugs[team_id], 0) + payload.count('"team":')
+    return found
+
+
+def test_a_group_registers_and_matches_as_one_after_another(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
+) -> None:
+    for team, purpose in PURPOSES.items():  # one after another, on subject A
+        headers = auth(idp, f"{team}-member", team)
+        assert register(client, headers, opaque_pseudonym("A"), purpose=purpose).status_code == 201
+    first = told(runtime)
+    group = in_group(runtime, "B")
+    outcomes = runtime.registrations.run_group(group)  # the same, in one group, on subject B
+
+    assert all(isinstance(outcome, RegisteredFlag) for outcome in outcomes), outcomes
+    assert told(runtime) == {team: 2 * about for team, about in first.items()}
+    with runtime.sessions() as session:
+        matches = session.scalars(select(Match)).all()
+        assert len(matches) == 2
+        for match in matches:
+            members = session.scalars(
+                select(MatchMember).where(MatchMember.match_id == match.id)
+            ).all()
+            assert len(members) == len(PURPOSES)
+    actions = [row.action for row in audit_rows(runtime)]
+    assert actions.count("match.created") == 2 and actions.count("match.joined") == 2
+    assert actions.count("flag.register") == 2 * len(PURPOSES)
+
+
+def test_a_group_refuses_the_second_of_two_equal_registrations(runtime: Runtime) -> None:
+    first, *_ = in_group(runtime, "C")
+    outcomes = runtime.registrations.run_group([first, first])
+    assert isinstance(outcomes[0], RegisteredFlag)
+    assert isinstance(outcomes[1], Conflict)
+    assert count(runtime, Flag) == 1
+
+
+def test_a_group_whose_audit_fails_registers_nothing(
+    runtime: Runtime, idp: DevIdentityProvider
+) -> None:
+    break_audit_log(runtime)
+    requests = [
+        (auth(idp, f"pw-{i}", "pw-handhaving"), body(opaque_pseudonym(f"p-{i}"), "rechtmatigheid"))
+        for i in range(5)
+    ]
+    for answer in concurrently(runtime, requests, path=FLAGS):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == "audit_unavailable"
+    assert count(runtime, Flag) == 0
+
+
+def test_a_broken_constraint_refuses_only_the_registration_that_broke_it(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process registered the same flag just after this group looked for one."""
+    registered, fresh, *_ = in_group(runtime, "D")
+    runtime.registrations.run_group([registered])
+    looked = flag_repository.active_purposes
+    calls: list[int] = []
+
+    def before_the_other_committed(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return set() if len(calls) == 1 else looked(*args, **kwargs)
+
+    monkeypatch.setattr(flag_repository, "active_purposes", before_the_other_committed)
+    outcomes = runtime.registrations.run_group([registered, fresh])
+
+    assert isinstance(outcomes[0], Conflict)  # run again alone, it sees the other's flag
+    assert isinstance(outcomes[1], RegisteredFlag)
+    assert len(calls) == 3  # the group, then each alone
+    assert count(runtime, Flag) == 2
+    refused = [row for row in audit_rows(runtime) if row.outcome == "refused"]
+    assert [row.reason for row in refused] == ["duplicate active flag"]
