@@ -9,14 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db import insert_new
 from hub.flag.models import Flag, FlagStatus
 from hub.match.models import Match, MatchMember
 from hub.organisation.models import Team
 
 
 def add(session: Session, *rows: Match | MatchMember) -> None:
-    session.add_all(rows)
-    session.flush()
+    """Write a new match and its members (in that order), a statement per kind of row."""
+    insert_new(session, *rows)
 
 
 def latest_on_subject(

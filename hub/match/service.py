@@ -23,7 +23,9 @@ from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.match import repository
 from hub.match.models import Match, MatchMember
-from hub.notification.service import notify
+from hub.notification import repository as notifications
+from hub.notification.models import Notification
+from hub.notification.service import new_notification
 from hub.organisation.models import Team
 from hub.organisation.service import acting_team
 from policies import Policy
@@ -102,29 +104,31 @@ def on_flags_registered(
     )
     later = {flag.id for _, flag, _ in registered}
     matches: list[Match] = []
+    entries: list[dict[str, Any]] = []
     for actor, flag, team in registered:
         later.discard(flag.id)
         mine = live.get((flag.subject_key, team.organisation_id), [])
         if any(other.team_id != team.id and other.flag_id not in later for other in mine):
-            match = _join(
-                session, actor, runtime=runtime, policy=policy, flag=flag, team=team, later=later
-            )
+            match, record = _join(session, policy, flag, team, later=later, now=now)
             matches.append(match)
+            entries.append(audit.new_entry(actor, record, at=now)[1])
+    audit.write(session, entries)
     return matches
 
 
 def _join(
     session: Session,
-    actor: Actor,
-    *,
-    runtime: Runtime,
     policy: Policy,
     flag: Flag,
     team: Team,
+    *,
     later: Collection[uuid.UUID],
-) -> Match:
-    """Create the subject's match or extend it with ``flag``, and tell the teams."""
-    now = runtime.clock.now()
+    now: datetime,
+) -> tuple[Match, AuditRecord]:
+    """Create the subject's match or extend it with ``flag``, and tell the teams.
+
+    Flags in ``later`` are not there yet. Returns the match and what to audit of it.
+    """
     live = [
         (live_flag, live_team)
         for live_flag, live_team in flags.active_on_subject(
@@ -134,7 +138,7 @@ def _join(
     ]
     match = repository.latest_on_subject(session, flag.subject_key, team.organisation_id)
     members = repository.live_members(session, match.id, now=now) if match is not None else []
-    created = not members
+    created = match is None or not members
     if created:
         match = Match(
             id=uuid.uuid4(),
@@ -142,40 +146,34 @@ def _join(
             organisation_id=team.organisation_id,
             created_at=now,
         )
-        repository.add(session, match)
     assert match is not None
     known = {member.flag_id for member, _, _ in members}  # none in a new match
-    for live_flag, live_team in live:
-        if live_flag.id not in known:
-            repository.add(
-                session,
-                MatchMember(
-                    id=uuid.uuid4(),
-                    match_id=match.id,
-                    team_id=live_team.id,
-                    flag_id=live_flag.id,
-                    joined_at=now,
-                ),
-            )
+    joining = [
+        MatchMember(
+            id=uuid.uuid4(),
+            match_id=match.id,
+            team_id=live_team.id,
+            flag_id=live_flag.id,
+            joined_at=now,
+        )
+        for live_flag, live_team in live
+        if live_flag.id not in known
+    ]
+    repository.add(session, *([match] if created else []), *joining)
     kind = MATCH_CREATED if created else MATCH_JOINED
-    recipients = _tell_teams(session, policy, match, flag, team, live, kind=kind, now=now)
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=kind,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            object_id=str(match.id),
-            reason=f"{recipients} teams notified",
-        ),
-        at=now,
+    told = _tell_teams(policy, match, flag, team, live, kind=kind, now=now)
+    notifications.add(session, *told)
+    record = AuditRecord(
+        action=kind,
+        outcome=Outcome.ALLOWED,
+        subject_key=flag.subject_key,
+        object_id=str(match.id),
+        reason=f"{len(told)} teams notified",
     )
-    return match
+    return match, record
 
 
 def _tell_teams(
-    session: Session,
     policy: Policy,
     match: Match,
     new_flag: Flag,
@@ -184,34 +182,20 @@ def _tell_teams(
     *,
     kind: str,
     now: datetime,
-) -> int:
+) -> list[Notification]:
     """The new team hears of all others it may see; the others hear of the new team."""
-    others = [(f, t) for f, t in live if t.id != new_team.id]
-    told = 0
+    others = _one_per_team((f, t) for f, t in live if t.id != new_team.id)
+    told: list[Notification] = []
     visible = [
-        contact_card(f, t)
-        for f, t in _one_per_team(others)
-        if _may_see(policy, (new_flag, new_team), f, now=now)
+        contact_card(f, t) for f, t in others if _may_see(policy, (new_flag, new_team), f, now=now)
     ]
     if visible:
-        notify(
-            session,
-            team=new_team,
-            kind=kind,
-            payload={"match": str(match.id), "teams": visible},
-            now=now,
-        )
-        told += 1
-    for other_flag, other_team in _one_per_team(others):
+        payload = {"match": str(match.id), "teams": visible}
+        told.append(new_notification(team=new_team, kind=kind, payload=payload, now=now))
+    for other_flag, other_team in others:
         if _may_see(policy, (other_flag, other_team), new_flag, now=now):
-            notify(
-                session,
-                team=other_team,
-                kind=kind,
-                payload={"match": str(match.id), "teams": [contact_card(new_flag, new_team)]},
-                now=now,
-            )
-            told += 1
+            payload = {"match": str(match.id), "teams": [contact_card(new_flag, new_team)]}
+            told.append(new_notification(team=other_team, kind=kind, payload=payload, now=now))
     return told
 
 

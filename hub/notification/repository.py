@@ -13,8 +13,8 @@ from hub.db import insert_new
 from hub.notification.models import Delivery, Notification
 
 
-def add(session: Session, notification: Notification) -> None:
-    insert_new(session, notification)
+def add(session: Session, *notifications: Notification) -> None:
+    insert_new(session, *notifications)
 
 
 def get_for_team(

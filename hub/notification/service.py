@@ -29,11 +29,20 @@ def notify(
     payload: dict[str, Any],
     now: datetime,
 ) -> Notification:
-    """Put a notification in ``team``'s inbox; queue a webhook delivery if it has one.
+    """Put a notification in ``team``'s inbox; queue a webhook delivery if it has one."""
+    notification = new_notification(team=team, kind=kind, payload=payload, now=now)
+    repository.add(session, notification)
+    return notification
+
+
+def new_notification(
+    *, team: Team, kind: str, payload: dict[str, Any], now: datetime
+) -> Notification:
+    """A notification for ``team``'s inbox, not yet written (``repository.add`` several at once).
 
     ``payload`` holds team names and contact details only, never a subject.
     """
-    notification = Notification(
+    return Notification(
         id=uuid.uuid4(),
         team_id=team.id,
         kind=kind,
@@ -43,8 +52,6 @@ def notify(
         next_attempt_at=now if team.webhook_url else None,
         email=Delivery.PENDING if team.contact_email else Delivery.NONE,
     )
-    repository.add(session, notification)
-    return notification
 
 
 def list_inbox(
