@@ -31,3 +31,27 @@ def test_insert_new_writes_one_row_outside_the_session(runtime: Runtime) -> None
 
     with runtime.sessions() as session:  # committed with the transaction
         assert session.get(Notification, notification.id) is not None
+
+
+def test_insert_new_writes_several_rows_each_with_what_was_set(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        team = session.scalars(select(Team).where(Team.slug == "schuldhulp")).one()
+        read = [
+            Notification(
+                id=uuid.uuid4(), team_id=team.id, kind=f"read-{i}", payload="{}", created_at=NOW
+            )
+            for i in range(3)
+        ]
+        for notification in read:
+            notification.read_at = NOW
+        unread = Notification(
+            id=uuid.uuid4(), team_id=team.id, kind="unread", payload="{}", created_at=NOW
+        )
+        insert_new(session, read[0], unread, *read[1:])
+
+    with runtime.sessions() as session:
+        stored = {n.kind: n for n in session.scalars(select(Notification))}
+        assert sorted(stored) == ["read-0", "read-1", "read-2", "unread"]
+        assert all(stored[f"read-{i}"].read_at == NOW for i in range(3))
+        assert stored["unread"].read_at is None
+        assert {n.id for n in stored.values()} == {n.id for n in [*read, unread]}
