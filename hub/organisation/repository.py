@@ -17,6 +17,23 @@ def get_team(session: Session, slug: str) -> Team | None:
 
 
 # Built once: every team-bound request asks (see hub/flag/repository.py).
+_TEAM_WITH_ORGANISATION_SLUG = (
+    select(Team, Organisation.slug)
+    .join(Organisation, Organisation.id == Team.organisation_id)
+    .where(Team.slug == bindparam("slug"))
+)
+
+
+def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, str] | None:
+    """The team and its organisation's slug, in one query (every team-bound request asks).
+
+    One slug by ``=``: an expanding ``IN`` is rendered anew on every execution, which made
+    single requests about a tenth slower (docs/benchmarks.md).
+    """
+    row = session.execute(_TEAM_WITH_ORGANISATION_SLUG, {"slug": slug}).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
 _TEAMS_WITH_ORGANISATION_SLUG_ORM = (
     select(Team, Organisation.slug)
     .join(Organisation, Organisation.id == Team.organisation_id)

@@ -18,7 +18,9 @@ AnyTeam = TypeVar("AnyTeam", Team, TeamRef)
 
 def acting_team(session: Session, actor: Actor) -> Team:
     """The team the actor acts for, which must belong to the actor's organisation."""
-    return acting_team_among(acting_team_objects(session, [actor]).get(actor.team or ""), actor)
+    team = actor.team
+    found = repository.get_team_with_organisation_slug(session, team) if team is not None else None
+    return acting_team_among(found, actor)
 
 
 def acting_team_objects(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[Team, str]]:
