@@ -469,8 +469,8 @@ def profile_phase(
         return None
     summary = profile.summarise(written)
     report.say(f"  profile of the hub workers during {name} ({summary.samples} samples):")
-    for name, share in summary.areas[:12]:
-        report.say(f"    {share:6.1%}  {name}")
+    for area, share in summary.areas[:12]:
+        report.say(f"    {share:6.1%}  {area}")
     return summary.as_dict()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,17 +10,15 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.signing import load_signer
 from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
+from hub.flag.service import RegisteredFlag, Registration, register_group
 from hub.groups import GroupCommit
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret
 from hub.lookup.limits import CheckLimits
+from hub.lookup.service import CheckRequest, Involvement, check_group
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
 from policies import PolicyFile
-
-if TYPE_CHECKING:
-    from hub.flag.service import RegisteredFlag, Registration
-    from hub.lookup.service import CheckRequest, Involvement
 
 
 @dataclass
@@ -38,11 +35,7 @@ class Runtime:
     registrations: GroupCommit[Registration, RegisteredFlag] = field(init=False)
 
     def __post_init__(self) -> None:
-        # The busy requests are written in groups (hub/groups.py); imported here because
-        # their services take a Runtime.
-        from hub.flag.service import register_group
-        from hub.lookup.service import check_group
-
+        # The busy requests are written in groups (hub/groups.py).
         self.checks = GroupCommit(self, check_group, what="check")
         self.registrations = GroupCommit(self, register_group, what="registration")
 
