@@ -24,32 +24,6 @@ def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
-_ACTIVE_PURPOSES = select(Flag.subject_key, Flag.team_id, Flag.purpose).where(
-    Flag.subject_key.in_(bindparam("subject_keys", expanding=True)),
-    Flag.team_id.in_(bindparam("team_ids", expanding=True)),
-    Flag.status == FlagStatus.ACTIVE,
-    Flag.expires_at > bindparam("now"),
-)
-
-
-def active_purposes(
-    session: Session,
-    *,
-    subject_keys: Collection[bytes],
-    team_ids: Collection[uuid.UUID],
-    now: datetime,
-) -> set[tuple[bytes, uuid.UUID, str]]:
-    """(subject, team, purpose) of the live flags on these subjects by these teams, at once.
-
-    A team has at most one live flag per subject and purpose: registrations look here first.
-    """
-    if not subject_keys or not team_ids:
-        return set()
-    parameters = {"subject_keys": list(subject_keys), "team_ids": list(team_ids), "now": now}
-    rows = session.connection().execute(_ACTIVE_PURPOSES, parameters)
-    return {(key, team_id, purpose) for key, team_id, purpose in rows}
-
-
 # Built once, with bound parameters: building the statement and its cache key anew for
 # every check was a visible share of a check's CPU (docs/benchmarks.md).
 _ACTIVE_ON_SUBJECT = (
@@ -79,9 +53,10 @@ def active_on_subject(
 
 @dataclass(frozen=True)
 class LiveFlag:
-    """What an involvement check needs of a live flag and its team."""
+    """What an involvement check or a registration needs of a live flag and its team."""
 
     flag_id: uuid.UUID
+    purpose: str
     domain_code: str
     registered_at: datetime
     team_id: uuid.UUID
@@ -95,6 +70,7 @@ _LIVE_ON_SUBJECTS = (
     select(
         Flag.subject_key,
         Flag.id,
+        Flag.purpose,
         Flag.domain_code,
         Flag.registered_at,
         Team.id,
@@ -132,8 +108,10 @@ def live_on_subjects(
     }
     found: dict[tuple[bytes, uuid.UUID], list[LiveFlag]] = defaultdict(list)
     for row in session.connection().execute(_LIVE_ON_SUBJECTS, parameters):
-        key, flag_id, domain_code, registered_at, team_id, slug, name, organisation_id = row
-        live = LiveFlag(flag_id, domain_code, registered_at, team_id, slug, name, organisation_id)
+        key, flag_id, purpose, domain, registered_at, team_id, slug, name, organisation_id = row
+        live = LiveFlag(
+            flag_id, purpose, domain, registered_at, team_id, slug, name, organisation_id
+        )
         found[key, organisation_id].append(live)
     return dict(found)
 

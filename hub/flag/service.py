@@ -114,9 +114,9 @@ def register_group(
 
     Each gets its flag, or its refusal (policy, expiry, an active flag of its team on the
     subject for the purpose, also one registered earlier in the group); answers come in
-    request order. The group reads the teams, the live flags it might duplicate and, after
-    writing every flag and audit entry at once, the live flags on its subjects for matches.
-    The caller commits before answering (hub/groups.py).
+    request order. The group reads the teams and the live flags on its subjects (for
+    duplicates and matches), then writes every flag and audit entry at once. The caller
+    commits before answering (hub/groups.py).
     """
     now = runtime.clock.now()
     policy = runtime.policy.current()
@@ -137,12 +137,21 @@ def register_group(
             accepted.append(_accept(index, request, teams, policy=policy, now=now))
         except HubError as refusal:
             refuse(index, refusal)
-    taken = repository.active_purposes(
-        session,
-        subject_keys={each.request.subject.key for each in accepted},
-        team_ids={each.team.id for each in accepted},
-        now=now,
+    # One read of the live flags on the group's subjects serves the duplicate check and
+    # the match check (hub/match/service.py).
+    live = (
+        repository.live_on_subjects(
+            session,
+            subject_keys={each.request.subject.key for each in accepted},
+            organisation_ids={each.team.organisation_id for each in accepted},
+            now=now,
+        )
+        if accepted
+        else {}
     )
+    taken = {
+        (key, flag.team_id, flag.purpose) for (key, _), found in live.items() for flag in found
+    }
     registered: list[tuple[Actor, Flag, Team]] = []
     for each in accepted:
         request, team = each.request, each.team
@@ -164,7 +173,7 @@ def register_group(
         entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
     repository.add(session, *(flag for _, flag, _ in registered))
     audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
-    match_service.on_flags_registered(session, registered, runtime=runtime, policy=policy)
+    match_service.on_flags_registered(session, registered, live, policy=policy, now=now)
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(requests)
     return answered

@@ -7,7 +7,7 @@ purpose of its own flag), with their contact persons. Nothing about the subject 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from hub.decisions import may_see
 from hub.errors import InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
+from hub.flag.repository import LiveFlag
 from hub.match import repository
 from hub.match.models import Match, MatchMember
 from hub.notification import repository as notifications
@@ -83,32 +84,29 @@ def contact_card(flag: Flag, team: Team) -> dict[str, Any]:
 def on_flags_registered(
     session: Session,
     registered: Sequence[tuple[Actor, Flag, Team]],
+    live_before: Mapping[tuple[bytes, uuid.UUID], Sequence[LiveFlag]],
     *,
-    runtime: Runtime,
     policy: Policy,
+    now: datetime,
 ) -> list[Match]:
     """Create or extend the matches the new flags make, in order of registration.
 
-    The flags are already written; each meets only the live flags registered before it,
-    so a group of registrations makes the matches that one after another would.
+    ``live_before`` holds the live flags on their subjects as read before the new ones
+    were written (``flags.live_on_subjects``). Each new flag meets those and the new flags
+    registered before it, so a group of registrations makes the matches that one after
+    another would.
     """
-    if not registered:
-        return []
-    now = runtime.clock.now()
-    # Most registrations make no match: ask with one cheap column query for all of them.
-    live = flags.live_on_subjects(
-        session,
-        subject_keys={flag.subject_key for _, flag, _ in registered},
-        organisation_ids={team.organisation_id for _, _, team in registered},
-        now=now,
-    )
+    earlier: dict[tuple[bytes, uuid.UUID], set[uuid.UUID]] = {}  # new flags' teams so far
     later = {flag.id for _, flag, _ in registered}
     matches: list[Match] = []
     entries: list[dict[str, Any]] = []
     for actor, flag, team in registered:
         later.discard(flag.id)
-        mine = live.get((flag.subject_key, team.organisation_id), [])
-        if any(other.team_id != team.id and other.flag_id not in later for other in mine):
+        where = (flag.subject_key, team.organisation_id)
+        teams = {other.team_id for other in live_before.get(where, [])}
+        teams |= earlier.setdefault(where, set())
+        earlier[where].add(team.id)
+        if teams - {team.id}:  # most registrations make no match
             match, record = _join(session, policy, flag, team, later=later, now=now)
             matches.append(match)
             entries.append(audit.new_entry(actor, record, at=now)[1])

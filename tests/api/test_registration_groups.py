@@ -152,14 +152,14 @@ def test_a_broken_constraint_refuses_only_the_registration_that_broke_it(
     """Another process registered the same flag just after this group looked for one."""
     registered, fresh, *_ = in_group(runtime, "D")
     runtime.registrations.run_group([registered])
-    looked = flag_repository.active_purposes
+    looked = flag_repository.live_on_subjects
     calls: list[int] = []
 
     def before_the_other_committed(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return set() if len(calls) == 1 else looked(*args, **kwargs)
+        return {} if len(calls) == 1 else looked(*args, **kwargs)
 
-    monkeypatch.setattr(flag_repository, "active_purposes", before_the_other_committed)
+    monkeypatch.setattr(flag_repository, "live_on_subjects", before_the_other_committed)
     outcomes = runtime.registrations.run_group([registered, fresh])
 
     assert isinstance(outcomes[0], Conflict)  # run again alone, it sees the other's flag
