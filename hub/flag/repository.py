@@ -101,6 +101,8 @@ def live_on_subjects(
     Organisations are separate controllers: a caller takes only its own organisation's
     entry, so flags never meet across organisations inside the hub.
     """
+    if not subject_keys or not organisation_ids:
+        return {}
     parameters = {
         "subject_keys": list(subject_keys),
         "organisation_ids": list(organisation_ids),

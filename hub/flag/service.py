@@ -139,15 +139,11 @@ def register_group(
             refuse(index, refusal)
     # One read of the live flags on the group's subjects serves the duplicate check and
     # the match check (hub/match/service.py).
-    live = (
-        repository.live_on_subjects(
-            session,
-            subject_keys={each.request.subject.key for each in accepted},
-            organisation_ids={each.team.organisation_id for each in accepted},
-            now=now,
-        )
-        if accepted
-        else {}
+    live = repository.live_on_subjects(
+        session,
+        subject_keys={each.request.subject.key for each in accepted},
+        organisation_ids={each.team.organisation_id for each in accepted},
+        now=now,
     )
     taken = {
         (key, flag.team_id, flag.purpose) for (key, _), found in live.items() for flag in found

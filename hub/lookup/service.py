@@ -100,15 +100,11 @@ def check_group(
                 entries.append((index, audit.new_entry(request.actor, refusal.audit, at=now)[1]))
             continue
         allowed.append(_Allowed(index, request, team, decision))
-    live = (
-        flags.live_on_subjects(
-            session,
-            subject_keys={check.request.subject.key for check in allowed},
-            organisation_ids={check.team.organisation_id for check in allowed},
-            now=now,
-        )
-        if allowed
-        else {}
+    live = flags.live_on_subjects(
+        session,
+        subject_keys={check.request.subject.key for check in allowed},
+        organisation_ids={check.team.organisation_id for check in allowed},
+        now=now,
     )
     for check in allowed:
         request = check.request
