@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
+from api.deps import TEAM_WORK
+from api.direct_routes import DirectRoute, install_direct_routes
 from api.middleware import API_VERSION, install_version_header
 from api.routers import (
     audit,
@@ -22,14 +24,22 @@ from api.routers import (
     retention,
 )
 from hub.background import hub_scheduler
+from hub.flag.schemas import FlagIn
+from hub.lookup.schemas import InvolvementCheckIn
 from hub.runtime import Runtime, build_runtime
 from hub.settings import Settings
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
-    """Build the hub app; everything it needs is loaded and checked here, before serving."""
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, direct: bool = True
+) -> FastAPI:
+    """Build the hub app; everything it needs is loaded and checked here, before serving.
+
+    ``direct`` serves the busy routes without FastAPI's per-request machinery
+    (``api/direct_routes.py``); off, FastAPI serves them as it serves the rest.
+    """
     settings = settings or (runtime.settings if runtime else Settings())
     runtime = runtime or build_runtime(settings)
     hub_runtime = runtime
@@ -56,7 +66,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
     problems.install(app)
-    install_version_header(app)
+    if direct:
+        install_direct_routes(app, _direct_routes())
+    install_version_header(app)  # added last, so it wraps the direct routes too
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)
@@ -71,3 +83,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
     return app
+
+
+def _direct_routes() -> list[DirectRoute]:
+    """The busiest routes, with the body model and roles their FastAPI declarations name."""
+    team_work = frozenset(TEAM_WORK)
+    return [
+        DirectRoute(
+            f"{API_PREFIX}/involvement-checks",
+            InvolvementCheckIn,
+            team_work,
+            involvement.check_involvement,
+        ),
+        DirectRoute(f"{API_PREFIX}/flags", FlagIn, team_work, flags.register_flag),
+    ]

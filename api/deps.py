@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.auth.tokens import TokenValidator, actor_from_claims
+from api.auth.tokens import ClaimMapping, TokenValidator, actor_from_claims
 from hub.actor import Actor, Role
 from hub.audit import service as audit
 from hub.errors import AuditUnavailable, Forbidden, HubError, StorageUnavailable, Unauthenticated
@@ -101,22 +101,49 @@ async def get_actor(
         ),
     ] = None,
 ) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    actor = await authenticate(
+        request.app.state.token_validator,
+        request.app.state.claim_mapping,
+        token=credentials.credentials if credentials else None,
+        acting_team=acting_team,
+        request_id=request.headers.get("x-request-id"),
+        traceparent=request.headers.get("traceparent"),
+    )
+    request.state.actor = actor
+    return actor
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, as ``HTTPBearer`` reads it."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def authenticate(
+    validator: TokenValidator,
+    mapping: ClaimMapping,
+    *,
+    token: str | None,
+    acting_team: str | None,
+    request_id: str | None,
+    traceparent: str | None,
+) -> Actor:
+    """The caller of a request, from its bearer token and headers; raises when there is none."""
+    if token is None:
         raise Unauthenticated(
             "send an access token as 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": 'Bearer realm="betrokken"'},
         )
-    validator: TokenValidator = request.app.state.token_validator
     try:
-        claims = validator.validate_cached(credentials.credentials)
+        claims = validator.validate_cached(token)
         if claims is None:  # the issuer's keys must be fetched: blocking HTTP, so in a thread
-            claims = await run_in_threadpool(validator.validate, credentials.credentials)
-        actor = actor_from_claims(
+            claims = await run_in_threadpool(validator.validate, token)
+        return actor_from_claims(
             claims,
-            request.app.state.claim_mapping,
+            mapping,
             acting_team=acting_team,
-            request_id=_request_id(request),
-            trace_id=_trace_id(request),
+            request_id=_request_id(request_id),
+            trace_id=_trace_id(traceparent),
         )
     except Unauthenticated as error:
         # RFC 6750 §3: quoted-string without quotes or backslashes.
@@ -126,18 +153,23 @@ async def get_actor(
             f'error_description="{description}"'
         }
         raise
-    request.state.actor = actor
-    return actor
 
 
-def _request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+def _request_id(given: str | None) -> str:
+    return given if given and _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
 
 
-def _trace_id(request: Request) -> str | None:
-    match = _TRACEPARENT.fullmatch(request.headers.get("traceparent", "").strip())
+def _trace_id(traceparent: str | None) -> str | None:
+    match = _TRACEPARENT.fullmatch((traceparent or "").strip())
     return match.group(1) if match else None
+
+
+def check_roles(actor: Actor, allowed: frozenset[Role]) -> Actor:
+    """``actor`` if it holds one of ``allowed``; else a refusal naming the roles needed."""
+    if not actor.roles & allowed:
+        names = ", ".join(sorted(role.value for role in allowed))
+        raise Forbidden(f"this needs one of the roles: {names}")
+    return actor
 
 
 def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
@@ -145,23 +177,21 @@ def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     allowed = frozenset(roles)
 
     async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
-        if not actor.roles & allowed:
-            names = ", ".join(sorted(role.value for role in allowed))
-            raise Forbidden(f"this needs one of the roles: {names}")
-        return actor
+        return check_roles(actor, allowed)
 
     return dependency
 
 
+TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)
+"""Who may register flags and check involvement: a team's members and its connectors."""
+
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-TeamMember = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
+TeamMember = Annotated[Actor, Depends(require(*TEAM_WORK))]
 TeamLead = Annotated[Actor, Depends(require(Role.TEAM_LEAD))]
 Professional = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD))]
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 PrivacyOfficer = Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER))]
-FlagWriter = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
-FlagReader = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))]
-InvolvementChecker = Annotated[
-    Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR))
-]
+FlagWriter = Annotated[Actor, Depends(require(*TEAM_WORK))]
+FlagReader = Annotated[Actor, Depends(require(*TEAM_WORK))]
+InvolvementChecker = Annotated[Actor, Depends(require(*TEAM_WORK))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,7 +29,7 @@ _HTTP_CODES = {
 
 
 def problem(
-    request: Request,
+    instance: str,
     *,
     status: int,
     code: str,
@@ -37,23 +38,23 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """An RFC 9457 problem about the request for ``instance`` (its path)."""
     body = {
         "type": f"urn:betrokken:problem:{code}",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         "code": code,
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _hub_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HubError)
+def hub_error(instance: str, error: HubError) -> JSONResponse:
     headers = error.extra.pop("headers", None)
     return problem(
-        request,
+        instance,
         status=error.status,
         code=error.code,
         title=error.title,
@@ -63,28 +64,47 @@ async def _hub_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+def invalid_payload(instance: str, errors: Sequence[Any]) -> JSONResponse:
+    """A 422 for a body that does not match its schema (pydantic's or FastAPI's errors)."""
     # Never echo the input: it may hold a pseudonym or, worse, an identifier.
-    errors = [
-        {"location": [str(part) for part in item["loc"]], "message": item["msg"]}
-        for item in error.errors()
-    ]
     return problem(
-        request,
+        instance,
         status=422,
         code="invalid_payload",
         title="Malformed request",
         detail="the request does not match the schema",
-        errors=errors,
+        errors=[
+            {"location": [str(part) for part in item["loc"]], "message": item["msg"]}
+            for item in errors
+        ],
     )
+
+
+def internal_error(instance: str) -> JSONResponse:
+    return problem(
+        instance,
+        status=500,
+        code="internal_error",
+        title="Internal error",
+        detail="something went wrong on our side; nothing was returned",
+    )
+
+
+async def _hub_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HubError)
+    return hub_error(request.url.path, error)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return invalid_payload(request.url.path, error.errors())
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
     return problem(
-        request,
+        request.url.path,
         status=error.status_code,
         code=code,
         title=code.replace("_", " ").capitalize(),
@@ -95,13 +115,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(
-        request,
-        status=500,
-        code="internal_error",
-        title="Internal error",
-        detail="something went wrong on our side; nothing was returned",
-    )
+    return internal_error(request.url.path)
 
 
 def install(app: FastAPI) -> None:
