@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import AuditUnavailable, HubError, StorageUnavailable
 
@@ -64,10 +64,12 @@ class GroupCommit(Generic[Request, Answer]):
         work: Work[Request, Answer],
         *,
         what: str,
+        sessions: sessionmaker[Session] | None = None,
         max_group: int = MAX_GROUP,
         writers: int = WRITERS,
     ) -> None:
         self._runtime = runtime
+        self._sessions = sessions or runtime.sessions
         self._work = work
         self._what = what
         self._max_group = max_group
@@ -122,7 +124,7 @@ class GroupCommit(Generic[Request, Answer]):
     def run_group(self, requests: list[Request]) -> list[Answer | BaseException]:
         """Run ``requests`` in one transaction; an answer or an error for each, in order."""
         try:
-            with self._runtime.sessions() as session:
+            with self._sessions() as session:
                 outcomes: list[Answer | BaseException] = []
                 outcomes += self._work(session, requests, self._runtime)
                 session.commit()

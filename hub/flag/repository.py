@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -108,13 +109,20 @@ def live_on_subjects(
         "organisation_ids": list(organisation_ids),
         "now": now,
     }
+    return by_subject_and_organisation(session.connection().execute(_LIVE_ON_SUBJECTS, parameters))
+
+
+def by_subject_and_organisation(
+    rows: Iterable[Sequence[Any]],
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """Rows of :data:`_LIVE_ON_SUBJECTS`' columns as :func:`live_on_subjects` answers them."""
     found: dict[tuple[bytes, uuid.UUID], list[LiveFlag]] = defaultdict(list)
-    for row in session.connection().execute(_LIVE_ON_SUBJECTS, parameters):
+    for row in rows:
         key, flag_id, purpose, domain, registered_at, team_id, slug, name, organisation_id = row
-        live = LiveFlag(
-            flag_id, purpose, domain, registered_at, team_id, slug, name, organisation_id
-        )
-        found[key, organisation_id].append(live)
+        # A driver's own rows carry the session's time zone; the model's type gives UTC.
+        since = registered_at.astimezone(UTC)
+        live = LiveFlag(flag_id, purpose, domain, since, team_id, slug, name, organisation_id)
+        found[bytes(key), organisation_id].append(live)
     return dict(found)
 
 

@@ -15,10 +15,10 @@ from hub.audit import service as audit
 from hub.audit.service import AuditRecord, Outcome
 from hub.decisions import decision_ref, may_see, require_allowed
 from hub.errors import HubError, RateLimited
-from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
+from hub.lookup import repository
 from hub.organisation.repository import TeamRef
-from hub.organisation.service import acting_team_among, acting_teams
+from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
 from policies import Action, Decision, Policy
 
@@ -56,6 +56,7 @@ class CheckRequest:
 @dataclass(frozen=True)
 class _Allowed:
     index: int
+    entry_id: uuid.UUID
     request: CheckRequest
     team: TeamRef
     decision: Decision
@@ -64,19 +65,20 @@ class _Allowed:
 def check_group(
     session: Session, requests: Sequence[CheckRequest], runtime: Runtime
 ) -> list[Involvement | HubError]:
-    """Several involvement checks in the caller's transaction, in three statements in all.
+    """Several involvement checks in the caller's transaction: on PostgreSQL, one statement.
 
     Each answer names the other teams involved with the request's subject, as far as the
     policy lets the requester see, or is the request's refusal; answers come in request
-    order. Every check allowed or refused by rate limit or policy adds an audit entry, and
-    the caller commits before answering (hub/groups.py). A refusal without an audit
-    record (a team the hub does not know) adds none.
+    order. Every check allowed or refused by rate limit or policy adds an audit entry,
+    written with the read of the flags (hub/lookup/repository.py), and the caller commits
+    before answering (hub/groups.py). A refusal without an audit record (a team the hub
+    does not know) adds none.
     """
     now = runtime.clock.now()
     policy = runtime.policy.current()
-    teams = acting_teams(session, [request.actor for request in requests])
+    teams = runtime.teams.of(session, [request.actor for request in requests])
     outcomes: list[Involvement | HubError | None] = [None] * len(requests)
-    entries: list[tuple[int, dict[str, Any]]] = []
+    entries: list[dict[str, Any]] = []
     allowed: list[_Allowed] = []
     for index, request in enumerate(requests):
         try:
@@ -97,17 +99,8 @@ def check_group(
         except HubError as refusal:
             outcomes[index] = refusal
             if refusal.audit is not None:
-                entries.append((index, audit.new_entry(request.actor, refusal.audit, at=now)[1]))
+                entries.append(audit.new_entry(request.actor, refusal.audit, at=now)[1])
             continue
-        allowed.append(_Allowed(index, request, team, decision))
-    live = flags.live_on_subjects(
-        session,
-        subject_keys={check.request.subject.key for check in allowed},
-        organisation_ids={check.team.organisation_id for check in allowed},
-        now=now,
-    )
-    for check in allowed:
-        request = check.request
         entry_id, entry = audit.new_entry(
             request.actor,
             AuditRecord(
@@ -116,22 +109,33 @@ def check_group(
                 subject_key=request.subject.key,
                 purpose=request.purpose,
                 case_ref=request.case_ref,
-                decision=decision_ref(check.decision),
+                decision=decision_ref(decision),
             ),
             at=now,
         )
-        entries.append((check.index, entry))
+        entries.append(entry)
+        allowed.append(_Allowed(index, entry_id, request, team, decision))
+    live = repository.record_and_read_live(
+        session,
+        entries,
+        subject_keys={check.request.subject.key for check in allowed},
+        organisation_ids={check.team.organisation_id for check in allowed},
+        now=now,
+    )
+    for check in allowed:
         own, involved = _visible_teams(
             runtime,
             policy,
             check,
-            live.get((request.subject.key, check.team.organisation_id), []),
+            live.get((check.request.subject.key, check.team.organisation_id), []),
             now=now,
         )
         outcomes[check.index] = Involvement(
-            check_id=entry_id, own_team_involved=own, involved=involved, decision=check.decision
+            check_id=check.entry_id,
+            own_team_involved=own,
+            involved=involved,
+            decision=check.decision,
         )
-    audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(requests)
     return answered

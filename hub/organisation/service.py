@@ -24,15 +24,9 @@ def acting_team(session: Session, actor: Actor) -> Team:
 
 
 def acting_team_objects(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[Team, str]]:
-    """Like :func:`acting_teams`, as ORM objects for services that use or change the team."""
+    """The teams several actors act for, read at once, as ORM objects with their organisations'
+    slugs; pick each with :func:`acting_team_among`. Checks keep theirs (``cache.py``)."""
     return repository.team_objects_with_organisation_slug(
-        session, {actor.team for actor in actors if actor.team is not None}
-    )
-
-
-def acting_teams(session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:
-    """The teams several actors act for, read at once; pick each with :func:`acting_team_among`."""
-    return repository.teams_with_organisation_slug(
         session, {actor.team for actor in actors if actor.team is not None}
     )
 

@@ -1,0 +1,98 @@
+"""SQL for involvement checks: a group's audit entries and the live flags on its subjects.
+
+On PostgreSQL both go in one statement: the entries are inserted by a data-modifying
+``WITH`` from arrays (one parameter per column, whatever the group's size, so the statement
+is prepared once), and the same statement reads the flags. In a session without its own
+transaction (``hub.db.make_statement_sessions``) that statement is the whole transaction:
+one round trip, its commit durable before any answer leaves. Elsewhere (SQLite) the entries
+are inserted and the flags read by the audit's and the flags' own statements.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from hub.audit import service as audit
+from hub.audit.models import AuditEntry
+from hub.errors import AuditUnavailable
+from hub.flag import repository as flags
+from hub.flag.models import FlagStatus
+from hub.flag.repository import LiveFlag
+
+_GENERATED = {"seq", "leaf_index"}
+"""Audit columns the database fills (the sequence) or the sequencer sets later."""
+
+
+@functools.cache
+def _audit_columns() -> tuple[str, ...]:
+    table = cast(Table, AuditEntry.__table__)
+    return tuple(column.name for column in table.columns if column.name not in _GENERATED)
+
+
+@functools.cache
+def _record_and_read_statement() -> str:
+    table = cast(Table, AuditEntry.__table__)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    columns = _audit_columns()
+    arrays = ", ".join(
+        f"%(audit_{name})s::{table.columns[name].type.compile(dialect=dialect)}[]"
+        for name in columns
+    )
+    return f"""
+        WITH recorded AS (
+            INSERT INTO audit_entries ({", ".join(columns)}) SELECT * FROM unnest({arrays})
+        )
+        SELECT flags.subject_key, flags.id, flags.purpose, flags.domain_code,
+               flags.registered_at, teams.id, teams.slug, teams.name, teams.organisation_id
+        FROM flags JOIN teams ON teams.id = flags.team_id
+        WHERE flags.subject_key = ANY(%(subject_keys)s)
+          AND flags.status = %(active)s
+          AND flags.expires_at > %(now)s
+          AND teams.organisation_id = ANY(%(organisation_ids)s)
+        ORDER BY flags.registered_at
+    """
+
+
+def record_and_read_live(
+    session: Session,
+    entries: list[dict[str, Any]],
+    *,
+    subject_keys: Collection[bytes],
+    organisation_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """Write ``entries`` (made by ``audit.new_entry``) and read the live flags on the subjects.
+
+    The flags come as ``flags.live_on_subjects`` gives them. If the entries cannot be
+    written, nothing is read: :class:`AuditUnavailable`.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        audit.write(session, entries)
+        return flags.live_on_subjects(
+            session, subject_keys=subject_keys, organisation_ids=organisation_ids, now=now
+        )
+    if not entries and not subject_keys:
+        return {}
+    parameters: dict[str, Any] = {
+        f"audit_{name}": [entry[name] for entry in entries] for name in _audit_columns()
+    }
+    parameters |= {
+        "subject_keys": list(subject_keys),
+        "organisation_ids": list(organisation_ids),
+        "active": FlagStatus.ACTIVE.value,
+        "now": now,
+    }
+    try:
+        rows = session.connection().exec_driver_sql(_record_and_read_statement(), parameters)
+        return flags.by_subject_and_organisation(rows)
+    except SQLAlchemyError as error:
+        raise AuditUnavailable("the audit entries could not be written") from error

@@ -1,0 +1,53 @@
+"""The teams that checks act for, kept per process for a while.
+
+Every involvement check needs its team (id, domain, organisation); a group of checks read
+them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Teams
+change only by seeding or administration in the database, never through the API, so they
+are kept: a team not seen before is read at once, a kept one is read again after ``ttl``
+seconds, so a change made in the database holds for every check within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.organisation import repository
+from hub.organisation.repository import TeamRef
+
+TTL_SECONDS = 60.0
+
+
+class ActingTeams:
+    """Teams with their organisations' slugs by team slug, as ``acting_teams`` reads them."""
+
+    def __init__(
+        self, *, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._kept: dict[str, tuple[float, tuple[TeamRef, str]]] = {}
+
+    def of(self, session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:
+        """The known teams ``actors`` act for; those not kept are read in ``session``."""
+        now = self._clock()
+        found: dict[str, tuple[TeamRef, str]] = {}
+        missing: set[str] = set()
+        for actor in actors:
+            slug = actor.team
+            if slug is None or slug in found:
+                continue
+            kept = self._kept.get(slug)
+            if kept is not None and kept[0] > now:
+                found[slug] = kept[1]
+            else:
+                missing.add(slug)
+        if missing:
+            read = repository.teams_with_organisation_slug(session, missing)
+            for slug, team in read.items():
+                self._kept[slug] = (now + self._ttl, team)
+            found |= read
+        return found
