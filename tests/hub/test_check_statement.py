@@ -1,0 +1,146 @@
+"""A group of checks writes its audit entries and reads live flags as the portable path does.
+
+On PostgreSQL ``record_and_read_live`` is one statement of its own SQL (entries from a JSON
+document, flags by ``ANY``); on SQLite it is the audit's and the flags' Core statements.
+Both must store every column as given and find exactly the flags ``live_on_subjects`` finds.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+
+from api.auth.dev_idp import DevIdentityProvider
+from crypto.identifiers import IdentifierKind
+from hub.actor import Actor, Role
+from hub.audit.models import AuditEntry
+from hub.audit.service import AuditRecord, DecisionRef, Outcome, new_entry
+from hub.errors import AuditUnavailable
+from hub.flag import repository as flags
+from hub.lookup.repository import record_and_read_live
+from hub.organisation import repository as organisations
+from hub.organisation.cache import ActingTeams
+from hub.organisation.models import Team
+from hub.runtime import Runtime
+from tests.conftest import START
+from tests.helpers import add_neighbour, auth, opaque_pseudonym, register
+
+ANNA = Actor(
+    sub="anna",
+    name="Anna",
+    organisation="gemeente-voorbeeld",
+    team="pw-handhaving",
+    roles=frozenset({Role.PROFESSIONAL}),
+    request_id="req-1",
+    trace_id="0af7651916cd43dd8448eb211c80319c",
+)
+
+
+def _subject_keys(runtime: Runtime, *labels: str) -> list[bytes]:
+    keyer = runtime.keyer
+    return [keyer.subject(IdentifierKind.BSN, opaque_pseudonym(label)).key for label in labels]
+
+
+def _flags_on_two_subjects(runtime: Runtime, client: TestClient, idp: DevIdentityProvider) -> None:
+    schuldhulp = auth(idp, "bram", "schuldhulp")
+    wmo = auth(idp, "wim", "wmo-pgb")
+    for label in ("one", "two"):
+        subject = opaque_pseudonym(label)
+        assert (
+            register(client, schuldhulp, subject, purpose="schuldhulpverlening").status_code == 201
+        )
+    withdrawn = register(client, wmo, opaque_pseudonym("one"), purpose="hulpverlening").json()
+    assert client.delete(f"/api/v1/flags/{withdrawn['flag']['id']}", headers=wmo).status_code == 200
+    neighbour = add_neighbour(runtime, idp, domain="schuldhulp")
+    assert (
+        register(
+            client, neighbour, opaque_pseudonym("one"), purpose="schuldhulpverlening"
+        ).status_code
+        == 201
+    )
+
+
+def _entries() -> list[dict[str, object]]:
+    allowed = AuditRecord(
+        action="involvement.check",
+        outcome=Outcome.ALLOWED,
+        subject_key=b"\x00\x01" * 16,
+        purpose="rechtmatigheid",
+        case_ref="ZAAK-2026-001",
+        decision=DecisionRef("pw-check", "pw_art_64", "ab" * 32),
+    )
+    refused = AuditRecord(
+        action="involvement.check", outcome=Outcome.REFUSED, reason="rate limit reached"
+    )
+    return [new_entry(ANNA, record, at=START)[1] for record in (allowed, refused)]
+
+
+def test_entries_are_stored_as_given_and_live_flags_read_as_the_portable_query(
+    runtime: Runtime, client: TestClient, idp: DevIdentityProvider
+) -> None:
+    _flags_on_two_subjects(runtime, client, idp)
+    keys = {*_subject_keys(runtime, "one", "two", "unknown")}
+    with runtime.sessions() as session:
+        organisations = set(session.scalars(select(Team.organisation_id)))
+        expected = flags.live_on_subjects(
+            session, subject_keys=keys, organisation_ids=organisations, now=START
+        )
+    assert sum(len(found) for found in expected.values()) == 3  # two here, one next door
+
+    entries = _entries()
+    sessions = runtime.statement_sessions or runtime.sessions
+    with sessions() as session:
+        live = record_and_read_live(
+            session, entries, subject_keys=keys, organisation_ids=organisations, now=START
+        )
+        session.commit()
+    assert live == expected
+
+    with runtime.sessions() as session:
+        stored = {row.id: row for row in session.scalars(select(AuditEntry))}
+    for entry in entries:
+        row = stored[entry["id"]]
+        assert {name: getattr(row, name) for name in entry} == entry
+        assert row.leaf_index is None and row.seq > 0
+
+
+def test_nothing_is_read_when_the_entries_cannot_be_written(runtime: Runtime) -> None:
+    with runtime.sessions() as session:
+        session.execute(text("DROP TABLE audit_entries"))
+        session.commit()
+    sessions = runtime.statement_sessions or runtime.sessions
+    with sessions() as session, pytest.raises(AuditUnavailable):
+        record_and_read_live(
+            session,
+            _entries(),
+            subject_keys=set(_subject_keys(runtime, "one")),
+            organisation_ids={uuid.uuid4()},
+            now=START,
+        )
+
+
+def test_acting_teams_are_kept_for_a_while_and_unknown_ones_not(runtime: Runtime) -> None:
+    moment = [0.0]
+    teams = ActingTeams(ttl=60, clock=lambda: moment[0])
+    unknown = Actor(sub="zoe", name="Zoe", organisation="x", team="no-such-team", roles=frozenset())
+    with runtime.sessions() as session:
+        assert set(teams.of(session, [ANNA, unknown])) == {"pw-handhaving"}
+        team = session.scalars(select(Team).where(Team.slug == "pw-handhaving")).one()
+        team.domain_code = "vth"
+        organisations.add(
+            session,
+            Team(
+                slug="no-such-team",
+                name="New",
+                organisation_id=team.organisation_id,
+                domain_code="pw",
+            ),
+        )
+        session.commit()
+        assert teams.of(session, [ANNA])["pw-handhaving"][0].domain_code == "pw"  # kept
+        assert set(teams.of(session, [unknown])) == {"no-such-team"}  # unknown was not kept
+        moment[0] += 61
+        assert teams.of(session, [ANNA])["pw-handhaving"][0].domain_code == "vth"  # read again
