@@ -64,6 +64,9 @@ class _Verified:
     claims: dict[str, Any]
     kid: str | None
     keys: KeySet
+    valid_from: float
+    valid_until: float
+    """The seconds in which the time claims (``nbf``, ``iat``, ``exp``) pass, leeway included."""
 
 
 VERIFIED_TOKENS = 10_000
@@ -74,7 +77,8 @@ class TokenValidator:
     """Validate a JWT: signature by a pinned algorithm, then ``iss``/``aud``/``exp``/``nbf``.
 
     A token seen before with the same key set skips the signature check (the same bytes
-    verify the same way) but not the claims: expiry is checked on every request.
+    verify the same way) and the claims that cannot change (``iss``, ``aud``, ``sub``), but
+    not the time: outside the window its time claims allow, all claims are checked again.
     """
 
     def __init__(
@@ -119,6 +123,8 @@ class TokenValidator:
     def _validate(self, token: str, *, fetch: bool) -> dict[str, Any] | None:
         seen = self._verified.get(token)
         if seen is not None and self._keys.cached(seen.kid) is seen.keys:
+            if seen.valid_from <= self._claims.now < seen.valid_until:
+                return dict(seen.claims)
             try:
                 self._claims.validate(seen.claims)
             except JoseError as error:
@@ -143,8 +149,21 @@ class TokenValidator:
             raise InvalidToken(_describe(error)) from None
         if len(self._verified) >= VERIFIED_TOKENS:
             self._verified.clear()
-        self._verified[token] = _Verified(dict(decoded.claims), kid, keys)
+        self._verified[token] = self._remembered(dict(decoded.claims), kid, keys)
         return dict(decoded.claims)
+
+    def _remembered(self, claims: dict[str, Any], kid: str | None, keys: KeySet) -> _Verified:
+        # As joserfc checks them: expired once now >= exp + leeway; not yet valid while
+        # now < nbf - leeway (iat likewise). The claims passed just now, so they are numbers.
+        leeway = self._claims.leeway
+        starts = max((claims[name] for name in ("nbf", "iat") if name in claims), default=None)
+        return _Verified(
+            claims,
+            kid,
+            keys,
+            valid_from=float("-inf") if starts is None else starts - leeway,
+            valid_until=claims["exp"] + leeway,
+        )
 
 
 def _describe(error: Exception) -> str:

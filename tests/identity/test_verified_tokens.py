@@ -1,4 +1,4 @@
-"""A token is verified once per key set, and its claims on every request."""
+"""A token is verified once per key set, and its time claims on every request."""
 
 from __future__ import annotations
 
@@ -78,6 +78,29 @@ def test_a_remembered_token_still_expires(
         validator.validate(token)
     with pytest.raises(InvalidToken):
         validator.validate_cached(token)
+
+
+def test_a_remembered_token_is_checked_at_the_edges_of_its_window(
+    idp: DevIdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validator = validator_for(idp, SwitchableKeys(idp.jwks()))
+    token = idp.issue(member="anna", roles=["professional"], team="pw-handhaving", lifetime=60)
+    issued = time.time()
+    assert validator.validate(token)["sub"] == "anna"
+    claims_checked: list[object] = []
+    check_claims = validator._claims.validate
+    monkeypatch.setattr(
+        validator._claims,
+        "validate",
+        lambda claims: claims_checked.append(claims) or check_claims(claims),
+    )
+    monkeypatch.setattr(time, "time", lambda: issued + 30)
+    assert validator.validate(token)["sub"] == "anna"
+    assert claims_checked == []  # inside its window: nothing left to check
+    monkeypatch.setattr(time, "time", lambda: issued - 120)  # the clock went back before iat
+    with pytest.raises(InvalidToken):
+        validator.validate(token)
+    assert len(claims_checked) == 1
 
 
 def test_a_new_key_set_verifies_again(idp: DevIdentityProvider) -> None:
