@@ -52,6 +52,8 @@ def create_app(
         yield
         if scheduler:
             scheduler.stop()
+        if hub_runtime.statements is not None:
+            await hub_runtime.statements.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -107,25 +107,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, **{"pool_pre_ping": True, **kwargs})
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-def make_statement_sessions(url: str) -> sessionmaker[Session] | None:
-    """On PostgreSQL, sessions in which every statement is a transaction of its own.
-
-    For work done in one statement (a group of involvement checks): no ``BEGIN``, no
-    ``COMMIT``, no ping, one round trip; the statement's commit is as durable as any.
-    Without the ping, a connection broken by a database restart fails its first group
-    (503) and the pool is emptied. None elsewhere: SQLite's transactions stay as they are.
-    """
-    if not url.startswith("postgresql"):
-        return None
-    engine = make_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
-    return make_sessionmaker(engine)
 
 
 @contextmanager

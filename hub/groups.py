@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+import psycopg
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub.errors import AuditUnavailable, HubError, StorageUnavailable
 
@@ -43,6 +44,8 @@ Request = TypeVar("Request")
 Answer = TypeVar("Answer")
 Work = Callable[[Session, Sequence[Request], "Runtime"], list[Answer | HubError]]
 """Runs a group's requests in the given transaction: an answer or a refusal each, in order."""
+LoopWork = Callable[[Sequence[Request], "Runtime"], Awaitable[list[Answer | HubError]]]
+"""Runs a group's requests on the event loop, committed when it returns (one statement)."""
 
 
 @dataclass
@@ -64,13 +67,14 @@ class GroupCommit(Generic[Request, Answer]):
         work: Work[Request, Answer],
         *,
         what: str,
-        sessions: sessionmaker[Session] | None = None,
+        on_loop: LoopWork[Request, Answer] | None = None,
         max_group: int = MAX_GROUP,
         writers: int = WRITERS,
     ) -> None:
+        """``work`` runs each group in a session in a thread, unless ``on_loop`` is given."""
         self._runtime = runtime
-        self._sessions = sessions or runtime.sessions
         self._work = work
+        self._on_loop = on_loop
         self._what = what
         self._max_group = max_group
         self._writers = writers
@@ -103,7 +107,7 @@ class GroupCommit(Generic[Request, Answer]):
             del queue.waiting[: self._max_group]
             requests = [request for request, _ in group]
             try:
-                outcomes = await loop.run_in_executor(None, self.run_group, requests)
+                outcomes = await self.run(requests)
             except asyncio.CancelledError:  # the hub is stopping
                 for _, future in group + queue.waiting:
                     if not future.done():
@@ -121,10 +125,23 @@ class GroupCommit(Generic[Request, Answer]):
                 else:
                     future.set_result(outcome)
 
+    async def run(self, requests: list[Request]) -> list[Answer | BaseException]:
+        """Run one group: on the event loop if it can, else in a thread."""
+        if self._on_loop is None:
+            return await asyncio.get_running_loop().run_in_executor(None, self.run_group, requests)
+        try:
+            return list(await self._on_loop(requests, self._runtime))
+        except AuditUnavailable:
+            log.exception("a group of %d %ss could not be audited", len(requests), self._what)
+            return [AuditUnavailable("the audit entry could not be written") for _ in requests]
+        except (psycopg.Error, SQLAlchemyError):
+            log.exception("a group of %d %ss could not be stored", len(requests), self._what)
+            return [self._unstored() for _ in requests]
+
     def run_group(self, requests: list[Request]) -> list[Answer | BaseException]:
         """Run ``requests`` in one transaction; an answer or an error for each, in order."""
         try:
-            with self._sessions() as session:
+            with self._runtime.sessions() as session:
                 outcomes: list[Answer | BaseException] = []
                 outcomes += self._work(session, requests, self._runtime)
                 session.commit()

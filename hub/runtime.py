@@ -9,16 +9,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto.checkpoint import CheckpointSigner
 from hub.audit.signing import load_signer
 from hub.clock import Clock
-from hub.db import make_engine, make_sessionmaker, make_statement_sessions
+from hub.db import make_engine, make_sessionmaker
 from hub.flag.service import RegisteredFlag, Registration, register_group
 from hub.groups import GroupCommit
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret
 from hub.lookup.limits import CheckLimits
-from hub.lookup.service import CheckRequest, Involvement, check_group
+from hub.lookup.service import (
+    CheckRequest,
+    Involvement,
+    check_group,
+    check_group_in_one_statement,
+)
 from hub.organisation.cache import ActingTeams
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
+from hub.statements import StatementConnections, libpq_url
 from policies import PolicyFile
 
 
@@ -33,14 +39,15 @@ class Runtime:
     clock: Clock = field(default_factory=Clock)
     check_limits: CheckLimits = field(default_factory=CheckLimits)
     teams: ActingTeams = field(default_factory=ActingTeams)
-    statement_sessions: sessionmaker[Session] | None = None
-    """Where a group of checks runs as one statement (PostgreSQL): ``make_statement_sessions``."""
+    statements: StatementConnections | None = None
+    """On PostgreSQL: where a group of checks runs as one statement, on the event loop."""
     checks: GroupCommit[CheckRequest, Involvement] = field(init=False)
     registrations: GroupCommit[Registration, RegisteredFlag] = field(init=False)
 
     def __post_init__(self) -> None:
         # The busy requests are written in groups (hub/groups.py).
-        self.checks = GroupCommit(self, check_group, what="check", sessions=self.statement_sessions)
+        on_loop = check_group_in_one_statement if self.statements is not None else None
+        self.checks = GroupCommit(self, check_group, what="check", on_loop=on_loop)
         self.registrations = GroupCommit(self, register_group, what="registration")
 
 
@@ -51,10 +58,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     policy = PolicyFile(settings.policy_file, min_interval=settings.policy_check_interval_seconds)
     policy.load_strict()
     engine = make_engine(settings.sqlalchemy_url)
+    statements_url = libpq_url(settings.sqlalchemy_url)
     return Runtime(
         settings=settings,
         sessions=make_sessionmaker(engine),
-        statement_sessions=make_statement_sessions(settings.sqlalchemy_url),
+        statements=StatementConnections(statements_url) if statements_url else None,
         policy=policy,
         keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
         handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),

@@ -2,10 +2,10 @@
 
 On PostgreSQL both go in one statement: the entries are inserted by a data-modifying
 ``WITH`` from one JSON document (one parameter whatever the group's size, so the statement
-is prepared once), and the same statement reads the flags. In a session without its own
-transaction (``hub.db.make_statement_sessions``) that statement is the whole transaction:
-one round trip, its commit durable before any answer leaves. Elsewhere (SQLite) the entries
-are inserted and the flags read by the audit's and the flags' own statements.
+is prepared once), and the same statement reads the flags. On an autocommit connection
+(``hub/statements.py``) that statement is the whole transaction: one round trip, its commit
+durable before any answer leaves. Elsewhere (SQLite) the entries are inserted and the flags
+read by the audit's and the flags' own statements, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Table
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
@@ -73,18 +73,32 @@ def record_and_read_live(
 ) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
     """Write ``entries`` (made by ``audit.new_entry``) and read the live flags on the subjects.
 
-    The flags come as ``flags.live_on_subjects`` gives them. If the entries cannot be
-    written, nothing is read: :class:`AuditUnavailable`.
+    In the session's transaction, by the audit's and the flags' own statements; the flags
+    come as ``flags.live_on_subjects`` gives them. If the entries cannot be written, nothing
+    is read: :class:`AuditUnavailable`.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        audit.write(session, entries)
-        return flags.live_on_subjects(
-            session, subject_keys=subject_keys, organisation_ids=organisation_ids, now=now
-        )
+    audit.write(session, entries)
+    return flags.live_on_subjects(
+        session, subject_keys=subject_keys, organisation_ids=organisation_ids, now=now
+    )
+
+
+async def record_and_read_live_in_one_statement(
+    connection: psycopg.AsyncConnection[tuple[object, ...]],
+    entries: list[dict[str, Any]],
+    *,
+    subject_keys: Collection[bytes],
+    organisation_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """:func:`record_and_read_live` on PostgreSQL, as one statement on an autocommit connection.
+
+    When it returns, the entries are committed.
+    """
     if not entries and not subject_keys:
         return {}
-    # The entries as one JSON document: a driver's arrays of 22 columns cost ten times the
-    # CPU in Python (docs/benchmarks.md).
+    # The entries as one JSON document: the driver's arrays of 22 columns cost about ten
+    # times the CPU in Python (docs/benchmarks.md).
     parameters = {
         "entries": json.dumps(entries, default=_as_json),
         "subject_keys": list(subject_keys),
@@ -93,7 +107,7 @@ def record_and_read_live(
         "now": now,
     }
     try:
-        rows = session.connection().exec_driver_sql(_record_and_read_statement(), parameters)
-        return flags.by_subject_and_organisation(rows)
-    except SQLAlchemyError as error:
+        cursor = await connection.execute(_record_and_read_statement(), parameters)
+        return flags.by_subject_and_organisation(await cursor.fetchall())
+    except psycopg.Error as error:
         raise AuditUnavailable("the audit entries could not be written") from error

@@ -65,80 +65,124 @@ class _Allowed:
 def check_group(
     session: Session, requests: Sequence[CheckRequest], runtime: Runtime
 ) -> list[Involvement | HubError]:
-    """Several involvement checks in the caller's transaction: on PostgreSQL, one statement.
+    """Several involvement checks in the caller's transaction.
 
     Each answer names the other teams involved with the request's subject, as far as the
     policy lets the requester see, or is the request's refusal; answers come in request
     order. Every check allowed or refused by rate limit or policy adds an audit entry,
-    written with the read of the flags (hub/lookup/repository.py), and the caller commits
-    before answering (hub/groups.py). A refusal without an audit record (a team the hub
-    does not know) adds none.
+    and the caller commits before answering (hub/groups.py). A refusal without an audit
+    record (a team the hub does not know) adds none.
     """
-    now = runtime.clock.now()
-    policy = runtime.policy.current()
-    teams = runtime.teams.of(session, [request.actor for request in requests])
-    outcomes: list[Involvement | HubError | None] = [None] * len(requests)
-    entries: list[dict[str, Any]] = []
-    allowed: list[_Allowed] = []
-    for index, request in enumerate(requests):
-        try:
-            team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
-            _take_rate_limit(runtime, policy, request, team)
-            decision = require_allowed(
-                policy,
+    group = _Group.decide(runtime, requests, runtime.teams.of(session, _actors(requests)))
+    live = repository.record_and_read_live(session, group.entries, **group.wanted())
+    return group.answers(runtime, live)
+
+
+async def check_group_in_one_statement(
+    requests: Sequence[CheckRequest], runtime: Runtime
+) -> list[Involvement | HubError]:
+    """:func:`check_group` on PostgreSQL, on the event loop: its entries and reads in one
+    statement, committed by the time it returns (hub/lookup/repository.py)."""
+    assert runtime.statements is not None
+    teams = await runtime.teams.of_soon(runtime.sessions, _actors(requests))
+    group = _Group.decide(runtime, requests, teams)
+    async with runtime.statements.connection() as connection:
+        live = await repository.record_and_read_live_in_one_statement(
+            connection, group.entries, **group.wanted()
+        )
+    return group.answers(runtime, live)
+
+
+def _actors(requests: Sequence[CheckRequest]) -> list[Actor]:
+    return [request.actor for request in requests]
+
+
+@dataclass
+class _Group:
+    """A group's decisions and audit entries before the flags are read, then its answers."""
+
+    now: datetime
+    policy: Policy
+    outcomes: list[Involvement | HubError | None]
+    entries: list[dict[str, Any]]
+    allowed: list[_Allowed]
+
+    @classmethod
+    def decide(
+        cls,
+        runtime: Runtime,
+        requests: Sequence[CheckRequest],
+        teams: dict[str, tuple[TeamRef, str]],
+    ) -> _Group:
+        """Refuse or allow each check (team, rate limit, policy) and make its audit entry."""
+        group = cls(runtime.clock.now(), runtime.policy.current(), [None] * len(requests), [], [])
+        now, policy = group.now, group.policy
+        for index, request in enumerate(requests):
+            try:
+                team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
+                _take_rate_limit(runtime, policy, request, team)
+                decision = require_allowed(
+                    policy,
+                    request.actor,
+                    action=Action.CHECK,
+                    audit_action=CHECK,
+                    domain=team.domain_code,
+                    purpose=request.purpose,
+                    subject_type=request.subject.subject_type,
+                    subject_key=request.subject.key,
+                    case_ref=request.case_ref,
+                    now=now,
+                )
+            except HubError as refusal:
+                group.outcomes[index] = refusal
+                if refusal.audit is not None:
+                    group.entries.append(audit.new_entry(request.actor, refusal.audit, at=now)[1])
+                continue
+            entry_id, entry = audit.new_entry(
                 request.actor,
-                action=Action.CHECK,
-                audit_action=CHECK,
-                domain=team.domain_code,
-                purpose=request.purpose,
-                subject_type=request.subject.subject_type,
-                subject_key=request.subject.key,
-                case_ref=request.case_ref,
-                now=now,
+                AuditRecord(
+                    action=CHECK,
+                    outcome=Outcome.ALLOWED,
+                    subject_key=request.subject.key,
+                    purpose=request.purpose,
+                    case_ref=request.case_ref,
+                    decision=decision_ref(decision),
+                ),
+                at=now,
             )
-        except HubError as refusal:
-            outcomes[index] = refusal
-            if refusal.audit is not None:
-                entries.append(audit.new_entry(request.actor, refusal.audit, at=now)[1])
-            continue
-        entry_id, entry = audit.new_entry(
-            request.actor,
-            AuditRecord(
-                action=CHECK,
-                outcome=Outcome.ALLOWED,
-                subject_key=request.subject.key,
-                purpose=request.purpose,
-                case_ref=request.case_ref,
-                decision=decision_ref(decision),
-            ),
-            at=now,
-        )
-        entries.append(entry)
-        allowed.append(_Allowed(index, entry_id, request, team, decision))
-    live = repository.record_and_read_live(
-        session,
-        entries,
-        subject_keys={check.request.subject.key for check in allowed},
-        organisation_ids={check.team.organisation_id for check in allowed},
-        now=now,
-    )
-    for check in allowed:
-        own, involved = _visible_teams(
-            runtime,
-            policy,
-            check,
-            live.get((check.request.subject.key, check.team.organisation_id), []),
-            now=now,
-        )
-        outcomes[check.index] = Involvement(
-            check_id=check.entry_id,
-            own_team_involved=own,
-            involved=involved,
-            decision=check.decision,
-        )
-    answered = [outcome for outcome in outcomes if outcome is not None]
-    assert len(answered) == len(requests)
-    return answered
+            group.entries.append(entry)
+            group.allowed.append(_Allowed(index, entry_id, request, team, decision))
+        return group
+
+    def wanted(self) -> dict[str, Any]:
+        """What to read: the allowed checks' subjects in their organisations, live now."""
+        return {
+            "subject_keys": {check.request.subject.key for check in self.allowed},
+            "organisation_ids": {check.team.organisation_id for check in self.allowed},
+            "now": self.now,
+        }
+
+    def answers(
+        self, runtime: Runtime, live: dict[tuple[bytes, uuid.UUID], list[LiveFlag]]
+    ) -> list[Involvement | HubError]:
+        """Each check's answer from the live flags read for the group, or its refusal."""
+        for check in self.allowed:
+            own, involved = _visible_teams(
+                runtime,
+                self.policy,
+                check,
+                live.get((check.request.subject.key, check.team.organisation_id), []),
+                now=self.now,
+            )
+            self.outcomes[check.index] = Involvement(
+                check_id=check.entry_id,
+                own_team_involved=own,
+                involved=involved,
+                decision=check.decision,
+            )
+        answered = [outcome for outcome in self.outcomes if outcome is not None]
+        assert len(answered) == len(self.outcomes)
+        return answered
 
 
 def _take_rate_limit(

@@ -9,10 +9,11 @@ seconds, so a change made in the database holds for every check within that time
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.organisation import repository
@@ -29,10 +30,30 @@ class ActingTeams:
     ) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._kept: dict[str, tuple[float, tuple[TeamRef, str]]] = {}
+        self._teams: dict[str, tuple[float, tuple[TeamRef, str]]] = {}
 
     def of(self, session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:
         """The known teams ``actors`` act for; those not kept are read in ``session``."""
+        found, missing = self._kept(actors)
+        if missing:
+            found |= self._read(session, missing)
+        return found
+
+    async def of_soon(
+        self, sessions: sessionmaker[Session], actors: Iterable[Actor]
+    ) -> dict[str, tuple[TeamRef, str]]:
+        """:meth:`of` on an event loop: teams not kept are read in a session, in a thread."""
+        found, missing = self._kept(actors)
+        if missing:
+
+            def read() -> dict[str, tuple[TeamRef, str]]:
+                with sessions() as session:
+                    return self._read(session, missing)
+
+            found |= await asyncio.get_running_loop().run_in_executor(None, read)
+        return found
+
+    def _kept(self, actors: Iterable[Actor]) -> tuple[dict[str, tuple[TeamRef, str]], set[str]]:
         now = self._clock()
         found: dict[str, tuple[TeamRef, str]] = {}
         missing: set[str] = set()
@@ -40,14 +61,16 @@ class ActingTeams:
             slug = actor.team
             if slug is None or slug in found:
                 continue
-            kept = self._kept.get(slug)
+            kept = self._teams.get(slug)
             if kept is not None and kept[0] > now:
                 found[slug] = kept[1]
             else:
                 missing.add(slug)
-        if missing:
-            read = repository.teams_with_organisation_slug(session, missing)
-            for slug, team in read.items():
-                self._kept[slug] = (now + self._ttl, team)
-            found |= read
-        return found
+        return found, missing
+
+    def _read(self, session: Session, slugs: set[str]) -> dict[str, tuple[TeamRef, str]]:
+        until = self._clock() + self._ttl
+        read = repository.teams_with_organisation_slug(session, slugs)
+        for slug, team in read.items():
+            self._teams[slug] = (until, team)
+        return read

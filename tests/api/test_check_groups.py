@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
 from hub.groups import MAX_GROUP, WRITERS, GroupCommit, Work
-from hub.lookup.service import check_group
+from hub.lookup.service import check_group, check_group_in_one_statement
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
 from tests.helpers import add_neighbour, audit_rows, auth, opaque_pseudonym, register
@@ -43,21 +43,23 @@ def watched_groups(
 ) -> list[int]:
     """Give ``runtime`` fresh groups (``runtime.<kind>``) that record each group's size.
 
-    ``break_first`` makes the first group fail as a bug would.
+    Checks on PostgreSQL run on the event loop, as the runtime runs them. ``break_first``
+    makes the first group fail as a bug would.
     """
+    on_loop = check_group_in_one_statement if kind == "checks" and runtime.statements else None
     groups: GroupCommit[Any, Any] = GroupCommit(
-        runtime, work, what=kind, max_group=max_group, writers=writers
+        runtime, work, what=kind, on_loop=on_loop, max_group=max_group, writers=writers
     )
     sizes: list[int] = []
-    run_group = groups.run_group
+    run = groups.run
 
-    def watched(requests: list[Any]) -> Any:
+    async def watched(requests: list[Any]) -> Any:
         sizes.append(len(requests))
         if break_first and len(sizes) == 1:
             raise RuntimeError("a bug in the first group")
-        return run_group(requests)
+        return await run(requests)
 
-    groups.run_group = watched  # type: ignore[method-assign]
+    groups.run = watched  # type: ignore[method-assign]
     setattr(runtime, kind, groups)
     return sizes
 

@@ -1,13 +1,15 @@
 """A group of checks writes its audit entries and reads live flags as the portable path does.
 
-On PostgreSQL ``record_and_read_live`` is one statement of its own SQL (entries from a JSON
-document, flags by ``ANY``); on SQLite it is the audit's and the flags' Core statements.
+On PostgreSQL a group is one statement of its own SQL (entries from a JSON document, flags
+by ``ANY``) on an autocommit connection; elsewhere the audit's and the flags' Core statements.
 Both must store every column as given and find exactly the flags ``live_on_subjects`` finds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,9 +20,11 @@ from crypto.identifiers import IdentifierKind
 from hub.actor import Actor, Role
 from hub.audit.models import AuditEntry
 from hub.audit.service import AuditRecord, DecisionRef, Outcome, new_entry
+from hub.db import transaction
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
-from hub.lookup.repository import record_and_read_live
+from hub.flag.repository import LiveFlag
+from hub.lookup.repository import record_and_read_live, record_and_read_live_in_one_statement
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
@@ -63,7 +67,31 @@ def _flags_on_two_subjects(runtime: Runtime, client: TestClient, idp: DevIdentit
     )
 
 
-def _entries() -> list[dict[str, object]]:
+def _record_and_read(
+    runtime: Runtime,
+    entries: list[dict[str, Any]],
+    *,
+    subject_keys: set[bytes],
+    organisation_ids: set[uuid.UUID],
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """As a group of checks does: one statement on PostgreSQL, the portable pair elsewhere."""
+    wanted = {"subject_keys": subject_keys, "organisation_ids": organisation_ids, "now": START}
+    statements = runtime.statements
+    if statements is None:
+        with transaction(runtime.sessions) as session:
+            return record_and_read_live(session, entries, **wanted)
+
+    async def in_one_statement() -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+        try:
+            async with statements.connection() as connection:
+                return await record_and_read_live_in_one_statement(connection, entries, **wanted)
+        finally:
+            await statements.close()
+
+    return asyncio.run(in_one_statement())
+
+
+def _entries() -> list[dict[str, Any]]:
     allowed = AuditRecord(
         action="involvement.check",
         outcome=Outcome.ALLOWED,
@@ -91,12 +119,7 @@ def test_entries_are_stored_as_given_and_live_flags_read_as_the_portable_query(
     assert sum(len(found) for found in expected.values()) == 3  # two here, one next door
 
     entries = _entries()
-    sessions = runtime.statement_sessions or runtime.sessions
-    with sessions() as session:
-        live = record_and_read_live(
-            session, entries, subject_keys=keys, organisation_ids=organisations, now=START
-        )
-        session.commit()
+    live = _record_and_read(runtime, entries, subject_keys=keys, organisation_ids=organisations)
     assert live == expected
 
     with runtime.sessions() as session:
@@ -111,14 +134,12 @@ def test_nothing_is_read_when_the_entries_cannot_be_written(runtime: Runtime) ->
     with runtime.sessions() as session:
         session.execute(text("DROP TABLE audit_entries"))
         session.commit()
-    sessions = runtime.statement_sessions or runtime.sessions
-    with sessions() as session, pytest.raises(AuditUnavailable):
-        record_and_read_live(
-            session,
+    with pytest.raises(AuditUnavailable):
+        _record_and_read(
+            runtime,
             _entries(),
             subject_keys=set(_subject_keys(runtime, "one")),
             organisation_ids={uuid.uuid4()},
-            now=START,
         )
 
 

@@ -1,0 +1,57 @@
+"""PostgreSQL connections on the event loop, for work done in one statement.
+
+A group of involvement checks is one statement (``hub/lookup/repository.py``): in
+autocommit that statement is its whole transaction, and its commit is as durable as any. Run
+on the event loop with psycopg's async connection, it needs no thread, no session, no
+``BEGIN``/``COMMIT`` and no ping: one round trip per group. A connection broken by a
+database restart fails its group (503) and is dropped; the next group connects anew.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+from psycopg.pq import TransactionStatus
+from sqlalchemy.engine import make_url
+
+
+def libpq_url(sqlalchemy_url: str) -> str | None:
+    """The database URL as libpq reads it, for PostgreSQL; None for any other database."""
+    url = make_url(sqlalchemy_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class StatementConnections:
+    """Idle autocommit connections per event loop, taken by one group at a time."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._idle: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[tuple[object, ...]]]
+        ] = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
+        idle = self._idle.setdefault(asyncio.get_running_loop(), [])
+        connection = idle.pop() if idle else await self._connect()
+        try:
+            yield connection
+        finally:
+            if connection.closed or connection.info.transaction_status != TransactionStatus.IDLE:
+                await connection.close()  # broken, or left inside a statement: not reused
+            else:
+                idle.append(connection)
+
+    async def close(self) -> None:
+        """Close this event loop's idle connections (when the app stops)."""
+        for connection in self._idle.pop(asyncio.get_running_loop(), []):
+            await connection.close()
+
+    async def _connect(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+        return await psycopg.AsyncConnection.connect(self._url, autocommit=True)
