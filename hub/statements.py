@@ -54,4 +54,11 @@ class StatementConnections:
             await connection.close()
 
     async def _connect(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
-        return await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        # The statements here are prepared (psycopg prepares a query from its fifth run), and
+        # PostgreSQL would still plan them anew on every run, since a plan for the group's
+        # actual arrays looks cheaper than a generic one: planning was half of the
+        # database's CPU per group (docs/benchmarks.md). Their generic plans are the same
+        # index lookups.
+        return await psycopg.AsyncConnection.connect(
+            self._url, autocommit=True, options="-c plan_cache_mode=force_generic_plan"
+        )
