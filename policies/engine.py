@@ -36,11 +36,16 @@ class RuleCheck:
     details: tuple[str, ...] = ()
 
 
+DECISIONS_KEPT = 10_000
+"""Decisions a policy remembers; its questions are few (domains, roles, purposes, days)."""
+
+
 class Policy:
     """An immutable, validated policy. Build it with ``parse_policy`` or ``load_policy``."""
 
     __slots__ = (
         "_by_action",
+        "_decisions",
         "_domains",
         "_info",
         "_legal_bases",
@@ -80,6 +85,7 @@ class Policy:
         self._team_rate_limit = team_rate_limit
         self._version = version
         self._source = source
+        self._decisions: dict[Context, Decision] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self._info.name!r} {self._version[:12]} from {self._source}>"
@@ -131,8 +137,17 @@ class Policy:
         return self._domains[domain].archive_years
 
     def decide(self, ctx: Context) -> Decision:
-        """Allowed only when an active rule matches every field of ``ctx``."""
-        return self.evaluate(ctx)[0]
+        """Allowed only when an active rule matches every field of ``ctx``.
+
+        The policy never changes, so each question is answered once and remembered: every
+        involvement check asks several (docs/benchmarks.md).
+        """
+        decision = self._decisions.get(ctx)
+        if decision is None:
+            if len(self._decisions) >= DECISIONS_KEPT:
+                self._decisions.clear()
+            decision = self._decisions[ctx] = self.evaluate(ctx)[0]
+        return decision
 
     def visible_domains(
         self,

@@ -13,7 +13,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies import ROLES, SUBJECT_TYPES, Action, Context, Policy, diff, parse_policy
+from policies import (
+    DEMO_POLICY,
+    ROLES,
+    SUBJECT_TYPES,
+    Action,
+    Context,
+    Policy,
+    diff,
+    engine,
+    load_policy,
+    parse_policy,
+)
 from tests.policies.builders import (
     LEGAL_BASES,
     ON,
@@ -162,6 +173,18 @@ def test_decisions_agree_with_the_reference_semantics(data: dict[str, Any]) -> N
             assert _rule_matches_fields(rule, ctx)
             assert decision.legal_basis in rule["legal_bases"]
             assert _active(data, str(decision.legal_basis))
+    for ctx in reversed(list(contexts())):  # asked again: answered from memory, the same
+        assert policy.decide(ctx) == policy.evaluate(ctx)[0], ctx
+
+
+def test_remembered_decisions_are_bounded(monkeypatch: Any) -> None:
+    monkeypatch.setattr(engine, "DECISIONS_KEPT", 3)
+    policy = load_policy(DEMO_POLICY)
+    asked = list(itertools.islice(contexts(), 10))
+    for ctx in asked:
+        policy.decide(ctx)
+        assert len(policy._decisions) <= 3
+    assert [policy.decide(ctx) for ctx in asked] == [policy.evaluate(ctx)[0] for ctx in asked]
 
 
 @SETTINGS
