@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -95,10 +95,6 @@ class DirectRoutes:
         except Exception:
             log.exception("unhandled error on POST %s", path)
             return problems.internal_error(path)
-
-
-def install_direct_routes(app: FastAPI, routes: Sequence[DirectRoute]) -> None:
-    app.add_middleware(DirectRoutes, state=app.state, routes=routes)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
