@@ -11,7 +11,6 @@ read by the audit's and the flags' own statements, in the caller's transaction.
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
+from hub.db import rows_as_json
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.models import FlagStatus
@@ -50,17 +50,6 @@ def _record_and_read_statement() -> str:
           AND teams.organisation_id = ANY(%(organisation_ids)s)
         ORDER BY flags.registered_at
     """
-
-
-def _as_json(value: object) -> str:
-    """Values JSON lacks, as PostgreSQL's input functions read them."""
-    if isinstance(value, bytes):
-        return "\\x" + value.hex()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 def record_and_read_live(
@@ -100,7 +89,7 @@ async def record_and_read_live_in_one_statement(
     # The entries as one JSON document: the driver's arrays of 22 columns cost about ten
     # times the CPU in Python (docs/benchmarks.md).
     parameters = {
-        "entries": json.dumps(entries, default=_as_json),
+        "entries": rows_as_json(entries),
         "subject_keys": list(subject_keys),
         "organisation_ids": list(organisation_ids),
         "active": FlagStatus.ACTIVE.value,
