@@ -6,7 +6,8 @@ checkout and a durable commit per request. Here the requests that arrive while a
 being written queue up, and the next group runs them all in one transaction on one thread,
 with one commit; each answer is released only after that commit. Up to ``WRITERS`` groups
 per process are in flight at once, so a new group is read while another waits on its
-commit.
+commit. Work that is one statement (checks on PostgreSQL) runs on the event loop instead,
+one group in flight at a time (``LOOP_WRITERS``).
 
 The group's work gives an answer or a refusal per request; refusals are audited in the
 same transaction as the others' entries. If the group cannot be written, every request in
@@ -39,6 +40,10 @@ MAX_GROUP = 64
 """Requests per transaction at most; more waiting go into the next group."""
 WRITERS = 2
 """Groups in flight at once per event loop: one is built while another waits on its commit."""
+LOOP_WRITERS = 1
+"""For groups run on the event loop (one statement each): the next group takes everything
+that arrived during the statement's round trip, so groups are larger and the database does
+fewer statements and commits per request (docs/benchmarks.md)."""
 
 Request = TypeVar("Request")
 Answer = TypeVar("Answer")
@@ -69,15 +74,18 @@ class GroupCommit(Generic[Request, Answer]):
         what: str,
         on_loop: LoopWork[Request, Answer] | None = None,
         max_group: int = MAX_GROUP,
-        writers: int = WRITERS,
+        writers: int | None = None,
     ) -> None:
-        """``work`` runs each group in a session in a thread, unless ``on_loop`` is given."""
+        """``work`` runs each group in a session in a thread, unless ``on_loop`` is given.
+
+        ``writers`` defaults to ``WRITERS`` in threads and ``LOOP_WRITERS`` on the loop.
+        """
         self._runtime = runtime
         self._work = work
         self._on_loop = on_loop
         self._what = what
         self._max_group = max_group
-        self._writers = writers
+        self._writers = writers or (WRITERS if on_loop is None else LOOP_WRITERS)
         # Per event loop: a test client may run each request on a loop of its own.
         self._queues: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, _Queue[Request, Answer]
