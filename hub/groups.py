@@ -4,10 +4,8 @@ A request's answer may only leave once what it wrote (its audit entry at least) 
 committed (DESIGN.md §3). Committing each request on its own costs a thread hop, a pool
 checkout and a durable commit per request. Here the requests that arrive while a group is
 being written queue up, and the next group runs them all in one transaction on one thread,
-with one commit; each answer is released only after that commit. Up to ``WRITERS`` groups
-per process are in flight at once, so a new group is read while another waits on its
-commit. Work that is one statement (checks on PostgreSQL) runs on the event loop instead,
-one group in flight at a time (``LOOP_WRITERS``).
+with one commit; each answer is released only after that commit. Work that is one
+statement (checks on PostgreSQL) runs on the event loop instead of a thread.
 
 The group's work gives an answer or a refusal per request; refusals are audited in the
 same transaction as the others' entries. If the group cannot be written, every request in
@@ -38,12 +36,11 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP = 64
 """Requests per transaction at most; more waiting go into the next group."""
-WRITERS = 2
-"""Groups in flight at once per event loop: one is built while another waits on its commit."""
-LOOP_WRITERS = 1
-"""For groups run on the event loop (one statement each): the next group takes everything
-that arrived during the statement's round trip, so groups are larger and the database does
-fewer statements and commits per request (docs/benchmarks.md)."""
+WRITERS = 1
+"""Groups in flight at once per event loop. With one, the next group takes everything that
+arrived while this one was written, so groups grow with the load and the database does
+fewer statements and commits per request; a second writer made groups smaller and cost
+more CPU per request than its overlap saved (docs/benchmarks.md)."""
 
 Request = TypeVar("Request")
 Answer = TypeVar("Answer")
@@ -74,18 +71,15 @@ class GroupCommit(Generic[Request, Answer]):
         what: str,
         on_loop: LoopWork[Request, Answer] | None = None,
         max_group: int = MAX_GROUP,
-        writers: int | None = None,
+        writers: int = WRITERS,
     ) -> None:
-        """``work`` runs each group in a session in a thread, unless ``on_loop`` is given.
-
-        ``writers`` defaults to ``WRITERS`` in threads and ``LOOP_WRITERS`` on the loop.
-        """
+        """``work`` runs each group in a session in a thread, unless ``on_loop`` is given."""
         self._runtime = runtime
         self._work = work
         self._on_loop = on_loop
         self._what = what
         self._max_group = max_group
-        self._writers = writers or (WRITERS if on_loop is None else LOOP_WRITERS)
+        self._writers = writers
         # Per event loop: a test client may run each request on a loop of its own.
         self._queues: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, _Queue[Request, Answer]

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
-from hub.groups import MAX_GROUP, GroupCommit, Work
+from hub.groups import MAX_GROUP, WRITERS, GroupCommit, Work
 from hub.lookup.service import check_group, check_group_in_one_statement
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
@@ -36,7 +36,7 @@ def watched_groups(
     runtime: Runtime,
     *,
     max_group: int = MAX_GROUP,
-    writers: int | None = None,
+    writers: int = WRITERS,
     break_first: bool = False,
     work: Work[Any, Any] = check_group,
     kind: str = "checks",
