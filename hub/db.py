@@ -112,21 +112,30 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` with the Python-side defaults of the columns they leave out, as Core adds them."""
-    defaults = [
-        column.default
-        for column in table.columns
-        if column.name not in rows[0] and isinstance(column.default, ColumnDefault)
-    ]
+    defaults = _defaults_left_out(table, frozenset(rows[0]))
     if not defaults:
         return rows
-    filled = []
-    for row in rows:
-        row = dict(row)
-        for default in defaults:
-            assert default.column is not None
-            row[default.column.name] = default.arg(None) if default.is_callable else default.arg
-        filled.append(row)
-    return filled
+    return [
+        {
+            **row,
+            **{
+                name: default.arg(None) if default.is_callable else default.arg
+                for name, default in defaults
+            },
+        }
+        for row in rows
+    ]
+
+
+@functools.cache
+def _defaults_left_out(
+    table: Table, given: frozenset[str]
+) -> tuple[tuple[str, ColumnDefault], ...]:
+    return tuple(
+        (column.name, column.default)
+        for column in table.columns
+        if column.name not in given and isinstance(column.default, ColumnDefault)
+    )
 
 
 @functools.cache
