@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db import insert_new
@@ -20,38 +20,49 @@ def add(session: Session, *rows: Match | MatchMember) -> None:
     insert_new(session, *rows)
 
 
+# Built once, with bound parameters: a registration that makes a match asks both, and
+# building a statement is a good part of its cost (docs/benchmarks.md).
+_LATEST_ON_SUBJECT = (
+    select(Match)
+    .where(
+        Match.subject_key == bindparam("subject_key"),
+        Match.organisation_id == bindparam("organisation_id"),
+    )
+    .order_by(Match.created_at.desc())
+    .limit(1)
+)
+
+
 def latest_on_subject(
     session: Session, subject_key: bytes, organisation_id: uuid.UUID
 ) -> Match | None:
-    statement = (
-        select(Match)
-        .where(Match.subject_key == subject_key, Match.organisation_id == organisation_id)
-        .order_by(Match.created_at.desc())
-        .limit(1)
-    )
-    return session.scalars(statement).first()
+    parameters = {"subject_key": subject_key, "organisation_id": organisation_id}
+    return session.scalars(_LATEST_ON_SUBJECT, parameters).first()
 
 
 def get(session: Session, match_id: uuid.UUID) -> Match | None:
     return session.get(Match, match_id)
 
 
+_LIVE_MEMBERS = (
+    select(MatchMember, Flag, Team)
+    .join(Flag, Flag.id == MatchMember.flag_id)
+    .join(Team, Team.id == MatchMember.team_id)
+    .where(
+        MatchMember.match_id == bindparam("match_id"),
+        Flag.status == FlagStatus.ACTIVE,
+        Flag.expires_at > bindparam("now"),
+    )
+    .order_by(MatchMember.joined_at)
+)
+
+
 def live_members(
     session: Session, match_id: uuid.UUID, *, now: datetime
 ) -> Sequence[tuple[MatchMember, Flag, Team]]:
     """Members whose flag is still active: an expired or withdrawn flag leaves the match."""
-    statement = (
-        select(MatchMember, Flag, Team)
-        .join(Flag, Flag.id == MatchMember.flag_id)
-        .join(Team, Team.id == MatchMember.team_id)
-        .where(
-            MatchMember.match_id == match_id,
-            Flag.status == FlagStatus.ACTIVE,
-            Flag.expires_at > now,
-        )
-        .order_by(MatchMember.joined_at)
-    )
-    return [(member, flag, team) for member, flag, team in session.execute(statement)]
+    rows = session.execute(_LIVE_MEMBERS, {"match_id": match_id, "now": now})
+    return [(member, flag, team) for member, flag, team in rows]
 
 
 def matches_of_team(session: Session, team_id: uuid.UUID, *, now: datetime) -> Sequence[Match]:
