@@ -104,8 +104,12 @@ def _frame_name(frame: str) -> str:
 
 
 def _area(frame: str) -> str:
+    # py-spy names a file by its path from the import root (``hub/lookup/service.py``) or in
+    # full; with a leading "/" either way, "/hub/" finds both.
+    name, _, where = frame.partition(" (")
+    located = f"{name} (/{where}"
     for needle, label in AREAS:
-        if needle in frame:
+        if needle in located:
             return label
     return "other"
 
