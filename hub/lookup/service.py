@@ -84,7 +84,7 @@ async def check_group_in_one_statement(
     """:func:`check_group` on PostgreSQL, on the event loop: its entries and reads in one
     statement, committed by the time it returns (hub/lookup/repository.py)."""
     assert runtime.statements is not None
-    teams = await runtime.teams.of_soon(runtime.sessions, _actors(requests))
+    teams = await runtime.teams.of_async(runtime.sessions, _actors(requests))
     group = _Group.decide(runtime, requests, teams)
     async with runtime.statements.connection() as connection:
         live = await repository.record_and_read_live_in_one_statement(

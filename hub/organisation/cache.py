@@ -39,7 +39,7 @@ class ActingTeams:
             found |= self._read(session, missing)
         return found
 
-    async def of_soon(
+    async def of_async(
         self, sessions: sessionmaker[Session], actors: Iterable[Actor]
     ) -> dict[str, tuple[TeamRef, str]]:
         """:meth:`of` on an event loop: teams not kept are read in a session, in a thread."""
