@@ -1,10 +1,11 @@
 """The teams that checks act for, kept per process for a while.
 
 Every involvement check needs its team (id, domain, organisation); a group of checks read
-them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Teams
-change only by seeding or administration in the database, never through the API, so they
-are kept: a team not seen before is read at once, a kept one is read again after ``ttl``
-seconds, so a change made in the database holds for every check within that time.
+them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Those
+fields change only by seeding or administration in the database, never through the API, so
+they are kept: a team not seen before is read at once, a kept one is read again after
+``ttl`` seconds, so a change made in the database holds for every check within that time.
+(A team's webhook does change through the API; it is not kept here.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ TTL_SECONDS = 60.0
 
 
 class ActingTeams:
-    """Teams with their organisations' slugs by team slug, as ``acting_teams`` reads them."""
+    """Teams with their organisations' slugs by team slug, as the repository reads them."""
 
     def __init__(
         self, *, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic
