@@ -139,12 +139,12 @@ def _defaults_left_out(
 
 
 @functools.cache
-def json_insert_statement(table: Table, columns: tuple[str, ...]) -> str:
-    """PostgreSQL: insert the records of the JSON array in parameter ``rows`` into ``table``."""
+def json_insert_statement(table: Table, columns: tuple[str, ...], parameter: str = "rows") -> str:
+    """PostgreSQL: insert the records of the JSON array in ``parameter`` into ``table``."""
     names = ", ".join(columns)
     return (
         f"INSERT INTO {table.name} ({names}) "
-        f"SELECT {names} FROM json_populate_recordset(NULL::{table.name}, %(rows)s::json)"
+        f"SELECT {names} FROM json_populate_recordset(NULL::{table.name}, %({parameter})s::json)"
     )
 
 

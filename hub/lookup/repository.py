@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
-from hub.db import rows_as_json
+from hub.db import json_insert_statement, rows_as_json
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.models import FlagStatus
@@ -35,12 +35,9 @@ _GENERATED = {"seq", "leaf_index"}
 @functools.cache
 def _record_and_read_statement() -> str:
     table = cast(Table, AuditEntry.__table__)
-    columns = ", ".join(column.name for column in table.columns if column.name not in _GENERATED)
+    columns = tuple(column.name for column in table.columns if column.name not in _GENERATED)
     return f"""
-        WITH recorded AS (
-            INSERT INTO audit_entries ({columns})
-            SELECT {columns} FROM json_populate_recordset(NULL::audit_entries, %(entries)s::json)
-        )
+        WITH recorded AS ({json_insert_statement(table, columns, "entries")})
         SELECT flags.subject_key, flags.id, flags.purpose, flags.domain_code,
                flags.registered_at, teams.id, teams.slug, teams.name, teams.organisation_id
         FROM flags JOIN teams ON teams.id = flags.team_id
