@@ -93,7 +93,10 @@ class GroupCommit(Generic[Request, Answer]):
             queue = self._queues[loop] = _Queue()
         future: asyncio.Future[Answer] = loop.create_future()
         queue.waiting.append((request, future))
-        if not queue.starting and len(queue.writers) < self._writers:
+        # A writer whose loop has ended is done at once, but leaves ``writers`` only when the
+        # event loop runs its callback: a request queued in between would wait for nobody.
+        writing = sum(1 for writer in queue.writers if not writer.done())
+        if not queue.starting and writing < self._writers:
             queue.starting = True
             writer = loop.create_task(self._write_groups(loop, queue))
             queue.writers.add(writer)

@@ -95,5 +95,7 @@ async def record_and_read_live_in_one_statement(
     try:
         cursor = await connection.execute(_record_and_read_statement(), parameters)
         return flags.by_subject_and_organisation(await cursor.fetchall())
+    except psycopg.OperationalError:
+        raise  # the connection, not the entries: the caller reports the storage unavailable
     except psycopg.Error as error:
         raise AuditUnavailable("the audit entries could not be written") from error

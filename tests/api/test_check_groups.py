@@ -10,7 +10,9 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
@@ -159,3 +161,54 @@ def test_a_failing_group_does_not_fail_the_next(idp: DevIdentityProvider, runtim
     assert answers[0].json()["code"] == "storage_unavailable"
     assert [answer.status_code for answer in answers[1:]] == [200, 200]  # still waiting: served
     assert sorted(row.case_ref for row in audit_rows(runtime)) == ["PW-001", "PW-002"]
+
+
+def test_a_broken_statement_connection_fails_one_group_and_is_replaced(
+    runtime: Runtime, idp: DevIdentityProvider, client: TestClient
+) -> None:
+    """PostgreSQL restarted under the hub: its idle statement connection is dead."""
+    if runtime.statements is None:
+        pytest.skip("checks run as one statement on PostgreSQL only")
+    headers = auth(idp, "anna", "pw-handhaving")
+
+    def check_body(case_ref: str) -> dict[str, Any]:
+        return body(SUBJECT, "rechtmatigheid", case_ref)
+
+    async def three_checks() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as hub:
+            answers = [await hub.post(CHECKS, headers=headers, json=check_body("PW-001"))]
+            with runtime.sessions() as session:  # as a restart would: end every other backend
+                session.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            for case_ref in ("PW-002", "PW-003"):
+                answers.append(await hub.post(CHECKS, headers=headers, json=check_body(case_ref)))
+            return answers
+
+    first, broken, after = asyncio.run(asyncio.wait_for(three_checks(), timeout=30))
+    assert first.status_code == 200
+    assert broken.status_code == 503 and broken.json()["code"] == "storage_unavailable"
+    assert after.status_code == 200, after.text  # on a new connection
+    assert sorted(row.case_ref for row in audit_rows(runtime)) == ["PW-001", "PW-003"]
+
+
+def test_checks_one_after_another_on_one_loop_are_all_answered(
+    runtime: Runtime, idp: DevIdentityProvider
+) -> None:
+    """A check queued right after the last group ended, before the event loop ran again."""
+    headers = auth(idp, "anna", "pw-handhaving")
+
+    async def one_after_another() -> list[int]:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as hub:
+            statuses = []
+            for i in range(5):
+                check = body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")
+                statuses.append((await hub.post(CHECKS, headers=headers, json=check)).status_code)
+            return statuses
+
+    assert asyncio.run(asyncio.wait_for(one_after_another(), timeout=30)) == [200] * 5
