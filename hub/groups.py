@@ -137,11 +137,9 @@ class GroupCommit(Generic[Request, Answer]):
         try:
             return list(await self._on_loop(requests, self._runtime))
         except AuditUnavailable:
-            log.exception("a group of %d %ss could not be audited", len(requests), self._what)
-            return [AuditUnavailable("the audit entry could not be written") for _ in requests]
+            return self._unaudited(requests)
         except (psycopg.Error, SQLAlchemyError):
-            log.exception("a group of %d %ss could not be stored", len(requests), self._what)
-            return [self._unstored() for _ in requests]
+            return self._not_stored(requests)
 
     def run_group(self, requests: list[Request]) -> list[Answer | BaseException]:
         """Run ``requests`` in one transaction; an answer or an error for each, in order."""
@@ -151,17 +149,23 @@ class GroupCommit(Generic[Request, Answer]):
                 outcomes += self._work(session, requests, self._runtime)
                 session.commit()
         except AuditUnavailable:
-            log.exception("a group of %d %ss could not be audited", len(requests), self._what)
-            return [AuditUnavailable("the audit entry could not be written") for _ in requests]
+            return self._unaudited(requests)
         except IntegrityError:
             if len(requests) > 1:  # one of them broke a constraint: find out which, alone
                 return [outcome for request in requests for outcome in self.run_group([request])]
             log.exception("a %s broke a constraint when run alone", self._what)
             return [self._unstored()]
         except SQLAlchemyError:
-            log.exception("a group of %d %ss could not be stored", len(requests), self._what)
-            return [self._unstored() for _ in requests]
+            return self._not_stored(requests)
         return outcomes
+
+    def _unaudited(self, requests: list[Request]) -> list[Answer | BaseException]:
+        log.exception("a group of %d %ss could not be audited", len(requests), self._what)
+        return [AuditUnavailable("the audit entry could not be written") for _ in requests]
+
+    def _not_stored(self, requests: list[Request]) -> list[Answer | BaseException]:
+        log.exception("a group of %d %ss could not be stored", len(requests), self._what)
+        return [self._unstored() for _ in requests]
 
     def _unstored(self) -> StorageUnavailable:
         return StorageUnavailable(f"the {self._what} could not be stored")
