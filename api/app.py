@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
+from api.busy import BusyWrites, busy_writes
 from api.deps import TEAM_WORK
 from api.direct_routes import DirectRoute, DirectRoutes
 from api.middleware import API_VERSION, VersionHeader
@@ -26,7 +27,7 @@ from api.routers import (
 )
 from hub.background import hub_scheduler
 from hub.flag.schemas import FlagIn
-from hub.lookup.schemas import InvolvementCheckIn
+from hub.involvement.schemas import InvolvementCheckIn
 from hub.runtime import Runtime, build_runtime
 from hub.settings import Settings
 
@@ -53,12 +54,17 @@ class HubApp(FastAPI):
 
 
 def create_app(
-    settings: Settings | None = None, *, runtime: Runtime | None = None, direct: bool = True
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    direct: bool = True,
+    busy: BusyWrites | None = None,
 ) -> FastAPI:
     """Build the hub app; everything it needs is loaded and checked here, before serving.
 
     ``direct`` serves the busy routes without FastAPI's per-request machinery
-    (``api/direct_routes.py``); off, FastAPI serves them as it serves the rest.
+    (``api/direct_routes.py``); off, FastAPI serves them as it serves the rest. ``busy``
+    replaces the group commits (``api/busy.py``) for tests that watch them.
     """
     settings = settings or (runtime.settings if runtime else Settings())
     runtime = runtime or build_runtime(settings)
@@ -85,6 +91,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.busy_writes = busy or busy_writes(runtime)
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
     problems.install(app)

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.auth.tokens import ClaimMapping, TokenValidator, actor_from_claims
+from api.busy import BusyWrites
+from hub import transactions
 from hub.actor import Actor, Role
-from hub.audit import service as audit
-from hub.errors import AuditUnavailable, Forbidden, HubError, StorageUnavailable, Unauthenticated
+from hub.errors import Forbidden, Unauthenticated
+from hub.organisation.repository import TeamRef
 from hub.runtime import Runtime
+from policies import Policy
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _bearer = HTTPBearer(auto_error=False)
-T = TypeVar("T")
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -32,62 +33,45 @@ async def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-@contextmanager
-def request_transaction(runtime: Runtime, actor: Callable[[], Actor | None]) -> Iterator[Session]:
-    """The request owns the transaction: commit when the work is done, else roll back.
+async def get_busy_writes(request: Request) -> BusyWrites:
+    busy: BusyWrites = request.app.state.busy_writes
+    return busy
 
-    A refusal that carries an audit record is written in a transaction of its own after
-    the rollback, so a denied request leaves its trace too. ``actor`` gives the caller
-    once known (a dependency may learn it after the session was opened).
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's transaction (hub/transactions.py): committed when the route is done,
+    rolled back when it raised, a refusal audited on its own.
+
+    The session is opened on the event loop (no I/O until it is used); the route and the
+    commit are one trip to the thread pool each.
     """
+    runtime: Runtime = request.app.state.runtime
     session = runtime.sessions()
     try:
         yield session
-        try:
-            session.commit()
-        except SQLAlchemyError as error:
-            raise StorageUnavailable("the change could not be stored") from error
-    except HubError as error:
-        session.rollback()
-        caller = actor()
-        if error.audit is not None and caller is not None:
-            _audit_refusal(runtime, caller, error)
+    except BaseException as error:
+        await run_in_threadpool(
+            transactions.roll_back_and_close,
+            session,
+            error,
+            actor=getattr(request.state, "actor", None),
+            sessions=runtime.sessions,
+            now=runtime.clock.now(),
+        )
         raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    await run_in_threadpool(transactions.commit_and_close, session)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The transaction as a dependency: three trips to the thread pool (open, route, commit)."""
+async def get_now(request: Request) -> datetime:
+    """The request's moment, from the hub's clock."""
     runtime: Runtime = request.app.state.runtime
-    with request_transaction(runtime, lambda: getattr(request.state, "actor", None)) as session:
-        yield session
+    return runtime.clock.now()
 
 
-async def in_transaction(runtime: Runtime, actor: Actor, work: Callable[[Session], T]) -> T:
-    """Run a route's whole unit of work, commit included, in one trip to the thread pool.
-
-    For the busy write routes: ``get_session`` costs three trips per request (open, route,
-    commit), and each trip also waits for the GIL.
-    """
-
-    def run() -> T:
-        with request_transaction(runtime, lambda: actor) as session:
-            return work(session)
-
-    return await run_in_threadpool(run)
-
-
-def _audit_refusal(runtime: Runtime, actor: Actor, error: HubError) -> None:
-    assert error.audit is not None
-    try:
-        with runtime.sessions() as session, session.begin():
-            audit.record(session, actor, error.audit, at=runtime.clock.now())
-    except (SQLAlchemyError, AuditUnavailable) as failure:
-        raise AuditUnavailable("the refusal could not be audited") from failure
+async def get_policy(request: Request) -> Policy:
+    """The policy in force for this request."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime.policy.current()
 
 
 async def get_actor(
@@ -164,6 +148,12 @@ def _trace_id(traceparent: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+async def get_acting_team(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> TeamRef:
+    """The team the caller acts for (``ActingTeams``: kept a while, read when not kept)."""
+    runtime: Runtime = request.app.state.runtime
+    return await runtime.teams.acting_async(runtime.sessions, actor)
+
+
 def check_roles(actor: Actor, allowed: frozenset[Role]) -> Actor:
     """``actor`` if it holds one of ``allowed``; else a refusal naming the roles needed."""
     if not actor.roles & allowed:
@@ -187,6 +177,10 @@ TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+BusyWritesDep = Annotated[BusyWrites, Depends(get_busy_writes)]
+Now = Annotated[datetime, Depends(get_now)]
+CurrentPolicy = Annotated[Policy, Depends(get_policy)]
+ActingTeam = Annotated[TeamRef, Depends(get_acting_team)]
 TeamMember = Annotated[Actor, Depends(require(*TEAM_WORK))]
 TeamLead = Annotated[Actor, Depends(require(Role.TEAM_LEAD))]
 Professional = Annotated[Actor, Depends(require(Role.PROFESSIONAL, Role.TEAM_LEAD))]

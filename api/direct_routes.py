@@ -22,6 +22,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
+from api.busy import BusyWrites
 from api.deps import authenticate, bearer_token, check_roles
 from hub.actor import Actor, Role
 from hub.errors import HubError
@@ -32,7 +33,7 @@ log = logging.getLogger("betrokken.api")
 MAX_BODY = 64 * 1024
 """Bytes a busy route's body may have; a flag or a check needs well under one KiB."""
 
-Endpoint = Callable[[Any, Actor, Runtime], Awaitable[Response]]
+Endpoint = Callable[[Any, Actor, Runtime, BusyWrites], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class DirectRoutes:
                 body = route.body.model_validate_json(raw)
             except ValidationError as error:
                 return problems.invalid_payload(path, _in_body(error))
-            return await route.endpoint(body, actor, self._state.runtime)
+            return await route.endpoint(body, actor, self._state.runtime, self._state.busy_writes)
         except HubError as error:
             return problems.hub_error(path, error)
         except Exception:

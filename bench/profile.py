@@ -104,7 +104,7 @@ def _frame_name(frame: str) -> str:
 
 
 def _area(frame: str) -> str:
-    # py-spy names a file by its path from the import root (``hub/lookup/service.py``) or in
+    # py-spy names a file by its path from the import root (``hub/involvement/service.py``) or in
     # full; with a leading "/" either way, "/hub/" finds both.
     name, _, where = frame.partition(" (")
     located = f"{name} (/{where}"

@@ -32,13 +32,14 @@ from bench.data import (
     team_slug,
 )
 from bench.postgres import Database
-from hub.db import make_engine, make_sessionmaker, transaction
+from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo
 from hub.keys import load_or_create_secret
 from hub.migrate import upgrade
 from hub.organisation import repository as organisations
 from hub.organisation.models import Organisation, Team
 from hub.pseudonym import SubjectKeyer
+from hub.transactions import transaction
 from policies import DEMO_POLICY, load_policy
 
 CHUNK_SUBJECTS = 20_000

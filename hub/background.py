@@ -1,44 +1,64 @@
-"""The hub's scheduled jobs: retention, webhook delivery, audit sequencing and alerts."""
+"""The hub's jobs: retention, webhook and e-mail delivery, audit sequencing and alerts.
+
+Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
+process may run them on its own schedule, and the CLI runs the same functions.
+"""
 
 from __future__ import annotations
 
 import httpx
 
 from hub.audit.alerts import run_alerts
-from hub.audit.sequencer import run_sequencer
-from hub.db import transaction
+from hub.audit.models import AuditAlert
+from hub.audit.sequencer import SequencerRun, run_sequencer
 from hub.notification.delivery import deliver_due
 from hub.notification.email import send_pending
 from hub.retention.service import RetentionRun, run_retention
 from hub.runtime import Runtime
 from hub.scheduler import Scheduler
+from hub.transactions import transaction
 
 
 def retention_job(runtime: Runtime) -> RetentionRun:
     with transaction(runtime.sessions) as session:
-        return run_retention(session, runtime=runtime)
+        return run_retention(
+            session,
+            policy=runtime.policy.current(),
+            now=runtime.clock.now(),
+            audit_subject_link_years=runtime.settings.audit_subject_link_years,
+        )
+
+
+def sequencer_job(runtime: Runtime, *, force_checkpoint: bool = False) -> SequencerRun:
+    return run_sequencer(
+        runtime.sessions, runtime.sequencer, clock=runtime.clock, force_checkpoint=force_checkpoint
+    )
+
+
+def alerts_job(runtime: Runtime) -> list[AuditAlert]:
+    return run_alerts(runtime.sessions, settings=runtime.settings, clock=runtime.clock)
 
 
 def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Scheduler:
     http = http or httpx.Client(timeout=5.0)
+    settings = runtime.settings
     scheduler = Scheduler()
     scheduler.every(
-        runtime.settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
+        settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
     )
     scheduler.every(
-        runtime.settings.delivery_interval_seconds,
+        settings.delivery_interval_seconds,
         "webhook-delivery",
         lambda: deliver_due(runtime.sessions, clock=runtime.clock, http=http),
     )
     scheduler.every(
-        runtime.settings.audit_sequencer_interval_seconds,
+        settings.audit_sequencer_interval_seconds,
         "audit-sequencer",
-        lambda: run_sequencer(runtime),
+        lambda: sequencer_job(runtime),
     )
     scheduler.every(
-        runtime.settings.audit_alert_interval_seconds, "audit-alerts", lambda: run_alerts(runtime)
+        settings.audit_alert_interval_seconds, "audit-alerts", lambda: alerts_job(runtime)
     )
-    settings = runtime.settings
     if settings.smtp_host:
         smtp_host = settings.smtp_host
         scheduler.every(

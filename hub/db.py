@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -21,6 +19,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    text,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
@@ -186,8 +185,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work outside a request: commit on success, roll back on error."""
-    with factory() as session, session.begin():
-        yield session
+def ping(sessions: sessionmaker[Session]) -> None:
+    """One round trip to the database; raises when it cannot be reached."""
+    with sessions() as session:
+        session.execute(text("SELECT 1"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hub.actor import Actor
-from hub.audit.service import AuditRecord, DecisionRef, Outcome
+from hub.audit.vocabulary import Action as AuditAction
+from hub.audit.vocabulary import AuditRecord, DecisionRef, Outcome
 from hub.errors import PolicyRefusal
 from policies import Action, Context, Decision, Policy
 
@@ -24,7 +25,7 @@ def require_allowed(
     actor: Actor,
     *,
     action: Action,
-    audit_action: str,
+    audit_action: AuditAction,
     domain: str,
     purpose: str,
     subject_type: str,

@@ -5,10 +5,9 @@ Messages never contain an identifier or a pseudonym.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:
-    from hub.audit.service import AuditRecord
+from hub.audit.vocabulary import AuditRecord
 
 
 class HubError(Exception):

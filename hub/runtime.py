@@ -1,4 +1,8 @@
-"""What the stateless services need besides a session and an actor: keys, policy, clock."""
+"""What the hub's parts are built from, once per process: settings, sessions, keys, policy.
+
+The app (``api/app.py``) and the jobs (``hub/background.py``) take from here what each
+service uses and hand it over as arguments; services never see a ``Runtime``.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,17 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.checkpoint import CheckpointSigner
+from hub.audit.sequencer import Sequencer
 from hub.audit.signing import load_signer
 from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
-from hub.flag.service import RegisteredFlag, Registration, register_group
-from hub.groups import GroupCommit
+from hub.fastpath.statements import StatementConnections, libpq_url
 from hub.handles import HandleSealer
+from hub.involvement.limits import CheckLimits
 from hub.keys import load_or_create_secret
-from hub.lookup.limits import CheckLimits
-from hub.lookup.service import (
-    CheckRequest,
-    Involvement,
-    check_group,
-    check_group_in_one_statement,
-)
 from hub.organisation.cache import ActingTeams
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
-from hub.statements import StatementConnections, libpq_url
 from policies import PolicyFile
 
 
@@ -41,14 +38,11 @@ class Runtime:
     teams: ActingTeams = field(default_factory=ActingTeams)
     statements: StatementConnections | None = None
     """On PostgreSQL: where a group of checks runs as one statement, on the event loop."""
-    checks: GroupCommit[CheckRequest, Involvement] = field(init=False)
-    registrations: GroupCommit[Registration, RegisteredFlag] = field(init=False)
 
-    def __post_init__(self) -> None:
-        # The busy requests are written in groups (hub/groups.py).
-        on_loop = check_group_in_one_statement if self.statements is not None else None
-        self.checks = GroupCommit(self, check_group, what="check", on_loop=on_loop)
-        self.registrations = GroupCommit(self, register_group, what="registration")
+    @property
+    def sequencer(self) -> Sequencer:
+        """The audit sequencer as the settings configure it now."""
+        return Sequencer.of(self.settings, self.audit_signer)
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:

@@ -16,11 +16,11 @@ from sqlalchemy import create_engine, text
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
 from hub.clock import FixedClock
-from hub.db import transaction
 from hub.demo import seed_demo
 from hub.migrate import upgrade
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
+from hub.transactions import transaction
 from tests.pg import PostgresServer, start_postgres
 
 BACKENDS = ["sqlite", "postgresql"]

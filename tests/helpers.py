@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from api.auth.dev_idp import DevIdentityProvider
 from hub.audit.models import AuditEntry
-from hub.db import transaction
 from hub.organisation import repository as organisations
 from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
+from hub.transactions import transaction
 
 
 def opaque_pseudonym(label: str) -> str:

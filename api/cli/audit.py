@@ -64,20 +64,21 @@ def audit() -> None:
 def export(out: Path, start: int) -> None:
     """Write entries, checkpoints and consistency proofs to FILE (signs a checkpoint first)."""
     from hub.audit import service
-    from hub.audit.sequencer import run_sequencer
     from hub.audit.tree import build_export
-    from hub.db import transaction
+    from hub.audit.vocabulary import Action
+    from hub.background import sequencer_job
+    from hub.transactions import transaction
 
     runtime = _runtime()
     with transaction(runtime.sessions) as session:
         service.record_oversight(
             session,
             _cli_actor(),
-            action=service.EXPORT,
+            action=Action.AUDIT_EXPORT,
             now=runtime.clock.now(),
             reason=json.dumps({"from_index": start}),
         )
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     with runtime.sessions() as session:
         document = build_export(session, origin=runtime.settings.audit_origin, start=start)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -113,10 +114,10 @@ def verify(file: str, public_key: str, trusted_checkpoint: tuple[str, ...]) -> N
 def checkpoint() -> None:
     """Sequence pending entries and sign a checkpoint now; prints the signed note."""
     from hub.audit import repository
-    from hub.audit.sequencer import run_sequencer
+    from hub.background import sequencer_job
 
     runtime = _runtime()
-    run = run_sequencer(runtime, force_checkpoint=True)
+    run = sequencer_job(runtime, force_checkpoint=True)
     with runtime.sessions() as session:
         latest = repository.latest_checkpoint(session)
     if latest is None:

@@ -144,8 +144,9 @@ def demo() -> None:
 @demo.command("seed")
 def demo_seed() -> None:
     """Create the demo municipality, its domains and teams (idempotent)."""
-    from hub.db import make_engine, make_sessionmaker, transaction
+    from hub.db import make_engine, make_sessionmaker
     from hub.demo import seed_demo
+    from hub.transactions import transaction
 
     settings = _settings()
     with transaction(make_sessionmaker(make_engine(settings.sqlalchemy_url))) as session:

@@ -12,12 +12,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.deps import DbSession, PrivacyOfficer, RuntimeDep
-from hub.audit import alerts, otlp, reports, sar, tree
-from hub.audit import service as audit
+from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from hub.audit import alerts, oversight, reports, sar
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import (
     AlertListOut,
@@ -33,28 +32,11 @@ from hub.audit.schemas import (
     SubjectAccessReportOut,
     SubjectSearchIn,
 )
-from hub.audit.sequencer import run_sequencer
-from hub.runtime import Runtime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 From = Annotated[datetime | None, Query(alias="from")]
 To = Annotated[datetime | None, Query(alias="to")]
-
-
-def sequence_first(runtime: RuntimeDep) -> Runtime:
-    """Bring the tree up to date (own transaction) before anything reads it."""
-    run_sequencer(runtime)
-    return runtime
-
-
-def evaluate_alerts_first(runtime: RuntimeDep) -> Runtime:
-    alerts.run_alerts(runtime)
-    return runtime
-
-
-Sequenced = Annotated[Runtime, Depends(sequence_first)]
-AlertsEvaluated = Annotated[Runtime, Depends(evaluate_alerts_first)]
 
 
 def _page(entries: Any, limit: int) -> EntryListOut:
@@ -73,7 +55,8 @@ def public_key(runtime: RuntimeDep) -> PublicKeyOut:
 def list_entries(
     session: DbSession,
     actor: PrivacyOfficer,
-    runtime: Sequenced,
+    runtime: RuntimeDep,
+    now: Now,
     since: From = None,
     until: To = None,
     member: Annotated[str | None, Query(max_length=200)] = None,
@@ -94,15 +77,25 @@ def list_entries(
         since=since,
         until=until,
     )
-    entries = audit.search_entries(
-        session, actor, where=where, limit=limit, after_seq=after, now=runtime.clock.now()
+    entries = oversight.search_entries(
+        session,
+        actor,
+        sequencer=runtime.sequencer,
+        where=where,
+        limit=limit,
+        after_seq=after,
+        now=now,
     )
     return _page(entries, limit)
 
 
 @router.post("/searches", response_model=EntryListOut)
 def search_by_subject(
-    body: SubjectSearchIn, session: DbSession, actor: PrivacyOfficer, runtime: Sequenced
+    body: SubjectSearchIn,
+    session: DbSession,
+    actor: PrivacyOfficer,
+    runtime: RuntimeDep,
+    now: Now,
 ) -> EntryListOut:
     """Search by subject (pseudonymised by your client); the search is logged on the subject."""
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
@@ -116,42 +109,43 @@ def search_by_subject(
         until=body.until,
         subject_key=subject.key,
     )
-    entries = audit.search_entries(
+    entries = oversight.search_entries(
         session,
         actor,
+        sequencer=runtime.sequencer,
         where=where,
         limit=body.limit,
         after_seq=body.after,
-        now=runtime.clock.now(),
+        now=now,
         case_ref=body.case_ref,
     )
     return _page(entries, body.limit)
 
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut)
-def latest_checkpoint(session: DbSession, _: PrivacyOfficer, runtime: Sequenced) -> CheckpointOut:
+def latest_checkpoint(
+    session: DbSession, _: PrivacyOfficer, runtime: RuntimeDep, now: Now
+) -> CheckpointOut:
     """The newest signed checkpoint."""
-    return CheckpointOut.of(tree.latest_checkpoint(session))
+    return CheckpointOut.of(
+        oversight.latest_checkpoint(session, sequencer=runtime.sequencer, now=now)
+    )
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProofOut)
 def inclusion_proof(
     session: DbSession,
     actor: PrivacyOfficer,
-    runtime: Sequenced,
+    runtime: RuntimeDep,
+    now: Now,
     index: Annotated[int, Query(ge=0)],
     size: Annotated[int | None, Query(ge=1, description="A checkpoint size (default latest).")] = (
         None
     ),
 ) -> InclusionProofOut:
     """Proof that entry ``index`` is in the signed tree of ``size`` (audited: shows the leaf)."""
-    proof = tree.inclusion(session, index=index, size=size, organisation=actor.organisation)
-    audit.record_oversight(
-        session,
-        actor,
-        action=audit.INCLUSION_PROOF,
-        now=runtime.clock.now(),
-        object_id=str(proof.entry.id),
+    proof = oversight.inclusion_proof(
+        session, actor, sequencer=runtime.sequencer, index=index, size=size, now=now
     )
     return InclusionProofOut(
         index=index,
@@ -167,12 +161,15 @@ def inclusion_proof(
 def consistency_proof(
     session: DbSession,
     _: PrivacyOfficer,
-    runtime: Sequenced,
+    runtime: RuntimeDep,
+    now: Now,
     first: Annotated[int, Query(ge=0)],
     second: Annotated[int | None, Query(ge=0, description="Default: the latest.")] = None,
 ) -> ConsistencyProofOut:
     """Proof that the signed tree of size ``first`` is a prefix of the one of ``second``."""
-    proof = tree.consistency(session, first=first, second=second)
+    proof = oversight.consistency_proof(
+        session, sequencer=runtime.sequencer, first=first, second=second, now=now
+    )
     return ConsistencyProofOut(
         first=CheckpointOut.of(proof.first),
         second=CheckpointOut.of(proof.second),
@@ -186,6 +183,7 @@ def report(
     session: DbSession,
     actor: PrivacyOfficer,
     runtime: RuntimeDep,
+    now: Now,
     since: From = None,
     until: To = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -198,7 +196,7 @@ def report(
         kind=kind,
         since=since,
         until=until,
-        now=runtime.clock.now(),
+        now=now,
         limit=limit,
     )
     return ReportOut(
@@ -216,24 +214,31 @@ def report(
 def list_alerts(
     session: DbSession,
     actor: PrivacyOfficer,
-    runtime: AlertsEvaluated,
+    runtime: RuntimeDep,
+    now: Now,
     status: alerts.AlertStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertListOut:
     """Your inbox of probing alerts, newest first (evaluated afresh when opened)."""
-    found = alerts.list_alerts(
-        session, actor, status=status, limit=limit, offset=offset, now=runtime.clock.now()
+    found = oversight.list_alerts(
+        session,
+        actor,
+        settings=runtime.settings,
+        status=status,
+        limit=limit,
+        offset=offset,
+        now=now,
     )
     return AlertListOut(items=[AlertOut.of(a) for a in found], limit=limit, offset=offset)
 
 
 @router.post("/alerts/{alert_id}/acknowledgement", response_model=AlertOut)
 def acknowledge_alert(
-    alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, runtime: RuntimeDep
+    alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, now: Now
 ) -> AlertOut:
     """Mark an alert as handled."""
-    alert = alerts.acknowledge_alert(session, actor, alert_id=alert_id, now=runtime.clock.now())
+    alert = alerts.acknowledge_alert(session, actor, alert_id=alert_id, now=now)
     return AlertOut.of(alert)
 
 
@@ -247,16 +252,19 @@ def subject_access_report(
     request: Request,
     session: DbSession,
     actor: PrivacyOfficer,
-    runtime: Sequenced,
+    runtime: RuntimeDep,
+    policy: CurrentPolicy,
+    now: Now,
 ) -> Any:
     """The inzageverzoek for one subject: JSON, or a readable page with ``Accept: text/html``."""
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
-    result = sar.subject_access_report(
+    result = oversight.subject_access_report(
         session,
         actor,
-        policy=runtime.policy.current(),
+        sequencer=runtime.sequencer,
+        policy=policy,
         subject=subject,
-        now=runtime.clock.now(),
+        now=now,
         case_ref=body.case_ref,
     )
     if _prefers_html(request.headers.get("accept", "")):
@@ -276,7 +284,8 @@ def _prefers_html(accept: str) -> bool:
 def otlp_spans(
     session: DbSession,
     actor: PrivacyOfficer,
-    runtime: Sequenced,
+    runtime: RuntimeDep,
+    now: Now,
     since: From = None,
     until: To = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
@@ -286,15 +295,16 @@ def otlp_spans(
 
     The next page is named in the ``Link``-like header ``Next-After``.
     """
-    document, next_after = otlp.export_spans(
+    document, next_after = oversight.otlp_spans(
         session,
         actor,
+        sequencer=runtime.sequencer,
         since=since,
         until=until,
         after_seq=after,
         limit=limit,
         origin=runtime.settings.audit_origin,
-        now=runtime.clock.now(),
+        now=now,
     )
     headers = {"Next-After": str(next_after)} if next_after is not None else None
     return JSONResponse(document, headers=headers)

@@ -6,9 +6,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy.orm import Session
 
-from api.deps import DbSession, Professional, RuntimeDep, TeamMember, in_transaction
+from api.deps import (
+    ActingTeam,
+    CurrentPolicy,
+    DbSession,
+    Now,
+    Professional,
+    RuntimeDep,
+    TeamMember,
+)
 from hub.contact_request import service
 from hub.contact_request.schemas import (
     ContactRequestIn,
@@ -47,55 +54,63 @@ def request_out(view: RequestView) -> ContactRequestOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
-async def request_contact(
-    body: ContactRequestIn, actor: Professional, runtime: RuntimeDep
+def request_contact(
+    body: ContactRequestIn,
+    session: DbSession,
+    actor: Professional,
+    team: ActingTeam,
+    policy: CurrentPolicy,
+    runtime: RuntimeDep,
+    now: Now,
 ) -> ContactRequestOut:
     """Ask the owner of a flag you saw in your own involvement check to get in touch."""
-
-    def request(session: Session) -> ContactRequestOut:
-        view = service.request_contact(
-            session,
-            actor,
-            runtime=runtime,
-            handle=body.handle,
-            purpose=body.purpose,
-            email=body.email,
-            phone=body.phone,
-        )
-        return request_out(view)
-
-    return await in_transaction(runtime, actor, request)
+    view = service.request_contact(
+        session,
+        actor,
+        team=team,
+        policy=policy,
+        handles=runtime.handles,
+        handle=body.handle,
+        purpose=body.purpose,
+        email=body.email,
+        phone=body.phone,
+        now=now,
+    )
+    return request_out(view)
 
 
 @router.get("", response_model=ContactRequestListOut)
 def list_requests(
     session: DbSession,
     actor: TeamMember,
-    runtime: RuntimeDep,
+    team: ActingTeam,
+    now: Now,
     direction: Annotated[Literal["incoming", "outgoing"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ContactRequestListOut:
     """Requests to and from your team."""
     views = service.list_requests(
-        session, actor, runtime=runtime, direction=direction, limit=limit, offset=offset
+        session, actor, team=team, direction=direction, limit=limit, offset=offset, now=now
     )
     return ContactRequestListOut(items=[request_out(v) for v in views])
 
 
 @router.get("/{request_id}", response_model=ContactRequestOut)
 def get_request(
-    request_id: uuid.UUID, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+    request_id: uuid.UUID, session: DbSession, actor: TeamMember, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
-    return request_out(service.get_request(session, actor, runtime=runtime, request_id=request_id))
+    return request_out(
+        service.get_request(session, actor, team=team, request_id=request_id, now=now)
+    )
 
 
 @router.post("/{request_id}/acceptance", response_model=ContactRequestOut)
 def accept(
-    request_id: uuid.UUID, session: DbSession, actor: Professional, runtime: RuntimeDep
+    request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
     """Accept: both sides receive each other's contact details."""
-    view = service.decide(session, actor, runtime=runtime, request_id=request_id, accept=True)
+    view = service.decide(session, actor, team=team, request_id=request_id, accept=True, now=now)
     return request_out(view)
 
 
@@ -105,18 +120,19 @@ def decline(
     body: DeclineIn,
     session: DbSession,
     actor: Professional,
-    runtime: RuntimeDep,
+    team: ActingTeam,
+    now: Now,
 ) -> ContactRequestOut:
     """Decline with a reason code."""
     view = service.decide(
-        session, actor, runtime=runtime, request_id=request_id, accept=False, reason=body.reason
+        session, actor, team=team, request_id=request_id, accept=False, reason=body.reason, now=now
     )
     return request_out(view)
 
 
 @router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
 def withdraw(
-    request_id: uuid.UUID, session: DbSession, actor: Professional, runtime: RuntimeDep
+    request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
     """Withdraw your pending request."""
-    return request_out(service.withdraw(session, actor, runtime=runtime, request_id=request_id))
+    return request_out(service.withdraw(session, actor, team=team, request_id=request_id, now=now))

@@ -9,7 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from api.deps import DbSession, FlagReader, FlagWriter, RuntimeDep
+from api.deps import (
+    ActingTeam,
+    BusyWritesDep,
+    CurrentPolicy,
+    DbSession,
+    FlagReader,
+    FlagWriter,
+    Now,
+    RuntimeDep,
+)
 from hub.flag import service
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import DecisionOut, FlagIn, FlagListOut, FlagOut, RegisteredFlagOut
@@ -35,10 +44,12 @@ def flag_out(flag: Flag, team_slug: str) -> FlagOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredFlagOut)
-async def register_flag(body: FlagIn, actor: FlagWriter, runtime: RuntimeDep) -> Response:
+async def register_flag(
+    body: FlagIn, actor: FlagWriter, runtime: RuntimeDep, busy: BusyWritesDep
+) -> Response:
     """Register that your team is involved with a subject (pseudonymised by the client)."""
-    # async: the registration joins a group commit (hub/groups.py) instead of a thread of its own
-    registered = await runtime.registrations.submit(
+    # async: the registration joins a group commit (hub/fastpath/groups.py), not a thread
+    registered = await busy.registrations.submit(
         Registration(
             actor=actor,
             subject=runtime.keyer.subject(body.subject.kind, body.subject.pseudonym),
@@ -62,23 +73,24 @@ async def register_flag(body: FlagIn, actor: FlagWriter, runtime: RuntimeDep) ->
 def list_flags(
     session: DbSession,
     actor: FlagReader,
+    team: ActingTeam,
     status_filter: Annotated[FlagStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> FlagListOut:
     """Your own team's flags, newest first."""
-    team, flags = service.list_team_flags(
-        session, actor, status=status_filter, limit=limit, offset=offset
+    flags = service.list_team_flags(
+        session, team=team, status=status_filter, limit=limit, offset=offset
     )
     return FlagListOut(items=[flag_out(f, team.slug) for f in flags], limit=limit, offset=offset)
 
 
 @router.delete("/{flag_id}", response_model=FlagOut)
 def withdraw_flag(
-    flag_id: uuid.UUID, session: DbSession, actor: FlagWriter, runtime: RuntimeDep
+    flag_id: uuid.UUID, session: DbSession, actor: FlagWriter, team: ActingTeam, now: Now
 ) -> FlagOut:
     """Withdraw one of your team's flags; it leaves involvement checks at once."""
-    flag = service.withdraw_flag(session, actor, runtime=runtime, flag_id=flag_id)
+    flag = service.withdraw_flag(session, actor, team=team, flag_id=flag_id, now=now)
     return flag_out(flag, actor.team or "")
 
 
@@ -94,10 +106,18 @@ def renew_flag(
     body: RenewalIn,
     session: DbSession,
     actor: FlagWriter,
-    runtime: RuntimeDep,
+    team: ActingTeam,
+    policy: CurrentPolicy,
+    now: Now,
 ) -> FlagOut:
     """Extend one of your team's live flags, at most the policy's maximum from today."""
     flag = service.renew_flag(
-        session, actor, runtime=runtime, flag_id=flag_id, expires_on=body.expires_on
+        session,
+        actor,
+        team=team,
+        policy=policy,
+        flag_id=flag_id,
+        expires_on=body.expires_on,
+        now=now,
     )
     return flag_out(flag, actor.team or "")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import RuntimeDep
+from hub.db import ping
 
 router = APIRouter(tags=["health"])
 
@@ -19,6 +19,5 @@ class HealthOut(BaseModel):
 
 @router.get("/health", response_model=HealthOut)
 def health(runtime: RuntimeDep) -> HealthOut:
-    with runtime.sessions() as session:
-        session.execute(text("SELECT 1"))
+    ping(runtime.sessions)
     return HealthOut(status="ok", database="ok", policy_version=runtime.policy.current().version)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import InvolvementChecker, RuntimeDep
+from api.deps import BusyWritesDep, InvolvementChecker, RuntimeDep
 from hub.flag.schemas import DecisionOut
-from hub.lookup.schemas import InvolvedTeamOut, InvolvementCheckIn, InvolvementOut
-from hub.lookup.service import CheckRequest
+from hub.involvement.schemas import InvolvedTeamOut, InvolvementCheckIn, InvolvementOut
+from hub.involvement.service import CheckRequest
 
 router = APIRouter(prefix="/involvement-checks", tags=["involvement"])
 
 
 @router.post("", response_model=InvolvementOut)
 async def check_involvement(
-    body: InvolvementCheckIn, actor: InvolvementChecker, runtime: RuntimeDep
+    body: InvolvementCheckIn, actor: InvolvementChecker, runtime: RuntimeDep, busy: BusyWritesDep
 ) -> Response:
     """Which other teams are involved with this subject, as far as the policy allows."""
-    # async: the check joins a group commit (hub/groups.py) instead of a thread of its own
+    # async: the check joins a group commit (hub/fastpath/groups.py), not a thread of its own
     subject = runtime.keyer.subject(body.subject.kind, body.subject.pseudonym)
-    result = await runtime.checks.submit(
+    result = await busy.checks.submit(
         CheckRequest(actor=actor, subject=subject, purpose=body.purpose, case_ref=body.case_ref)
     )
     answer = InvolvementOut(

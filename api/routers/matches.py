@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import DbSession, RuntimeDep, TeamMember
+from api.deps import ActingTeam, CurrentPolicy, DbSession, Now, TeamMember
 from hub.match import service
 from hub.match.schemas import (
     ContactOut,
@@ -46,19 +46,33 @@ def match_out(view: MatchView) -> MatchOut:
 
 
 @router.get("", response_model=MatchListOut)
-def list_matches(session: DbSession, actor: TeamMember, runtime: RuntimeDep) -> MatchListOut:
+def list_matches(
+    session: DbSession, _: TeamMember, team: ActingTeam, policy: CurrentPolicy, now: Now
+) -> MatchListOut:
     """Live matches of your team, with the other teams the policy lets you see."""
-    views = service.list_matches(session, actor, runtime=runtime)
+    views = service.list_matches(session, team=team, policy=policy, now=now)
     return MatchListOut(items=[match_out(view) for view in views])
 
 
 @router.put("/{match_id}/regie", response_model=MatchOut)
 def set_regie(
-    match_id: uuid.UUID, body: RegieIn, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+    match_id: uuid.UUID,
+    body: RegieIn,
+    session: DbSession,
+    actor: TeamMember,
+    team: ActingTeam,
+    policy: CurrentPolicy,
+    now: Now,
 ) -> MatchOut:
     """Record which team in the match holds regie."""
     view = service.set_regie(
-        session, actor, runtime=runtime, match_id=match_id, team_slug=body.team
+        session,
+        actor,
+        team=team,
+        policy=policy,
+        match_id=match_id,
+        team_slug=body.team,
+        now=now,
     )
     return match_out(view)
 
@@ -69,10 +83,18 @@ def set_contact_status(
     body: ContactStatusIn,
     session: DbSession,
     actor: TeamMember,
-    runtime: RuntimeDep,
+    team: ActingTeam,
+    policy: CurrentPolicy,
+    now: Now,
 ) -> MatchOut:
     """Mark that your team was already in contact with the others."""
     view = service.mark_already_in_contact(
-        session, actor, runtime=runtime, match_id=match_id, in_contact=body.already_in_contact
+        session,
+        actor,
+        team=team,
+        policy=policy,
+        match_id=match_id,
+        in_contact=body.already_in_contact,
+        now=now,
     )
     return match_out(view)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import DbSession, RuntimeDep, TeamLead, TeamMember
+from api.deps import ActingTeam, DbSession, Now, TeamLead, TeamMember
 from hub.notification import service
 from hub.notification.models import Notification
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
@@ -30,32 +30,31 @@ def notification_out(notification: Notification) -> NotificationOut:
 @router.get("/notifications", response_model=NotificationListOut)
 def list_notifications(
     session: DbSession,
-    actor: TeamMember,
+    _: TeamMember,
+    team: ActingTeam,
     unread: Annotated[bool, Query()] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotificationListOut:
     """Your team's inbox, newest first."""
-    items = service.list_inbox(session, actor, unread_only=unread, limit=limit, offset=offset)
+    items = service.list_inbox(session, team=team, unread_only=unread, limit=limit, offset=offset)
     return NotificationListOut(items=[notification_out(n) for n in items])
 
 
 @router.put("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_read(
-    notification_id: uuid.UUID, session: DbSession, actor: TeamMember, runtime: RuntimeDep
+    notification_id: uuid.UUID, session: DbSession, _: TeamMember, team: ActingTeam, now: Now
 ) -> NotificationOut:
     """Mark one notification as read."""
-    notification = service.mark_read(
-        session, actor, notification_id=notification_id, now=runtime.clock.now()
-    )
+    notification = service.mark_read(session, team=team, notification_id=notification_id, now=now)
     return notification_out(notification)
 
 
 @router.put("/team/webhook", response_model=WebhookOut)
 def set_webhook(
-    body: WebhookIn, session: DbSession, actor: TeamLead, runtime: RuntimeDep
+    body: WebhookIn, session: DbSession, actor: TeamLead, team: ActingTeam, now: Now
 ) -> WebhookOut:
     """Deliver your team's notifications to a webhook, signed with a fresh secret."""
-    secret = service.set_webhook(session, actor, url=body.url, now=runtime.clock.now())
+    secret = service.set_webhook(session, actor, team=team, url=body.url, now=now)
     assert secret is not None
     return WebhookOut(url=body.url, secret=secret)

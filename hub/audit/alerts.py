@@ -25,19 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.models import AuditAlert, AuditEntry
 from hub.audit.repository import EntryFilter
-from hub.db import transaction
+from hub.audit.vocabulary import Action, Outcome
+from hub.clock import Clock
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.runtime import Runtime
+from hub.flag import repository as flags
 from hub.settings import Settings
+from hub.transactions import transaction
 
-CHECK = "involvement.check"
 MAX_ENTRY_IDS = 50
 
 
@@ -66,7 +67,7 @@ def _checks(session: Session, since: datetime, until: datetime) -> list[AuditEnt
     return [
         entry
         for entry in repository.iter_entries(
-            session, EntryFilter(action=CHECK, since=since, until=until)
+            session, EntryFilter(action=Action.CHECK, since=since, until=until)
         )
         if entry.subject_key is not None
     ]
@@ -126,7 +127,7 @@ def find_checks_without_team_flag(
     """Members with ``threshold`` allowed checks on subjects their team has no flag on."""
     by_member: dict[str, list[AuditEntry]] = {}
     for entry in entries:
-        if entry.outcome != audit.Outcome.ALLOWED or entry.actor_team is None:
+        if entry.outcome != Outcome.ALLOWED or entry.actor_team is None:
             continue
         assert entry.subject_key is not None
         if (entry.actor_team, entry.subject_key) not in team_subjects:
@@ -170,7 +171,7 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
     )
     recent = [c for c in checks if c.at >= now - unflagged]
     teams = sorted({c.actor_team for c in recent if c.actor_team})
-    held = repository.team_subject_keys(session, team_slugs=teams)
+    held = flags.subjects_of_teams(session, team_slugs=teams)
     # A flag the team registered and that retention already purged still counts.
     held |= repository.registered_subject_keys(session, team_slugs=teams)
     findings += find_checks_without_team_flag(
@@ -207,10 +208,12 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
     return added
 
 
-def run_alerts(runtime: Runtime) -> list[AuditAlert]:
-    """The job: evaluate in a transaction of its own (background thread, inbox, CLI)."""
-    with transaction(runtime.sessions) as session:
-        return evaluate_alerts(session, settings=runtime.settings, now=runtime.clock.now())
+def run_alerts(
+    sessions: sessionmaker[Session], *, settings: Settings, clock: Clock
+) -> list[AuditAlert]:
+    """The job: evaluate in a transaction of its own (background thread, CLI)."""
+    with transaction(sessions) as session:
+        return evaluate_alerts(session, settings=settings, now=clock.now())
 
 
 def list_alerts(
@@ -228,7 +231,7 @@ def list_alerts(
     alerts = repository.list_alerts(
         session, organisation=actor.organisation, status=status, limit=limit, offset=offset
     )
-    audit.record_oversight(session, actor, action=audit.ALERTS_LIST, now=now)
+    audit.record_oversight(session, actor, action=Action.AUDIT_ALERTS_LIST, now=now)
     return list(alerts)
 
 
@@ -246,6 +249,6 @@ def acknowledge_alert(
     alert.acknowledged_by = actor.sub
     session.flush()
     audit.record_oversight(
-        session, actor, action=audit.ALERT_ACKNOWLEDGE, now=now, object_id=str(alert.id)
+        session, actor, action=Action.AUDIT_ALERT_ACKNOWLEDGE, now=now, object_id=str(alert.id)
     )
     return alert

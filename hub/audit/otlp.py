@@ -30,6 +30,7 @@ from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.vocabulary import Action, Outcome
 
 SERVICE_NAME = "betrokken-hub"
 SCOPE_NAME = "betrokken.audit"
@@ -45,7 +46,7 @@ STATUS_ERROR = 2
 # The register of processing activities: action prefix -> (id, name). Longest prefix wins.
 PROCESSING_ACTIVITIES: dict[str, tuple[str, str]] = {
     "flag.": ("betrokkenheid-registreren", "Betrokkenheid (signaal) registreren en beheren"),
-    "involvement.check": ("betrokkenheidsvraag", "Betrokkenheidsvraag"),
+    Action.CHECK: ("betrokkenheidsvraag", "Betrokkenheidsvraag"),
     "match.": ("matchen", "Teams over elkaars betrokkenheid informeren"),
     "contact_request.": ("contactverzoek", "Contact tussen teams leggen"),
     "subject.": ("bewaartermijnen", "Bewaartermijnen en wissen"),
@@ -122,7 +123,7 @@ def span(entry: AuditEntry) -> dict[str, Any]:
     if entry.leaf_index is not None:
         attributes.append(_attribute("betrokken.leaf_index", entry.leaf_index))
     status: dict[str, Any] = {"code": STATUS_OK}
-    if entry.outcome != audit.Outcome.ALLOWED:
+    if entry.outcome != Outcome.ALLOWED:
         status = {"code": STATUS_ERROR, "message": f"{entry.outcome}: {entry.reason or ''}"}
     at = _nanos(entry.at)
     return {
@@ -157,7 +158,7 @@ def export_spans(
         limit=limit,
         after_seq=after_seq,
         now=now,
-        action=audit.OTLP_EXPORT,
+        action=Action.AUDIT_OTLP_EXPORT,
     )
     document = {
         "resourceSpans": [

@@ -35,11 +35,12 @@ from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.vocabulary import Action
 from hub.errors import InvalidInput
+from hub.flag import repository as flags
 from hub.settings import Settings
 
-CHECK = "involvement.check"  # hub.lookup.service.CHECK, named here to keep imports one-way
-FOLLOW_UP_ACTIONS = ("flag.register", "contact_request.create")
+FOLLOW_UP_ACTIONS = (Action.FLAG_REGISTER, Action.CONTACT_REQUEST_CREATE)
 DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=366)
 SYSTEM_PREFIX = "system:"
@@ -110,7 +111,7 @@ def _is_member(entry: AuditEntry) -> bool:
 def checks_per_member(
     session: Session, since: datetime, until: datetime, *, organisation: str
 ) -> list[dict[str, Any]]:
-    where = EntryFilter(organisation=organisation, action=CHECK, since=since, until=until)
+    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
     rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
     for member, organisation, team, outcome, count in repository.count_by_member(session, where):
         row = rows.setdefault(
@@ -181,7 +182,7 @@ def off_hours(
 def most_checked_subjects(
     session: Session, since: datetime, until: datetime, *, organisation: str, limit: int
 ) -> list[dict[str, Any]]:
-    where = EntryFilter(organisation=organisation, action=CHECK, since=since, until=until)
+    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
     top = repository.most_checked_subjects(session, where, limit=limit)
     rows = []
     for rank, (subject_key, checks, members) in enumerate(top, start=1):
@@ -193,7 +194,7 @@ def most_checked_subjects(
             session,
             EntryFilter(
                 organisation=organisation,
-                action=CHECK,
+                action=Action.CHECK,
                 since=since,
                 until=until,
                 subject_key=subject_key,
@@ -232,7 +233,11 @@ def checks_without_follow_up(
         for entry in repository.iter_entries(
             session,
             EntryFilter(
-                organisation=organisation, action=CHECK, outcome="allowed", since=since, until=until
+                organisation=organisation,
+                action=Action.CHECK,
+                outcome="allowed",
+                since=since,
+                until=until,
             ),
         )
         if entry.subject_key is not None and entry.actor_team is not None
@@ -248,7 +253,7 @@ def checks_without_follow_up(
         ):
             if entry.subject_key is not None and entry.actor_team is not None:
                 followed[(entry.actor_team, entry.subject_key)].append(entry.at)
-    held_flags = repository.team_subject_keys(
+    held_flags = flags.subjects_of_teams(
         session, team_slugs=sorted({check.actor_team for check in checks if check.actor_team})
     )
     per_member: dict[str, dict[str, Any]] = {}
@@ -361,7 +366,7 @@ def run_report(
     audit.record_oversight(
         session,
         actor,
-        action=audit.REPORT,
+        action=Action.AUDIT_REPORT,
         now=now,
         reason=audit.canonical_leaf(
             {"report": kind.value, "from": since.isoformat(), "to": until.isoformat()}

@@ -12,9 +12,9 @@ from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
+from hub.audit.vocabulary import Action
 from hub.db import insert_rows
-from hub.flag.models import Flag
-from hub.organisation.models import Organisation, Team
+from hub.organisation.models import Team
 
 TREE_ROW = 1
 
@@ -229,18 +229,6 @@ def most_checked_subjects(
     ]
 
 
-def team_subject_keys(session: Session, *, team_slugs: Sequence[str]) -> set[tuple[str, bytes]]:
-    """(team slug, subject key) for every flag those teams hold, in any state."""
-    if not team_slugs:
-        return set()
-    statement = (
-        select(Team.slug, Flag.subject_key)
-        .join(Team, Team.id == Flag.team_id)
-        .where(Team.slug.in_(team_slugs))
-    )
-    return {(slug, key) for slug, key in session.execute(statement)}
-
-
 def registered_subject_keys(
     session: Session, *, team_slugs: Sequence[str]
 ) -> set[tuple[str, bytes]]:
@@ -248,26 +236,12 @@ def registered_subject_keys(
     if not team_slugs:
         return set()
     statement = select(AuditEntry.actor_team, AuditEntry.subject_key).where(
-        AuditEntry.action == "flag.register",
+        AuditEntry.action == Action.FLAG_REGISTER,
         AuditEntry.outcome == "allowed",
         AuditEntry.actor_team.in_(team_slugs),
         AuditEntry.subject_key.is_not(None),
     )
     return {(team, key) for team, key in session.execute(statement) if team and key}
-
-
-def flags_on_subject(
-    session: Session, *, subject_key: bytes, organisation: str
-) -> Sequence[tuple[Flag, Team]]:
-    """Every flag one organisation's teams still hold on one subject, oldest first."""
-    statement = (
-        select(Flag, Team)
-        .join(Team, Team.id == Flag.team_id)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .where(Flag.subject_key == subject_key, Organisation.slug == organisation)
-        .order_by(Flag.registered_at)
-    )
-    return [(flag, team) for flag, team in session.execute(statement)]
 
 
 def team_names(session: Session) -> dict[str, str]:

@@ -44,32 +44,32 @@ from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
+from hub.flag import repository as flags_repository
 from hub.pseudonym import Subject
 from policies import Policy
 
-CHECK = "involvement.check"
-
 # Dutch descriptions for the citizen, per action (unknown actions show their code).
-ACTIVITY_NAMES = {
-    "flag.register": "Betrokkenheid geregistreerd",
-    "flag.withdraw": "Betrokkenheid ingetrokken",
-    "flag.renew": "Betrokkenheid verlengd",
-    "flag.expire": "Betrokkenheid verlopen",
-    "flag.archive": "Betrokkenheid gearchiveerd",
-    "flag.purge": "Betrokkenheid verwijderd",
-    "subject.erase": "Gegevens over u gewist",
-    "involvement.check": "Raadpleging: is een ander team betrokken?",
-    "match.created": "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
-    "match.joined": "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
-    "match.regie": "Regie over de samenwerking vastgelegd",
-    "match.contact_status": "Stand van het contact tussen teams vastgelegd",
-    "contact_request.create": "Verzoek om contact tussen teams",
-    "contact_request.accept": "Contactverzoek geaccepteerd",
-    "contact_request.decline": "Contactverzoek afgewezen",
-    "contact_request.withdraw": "Contactverzoek ingetrokken",
-    "contact_request.expire": "Contactverzoek verlopen",
-    "audit.subject_search": "Zoekvraag door de functionaris gegevensbescherming",
-    "audit.subject_access_report": "Inzageverzoek behandeld",
+ACTIVITY_NAMES: dict[str, str] = {
+    Action.FLAG_REGISTER: "Betrokkenheid geregistreerd",
+    Action.FLAG_WITHDRAW: "Betrokkenheid ingetrokken",
+    Action.FLAG_RENEW: "Betrokkenheid verlengd",
+    Action.FLAG_EXPIRE: "Betrokkenheid verlopen",
+    Action.FLAG_ARCHIVE: "Betrokkenheid gearchiveerd",
+    Action.FLAG_PURGE: "Betrokkenheid verwijderd",
+    Action.SUBJECT_ERASE: "Gegevens over u gewist",
+    Action.CHECK: "Raadpleging: is een ander team betrokken?",
+    Action.MATCH_CREATED: "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
+    Action.MATCH_JOINED: "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
+    Action.MATCH_REGIE: "Regie over de samenwerking vastgelegd",
+    Action.MATCH_CONTACT_STATUS: "Stand van het contact tussen teams vastgelegd",
+    Action.CONTACT_REQUEST_CREATE: "Verzoek om contact tussen teams",
+    Action.CONTACT_REQUEST_ACCEPT: "Contactverzoek geaccepteerd",
+    Action.CONTACT_REQUEST_DECLINE: "Contactverzoek afgewezen",
+    Action.CONTACT_REQUEST_WITHDRAW: "Contactverzoek ingetrokken",
+    Action.CONTACT_REQUEST_EXPIRE: "Contactverzoek verlopen",
+    Action.AUDIT_SUBJECT_SEARCH: "Zoekvraag door de functionaris gegevensbescherming",
+    Action.AUDIT_SUBJECT_ACCESS_REPORT: "Inzageverzoek behandeld",
 }
 OUTCOME_NAMES = {"allowed": "toegestaan", "refused": "geweigerd"}
 STATUS_NAMES = {"active": "actief", "withdrawn": "ingetrokken", "expired": "verlopen"}
@@ -181,7 +181,7 @@ def subject_access_report(
             status=flag.status,
             withdrawn_at=flag.withdrawn_at,
         )
-        for flag, team in repository.flags_on_subject(
+        for flag, team in flags_repository.of_subject(
             session, subject_key=subject.key, organisation=actor.organisation
         )
     ]
@@ -189,13 +189,13 @@ def subject_access_report(
     other: list[EventLine] = []
     where = EntryFilter(subject_key=subject.key, organisation=actor.organisation)
     for entry in repository.iter_entries(session, where):
-        (checks if entry.action == CHECK else other).append(_event(entry, policy, teams))
+        (checks if entry.action == Action.CHECK else other).append(_event(entry, policy, teams))
     audit.record(
         session,
         actor,
-        audit.AuditRecord(
-            action=audit.SUBJECT_ACCESS_REPORT,
-            outcome=audit.Outcome.ALLOWED,
+        AuditRecord(
+            action=Action.AUDIT_SUBJECT_ACCESS_REPORT,
+            outcome=Outcome.ALLOWED,
             subject_key=subject.key,
             purpose=audit.SUBJECT_ACCESS_PURPOSE,
             case_ref=case_ref,

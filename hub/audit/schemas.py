@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.flag.schemas import SubjectIn
-from hub.lookup.schemas import CASE_REF_PATTERN
+from hub.involvement.schemas import CASE_REF_PATTERN
 
 
 class ActorOut(BaseModel):

@@ -18,7 +18,8 @@ after a later ``seq`` was sequenced simply gets the next free index. Gap-freenes
 uniqueness come from the lock and the unique ``leaf_index`` column.
 
 It runs in each hub process every ``audit_sequencer_interval_seconds`` (hub/background.py),
-before proofs and exports are served, and from ``betrokken audit checkpoint``.
+in the officer's transaction before the log is read (``catch_up``, hub/audit/oversight.py),
+and from ``betrokken audit checkpoint``.
 """
 
 from __future__ import annotations
@@ -27,15 +28,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.checkpoint import Checkpoint, CheckpointSigner
 from crypto.merkle import CompactRange, hash_leaf
 from hub.audit import repository
 from hub.audit.models import AuditCheckpoint
-from hub.db import transaction
+from hub.clock import Clock
 from hub.errors import AuditUnavailable
-from hub.runtime import Runtime
+from hub.settings import Settings
+from hub.transactions import transaction
 
 
 class AuditTreeError(AuditUnavailable):
@@ -49,6 +51,23 @@ class AuditTreeError(AuditUnavailable):
 class CheckpointPolicy:
     every_entries: int
     every_seconds: float
+
+
+@dataclass(frozen=True)
+class Sequencer:
+    """What a pass needs: the key that signs checkpoints, when to sign, and its batch size."""
+
+    signer: CheckpointSigner
+    policy: CheckpointPolicy
+    batch: int
+
+    @classmethod
+    def of(cls, settings: Settings, signer: CheckpointSigner) -> Sequencer:
+        policy = CheckpointPolicy(
+            every_entries=settings.audit_checkpoint_every_entries,
+            every_seconds=settings.audit_checkpoint_every_seconds,
+        )
+        return cls(signer=signer, policy=policy, batch=settings.audit_sequencer_batch)
 
 
 @dataclass(frozen=True)
@@ -73,18 +92,13 @@ def checkpoint_due(
 
 
 def sequence(
-    session: Session,
-    *,
-    signer: CheckpointSigner,
-    now: datetime,
-    policy: CheckpointPolicy,
-    batch: int,
-    force_checkpoint: bool = False,
+    session: Session, sequencer: Sequencer, *, now: datetime, force_checkpoint: bool = False
 ) -> SequencerRun:
     """One pass: number up to ``batch`` pending entries and sign a checkpoint when due.
 
     Must be the first thing in a fresh transaction (it takes the tree lock); never commits.
     """
+    signer, policy, batch = sequencer.signer, sequencer.policy, sequencer.batch
     tree = repository.lock_tree(session)
     try:
         compact = CompactRange.from_dict(json.loads(tree.compact_range))
@@ -129,33 +143,32 @@ def sign_checkpoint(
     return checkpoint
 
 
-def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
-    return CheckpointPolicy(
-        every_entries=runtime.settings.audit_checkpoint_every_entries,
-        every_seconds=runtime.settings.audit_checkpoint_every_seconds,
-    )
-
-
-def run_sequencer(runtime: Runtime, *, force_checkpoint: bool = False) -> SequencerRun:
+def run_sequencer(
+    sessions: sessionmaker[Session],
+    sequencer: Sequencer,
+    *,
+    clock: Clock,
+    force_checkpoint: bool = False,
+) -> SequencerRun:
     """Sequence everything pending, one short transaction per batch; optionally sign at the end.
 
     This is a job, not a service: it owns its transactions (like the retention run).
     """
-    batch = runtime.settings.audit_sequencer_batch
-    policy = checkpoint_policy(runtime)
     appended = 0
     signed: AuditCheckpoint | None = None
     while True:
-        with transaction(runtime.sessions) as session:
-            run = sequence(
-                session,
-                signer=runtime.audit_signer,
-                now=runtime.clock.now(),
-                policy=policy,
-                batch=batch,
-                force_checkpoint=force_checkpoint,
-            )
+        with transaction(sessions) as session:
+            run = sequence(session, sequencer, now=clock.now(), force_checkpoint=force_checkpoint)
         appended += run.appended
         signed = run.checkpoint or signed
-        if run.appended < batch:
+        if run.appended < sequencer.batch:
             return SequencerRun(appended=appended, size=run.size, root=run.root, checkpoint=signed)
+
+
+def catch_up(session: Session, sequencer: Sequencer, *, now: datetime) -> None:
+    """Sequence everything pending in the caller's transaction, before the log is read.
+
+    Must be the first thing in the transaction (it takes the tree lock).
+    """
+    while sequence(session, sequencer, now=now).appended == sequencer.batch:
+        pass

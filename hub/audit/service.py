@@ -12,9 +12,7 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,39 +22,11 @@ from crypto.merkle import hash_leaf
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit.models import AuditEntry
-from hub.errors import AuditUnavailable, Forbidden, InvalidInput
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
+from hub.errors import AuditUnavailable, Forbidden, HubError, InvalidInput
 
 LEAF_VERSION = 1
 SUBJECT_COMMITMENT_DOMAIN = b"betrokken/subject-commitment/v1\x00"
-
-
-class Outcome(StrEnum):
-    ALLOWED = "allowed"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class DecisionRef:
-    """What the audit keeps of a policy decision."""
-
-    rule_id: str | None
-    legal_basis: str | None
-    policy_version: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """One processing, before it is written."""
-
-    action: str
-    outcome: Outcome
-    subject_key: bytes | None = None
-    purpose: str | None = None
-    case_ref: str | None = None
-    object_id: str | None = None
-    decision: DecisionRef | None = None
-    reason: str | None = None
 
 
 def subject_commitment(salt: bytes, subject_key: bytes) -> str:
@@ -86,6 +56,15 @@ def write(session: Session, rows: list[dict[str, Any]]) -> None:
         raise AuditUnavailable("the audit entry could not be written") from error
 
 
+def refusal_rows(actor: Actor, refusal: HubError, *, at: datetime) -> list[dict[str, Any]]:
+    """The row of the audit entry a refusal carries, or none if it carries no record.
+
+    The one way a refusal is audited: in the group's statement by the busy paths, in a
+    transaction of its own by a request whose transaction rolled back (hub/transactions.py).
+    """
+    return [] if refusal.audit is None else [new_entry(actor, refusal.audit, at=at)[1]]
+
+
 def new_entry(
     actor: Actor, entry: AuditRecord, *, at: datetime
 ) -> tuple[uuid.UUID, dict[str, Any]]:
@@ -105,7 +84,7 @@ def new_entry(
                 "role": actor.role.value if actor.role else None,
                 "client": actor.client_id,
             },
-            "action": entry.action,
+            "action": entry.action.value,
             "outcome": entry.outcome.value,
             "subject": subject_commitment(salt, entry.subject_key)
             if salt and entry.subject_key
@@ -128,7 +107,7 @@ def new_entry(
     row = {
         "id": entry_id,
         "at": at,
-        "action": entry.action,
+        "action": entry.action.value,
         "outcome": entry.outcome.value,
         "actor_sub": actor.sub,
         "actor_organisation": actor.organisation,
@@ -159,15 +138,6 @@ def new_entry(
 
 OVERSIGHT_PURPOSE = "privacy_toezicht"
 SUBJECT_ACCESS_PURPOSE = "inzageverzoek"
-SEARCH = "audit.search"
-SUBJECT_SEARCH = "audit.subject_search"
-REPORT = "audit.report"
-SUBJECT_ACCESS_REPORT = "audit.subject_access_report"
-OTLP_EXPORT = "audit.otlp_export"
-EXPORT = "audit.export"
-INCLUSION_PROOF = "audit.inclusion_proof"
-ALERTS_LIST = "audit.alerts_list"
-ALERT_ACKNOWLEDGE = "audit.alert_acknowledge"
 MAX_PAGE = 500
 
 
@@ -203,7 +173,7 @@ def officer_scope(actor: Actor, where: repository.EntryFilter) -> repository.Ent
         raise Forbidden(
             "a privacy officer sees the log of their own organisation only",
             audit=AuditRecord(
-                action=SEARCH,
+                action=Action.AUDIT_SEARCH,
                 outcome=Outcome.REFUSED,
                 purpose=OVERSIGHT_PURPOSE,
                 reason="another organisation's log was asked for",
@@ -221,7 +191,7 @@ def search_entries(
     after_seq: int,
     now: datetime,
     case_ref: str | None = None,
-    action: str | None = None,
+    action: Action | None = None,
 ) -> Sequence[AuditEntry]:
     """Entries matching ``where`` within the officer's organisation, a page in write order.
 
@@ -238,7 +208,12 @@ def search_entries(
         session,
         actor,
         AuditRecord(
-            action=action or (SUBJECT_SEARCH if where.subject_key is not None else SEARCH),
+            action=action
+            or (
+                Action.AUDIT_SUBJECT_SEARCH
+                if where.subject_key is not None
+                else Action.AUDIT_SEARCH
+            ),
             outcome=Outcome.ALLOWED,
             subject_key=where.subject_key,
             purpose=OVERSIGHT_PURPOSE,
@@ -254,7 +229,7 @@ def record_oversight(
     session: Session,
     actor: Actor,
     *,
-    action: str,
+    action: Action,
     now: datetime,
     reason: str | None = None,
     object_id: str | None = None,

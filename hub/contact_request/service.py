@@ -17,24 +17,21 @@ from sqlalchemy.orm import Session
 
 from hub.actor import Actor, Role
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request import repository
 from hub.contact_request.models import ContactRequest, DeclineReason, RequestStatus
 from hub.decisions import decision_ref, require_allowed
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.flag import repository as flags
-from hub.flag.models import Flag, FlagStatus
+from hub.flag.models import Flag
+from hub.handles import HandleSealer
 from hub.notification.service import notify
+from hub.organisation import repository as organisations
 from hub.organisation.models import Team
-from hub.organisation.service import acting_team
-from hub.runtime import Runtime
-from policies import Action
+from hub.organisation.repository import TeamRef
+from policies import Action as PolicyAction
+from policies import Policy
 
-CREATE = "contact_request.create"
-ACCEPT = "contact_request.accept"
-DECLINE = "contact_request.decline"
-WITHDRAW = "contact_request.withdraw"
-EXPIRE = "contact_request.expire"
 DEFAULT_EXPIRY_DAYS = 14
 
 
@@ -76,7 +73,7 @@ def _record(
     request: ContactRequest,
     flag: Flag,
     *,
-    action: str,
+    action: Action,
     now: datetime,
 ) -> None:
     audit.record(
@@ -94,37 +91,38 @@ def _record(
     )
 
 
-def _live_flag(session: Session, flag_id: uuid.UUID, now: datetime) -> Flag:
-    flag = flags.get(session, flag_id)
-    if flag is None or flag.status != FlagStatus.ACTIVE or flag.expires_at <= now:
-        raise NotFound("the flag behind this handle is no longer active")
-    return flag
+def _team(session: Session, team_id: uuid.UUID) -> Team:
+    team = organisations.get_team_by_id(session, team_id)
+    assert team is not None  # a foreign key
+    return team
 
 
 def request_contact(
     session: Session,
     actor: Actor,
     *,
-    runtime: Runtime,
+    team: TeamRef,
+    policy: Policy,
+    handles: HandleSealer,
     handle: str,
     purpose: str,
+    now: datetime,
     email: str | None = None,
     phone: str | None = None,
 ) -> RequestView:
     """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch."""
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
-    opened = runtime.handles.open(handle, member=actor.sub, now=now)
-    flag = _live_flag(session, opened.flag_id, now)
+    opened = handles.open(handle, member=actor.sub, now=now)
+    flag = flags.get_live(session, opened.flag_id, now=now)
+    if flag is None:
+        raise NotFound("the flag behind this handle is no longer active")
     if flag.team_id == team.id:
         raise InvalidInput("that flag belongs to your own team")
-    owner = session.get(Team, flag.team_id)
-    assert owner is not None
+    owner = _team(session, flag.team_id)
     decision = require_allowed(
-        runtime.policy.current(),
+        policy,
         actor,
-        action=Action.CONTACT,
-        audit_action=CREATE,
+        action=PolicyAction.CONTACT,
+        audit_action=Action.CONTACT_REQUEST_CREATE,
         domain=team.domain_code,
         purpose=purpose,
         subject_type=flag.subject_type,
@@ -134,6 +132,7 @@ def request_contact(
     )
     if repository.pending_between(session, flag_id=flag.id, requester_team_id=team.id):
         raise Conflict("your team already has a pending request on this flag")
+    requester = _team(session, team.id)
     request = ContactRequest(
         id=uuid.uuid4(),
         flag_id=flag.id,
@@ -141,8 +140,8 @@ def request_contact(
         requester_team_id=team.id,
         requester_sub=actor.sub,
         requester_name=actor.name,
-        requester_email=email or team.contact_email,
-        requester_phone=phone or team.contact_phone,
+        requester_email=email or requester.contact_email,
+        requester_phone=phone or requester.contact_phone,
         purpose=purpose,
         requires_approval=decision.requires_approval,
         status=RequestStatus.PENDING if decision.requires_approval else RequestStatus.ACCEPTED,
@@ -158,7 +157,7 @@ def request_contact(
         session,
         actor,
         AuditRecord(
-            action=CREATE,
+            action=Action.CONTACT_REQUEST_CREATE,
             outcome=Outcome.ALLOWED,
             subject_key=flag.subject_key,
             purpose=purpose,
@@ -170,13 +169,13 @@ def request_contact(
     notify(
         session,
         team=owner,
-        kind=CREATE,
+        kind=Action.CONTACT_REQUEST_CREATE,
         payload={
             "request": str(request.id),
             "from_team": team.slug,
             "purpose": purpose,
             "status": request.status,
-            "requester": _requester_contact(request, team)
+            "requester": _requester_contact(request, requester)
             if request.status == RequestStatus.ACCEPTED
             else None,
         },
@@ -184,14 +183,13 @@ def request_contact(
     )
     if request.status == RequestStatus.ACCEPTED:
         _tell_requester(session, request, flag, owner, now=now)
-    return _view(request, flag, owner, team, direction="outgoing")
+    return _view(request, flag, owner, requester, direction="outgoing")
 
 
 def _tell_requester(
     session: Session, request: ContactRequest, flag: Flag, owner: Team, *, now: datetime
 ) -> None:
-    requester = session.get(Team, request.requester_team_id)
-    assert requester is not None
+    requester = _team(session, request.requester_team_id)
     notify(
         session,
         team=requester,
@@ -230,22 +228,25 @@ def _view(
 
 
 def _load(
-    session: Session, actor: Actor, request_id: uuid.UUID
-) -> tuple[ContactRequest, Flag, Team, Team, Team]:
-    """The request, its flag, owner and requester teams, and the actor's team.
+    session: Session, team: TeamRef, request_id: uuid.UUID
+) -> tuple[ContactRequest, Flag, Team, Team]:
+    """The request, its flag, and its owner and requester teams.
 
-    A request of neither of the actor's teams is simply not found.
+    A request of neither of the acting team's is simply not found.
     """
-    team = acting_team(session, actor)
     request = repository.get(session, request_id)
     if request is None or team.id not in (request.owner_team_id, request.requester_team_id):
         # A request of another team is as invisible as a missing one.
         raise NotFound("no such contact request for your team")
+    flag, owner, requester = _parties(session, request)
+    return request, flag, owner, requester
+
+
+def _parties(session: Session, request: ContactRequest) -> tuple[Flag, Team, Team]:
+    """The request's flag and its owner and requester teams."""
     flag = flags.get(session, request.flag_id)
-    owner = session.get(Team, request.owner_team_id)
-    requester = session.get(Team, request.requester_team_id)
-    assert flag is not None and owner is not None and requester is not None
-    return request, flag, owner, requester, team
+    assert flag is not None  # a foreign key
+    return flag, _team(session, request.owner_team_id), _team(session, request.requester_team_id)
 
 
 def _expire_if_due(
@@ -255,26 +256,22 @@ def _expire_if_due(
         request.status = RequestStatus.EXPIRED
         request.decided_at = request.expires_at
         session.flush()
-        _record(session, actor, request, flag, action=EXPIRE, now=now)
+        _record(session, actor, request, flag, action=Action.CONTACT_REQUEST_EXPIRE, now=now)
 
 
 def _seen_by(
-    session: Session, actor: Actor, request: ContactRequest, team: Team, now: datetime
+    session: Session, actor: Actor, request: ContactRequest, team: TeamRef, now: datetime
 ) -> RequestView:
-    flag = flags.get(session, request.flag_id)
-    owner = session.get(Team, request.owner_team_id)
-    requester = session.get(Team, request.requester_team_id)
-    assert flag is not None and owner is not None and requester is not None
+    flag, owner, requester = _parties(session, request)
     _expire_if_due(session, actor, request, flag, now)
     direction = "incoming" if team.id == owner.id else "outgoing"
     return _view(request, flag, owner, requester, direction=direction)
 
 
 def get_request(
-    session: Session, actor: Actor, *, runtime: Runtime, request_id: uuid.UUID
+    session: Session, actor: Actor, *, team: TeamRef, request_id: uuid.UUID, now: datetime
 ) -> RequestView:
-    now = runtime.clock.now()
-    request, _, _, _, team = _load(session, actor, request_id)
+    request, _, _, _ = _load(session, team, request_id)
     return _seen_by(session, actor, request, team, now)
 
 
@@ -282,13 +279,12 @@ def list_requests(
     session: Session,
     actor: Actor,
     *,
-    runtime: Runtime,
+    team: TeamRef,
     direction: str | None,
     limit: int,
     offset: int,
+    now: datetime,
 ) -> Sequence[RequestView]:
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
     requests = repository.list_for_team(
         session, team_id=team.id, direction=direction, limit=limit, offset=offset
     )
@@ -302,7 +298,7 @@ def _transition(
     flag: Flag,
     *,
     to: RequestStatus,
-    action: str,
+    action: Action,
     now: datetime,
     reason: DeclineReason | None = None,
 ) -> None:
@@ -322,14 +318,14 @@ def decide(
     session: Session,
     actor: Actor,
     *,
-    runtime: Runtime,
+    team: TeamRef,
     request_id: uuid.UUID,
     accept: bool,
+    now: datetime,
     reason: DeclineReason | None = None,
 ) -> RequestView:
     """Accept or decline: only the flag's owner or a team lead of the owner team."""
-    now = runtime.clock.now()
-    request, flag, owner, requester, team = _load(session, actor, request_id)
+    request, flag, owner, requester = _load(session, team, request_id)
     if team.id != owner.id:
         raise Forbidden("only the team that owns the flag decides on a contact request")
     if actor.sub != flag.registered_by and not actor.has_role(Role.TEAM_LEAD):
@@ -342,7 +338,7 @@ def decide(
         request,
         flag,
         to=RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED,
-        action=ACCEPT if accept else DECLINE,
+        action=Action.CONTACT_REQUEST_ACCEPT if accept else Action.CONTACT_REQUEST_DECLINE,
         reason=None if accept else reason,
         now=now,
     )
@@ -351,20 +347,27 @@ def decide(
 
 
 def withdraw(
-    session: Session, actor: Actor, *, runtime: Runtime, request_id: uuid.UUID
+    session: Session, actor: Actor, *, team: TeamRef, request_id: uuid.UUID, now: datetime
 ) -> RequestView:
     """The requester (or a team lead of the requesting team) withdraws a pending request."""
-    now = runtime.clock.now()
-    request, flag, owner, requester, team = _load(session, actor, request_id)
+    request, flag, owner, requester = _load(session, team, request_id)
     if team.id != requester.id:
         raise Forbidden("only the requesting team can withdraw a contact request")
     if actor.sub != request.requester_sub and not actor.has_role(Role.TEAM_LEAD):
         raise Forbidden("only the requester or a team lead withdraws a contact request")
-    _transition(session, actor, request, flag, to=RequestStatus.WITHDRAWN, action=WITHDRAW, now=now)
+    _transition(
+        session,
+        actor,
+        request,
+        flag,
+        to=RequestStatus.WITHDRAWN,
+        action=Action.CONTACT_REQUEST_WITHDRAW,
+        now=now,
+    )
     notify(
         session,
         team=owner,
-        kind=WITHDRAW,
+        kind=Action.CONTACT_REQUEST_WITHDRAW,
         payload={"request": str(request.id), "status": request.status},
         now=now,
     )
@@ -375,15 +378,13 @@ def expire_overdue(session: Session, actor: Actor, *, now: datetime) -> int:
     """Expire every pending request past its date and tell both sides; idempotent."""
     expired = 0
     for request in repository.overdue(session, now=now):
-        flag = flags.get(session, request.flag_id)
-        owner = session.get(Team, request.owner_team_id)
-        assert flag is not None and owner is not None
+        flag, owner, _ = _parties(session, request)
         _expire_if_due(session, actor, request, flag, now)
         _tell_requester(session, request, flag, owner, now=now)
         notify(
             session,
             team=owner,
-            kind=EXPIRE,
+            kind=Action.CONTACT_REQUEST_EXPIRE,
             payload={"request": str(request.id), "status": request.status},
             now=now,
         )

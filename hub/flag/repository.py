@@ -1,20 +1,33 @@
-"""SQL for flags."""
+"""SQL for flags: every read of flags, and the one condition that makes a flag live."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from hub.db import insert_new
 from hub.flag.models import Flag, FlagStatus
-from hub.organisation.models import Team
+from hub.organisation.models import Organisation, Team
+
+
+def is_live(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    """The flag is live at ``now``: active and not yet expired. The only place this is said.
+
+    A live flag is what checks see and matches are made of; a flag leaves both the moment
+    it expires or is withdrawn, before retention marks it so. ``now`` is a time, or a bound
+    parameter for statements built once.
+    """
+    return and_(Flag.status == FlagStatus.ACTIVE, Flag.expires_at > now)
 
 
 def add(session: Session, *flags: Flag) -> None:
@@ -25,31 +38,35 @@ def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
+def get_live(session: Session, flag_id: uuid.UUID, *, now: datetime) -> Flag | None:
+    """The flag if it is live at ``now``; None if it is missing, withdrawn or expired."""
+    return session.scalars(select(Flag).where(Flag.id == flag_id, is_live(now))).one_or_none()
+
+
 # Built once, with bound parameters: building the statement and its cache key anew for
 # every check was a visible share of a check's CPU (docs/benchmarks.md).
-_ACTIVE_ON_SUBJECT = (
+_LIVE_ON_SUBJECT = (
     select(Flag, Team)
     .join(Team, Team.id == Flag.team_id)
     .where(
         Flag.subject_key == bindparam("subject_key"),
-        Flag.status == FlagStatus.ACTIVE,
-        Flag.expires_at > bindparam("now"),
+        is_live(bindparam("now")),
         Team.organisation_id == bindparam("organisation_id"),
     )
     .order_by(Flag.registered_at)
 )
 
 
-def active_on_subject(
+def live_on_subject(
     session: Session, *, subject_key: bytes, organisation_id: uuid.UUID, now: datetime
 ) -> Sequence[tuple[Flag, Team]]:
-    """Every live flag of one organisation's teams on one subject: the heart of a check.
+    """Every live flag of one organisation's teams on one subject, as ORM objects.
 
     Organisations are separate controllers: their flags never meet inside the hub; chain
     cooperation across organisations goes through connectors under a convenant.
     """
     parameters = {"subject_key": subject_key, "now": now, "organisation_id": organisation_id}
-    return [(flag, team) for flag, team in session.execute(_ACTIVE_ON_SUBJECT, parameters)]
+    return [(flag, team) for flag, team in session.execute(_LIVE_ON_SUBJECT, parameters)]
 
 
 @dataclass(frozen=True)
@@ -66,27 +83,31 @@ class LiveFlag:
     organisation_id: uuid.UUID
 
 
-# Columns, not entities: a group of checks reads many rows and keeps none of them.
-_LIVE_ON_SUBJECTS = (
-    select(
-        Flag.subject_key,
-        Flag.id,
-        Flag.purpose,
-        Flag.domain_code,
-        Flag.registered_at,
-        Team.id,
-        Team.slug,
-        Team.name,
-        Team.organisation_id,
+def _live_on_subjects(
+    subjects: ColumnElement[bool], organisations: ColumnElement[bool]
+) -> Select[*tuple[Any, ...]]:
+    """Columns, not entities: a group of checks reads many rows and keeps none of them."""
+    return (
+        select(
+            Flag.subject_key,
+            Flag.id,
+            Flag.purpose,
+            Flag.domain_code,
+            Flag.registered_at,
+            Team.id,
+            Team.slug,
+            Team.name,
+            Team.organisation_id,
+        )
+        .join(Team, Team.id == Flag.team_id)
+        .where(subjects, is_live(bindparam("now")), organisations)
+        .order_by(Flag.registered_at)
     )
-    .join(Team, Team.id == Flag.team_id)
-    .where(
-        Flag.subject_key.in_(bindparam("subject_keys", expanding=True)),
-        Flag.status == FlagStatus.ACTIVE,
-        Flag.expires_at > bindparam("now"),
-        Team.organisation_id.in_(bindparam("organisation_ids", expanding=True)),
-    )
-    .order_by(Flag.registered_at)
+
+
+_LIVE_ON_SUBJECTS = _live_on_subjects(
+    Flag.subject_key.in_(bindparam("subject_keys", expanding=True)),
+    Team.organisation_id.in_(bindparam("organisation_ids", expanding=True)),
 )
 
 
@@ -112,10 +133,32 @@ def live_on_subjects(
     return by_subject_and_organisation(session.connection().execute(_LIVE_ON_SUBJECTS, parameters))
 
 
+@functools.cache
+def live_on_subjects_sql() -> tuple[str, dict[str, Any]]:
+    """:func:`live_on_subjects`' query as PostgreSQL text for psycopg, with its fixed values.
+
+    For the one-statement path (``hub/involvement/repository.py``), which embeds it after
+    its own ``WITH``: the same Core statement, with arrays (``= ANY``) for the subjects
+    and organisations, whose parameters are named ``subject_keys``, ``organisation_ids``
+    and ``now``.
+    """
+    statement = _live_on_subjects(
+        Flag.subject_key == any_(bindparam("subject_keys")),
+        Team.organisation_id == any_(bindparam("organisation_ids")),
+    )
+    compiled = statement.compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
+    fixed = {
+        name: value.value if isinstance(value, Enum) else value
+        for name, value in compiled.params.items()
+        if name not in ("subject_keys", "organisation_ids", "now")
+    }
+    return str(compiled), fixed
+
+
 def by_subject_and_organisation(
     rows: Iterable[Sequence[Any]],
 ) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
-    """Rows of :data:`_LIVE_ON_SUBJECTS`' columns as :func:`live_on_subjects` answers them."""
+    """Rows of :func:`_live_on_subjects`' columns as :func:`live_on_subjects` answers them."""
     found: dict[tuple[bytes, uuid.UUID], list[LiveFlag]] = defaultdict(list)
     for row in rows:
         key, flag_id, purpose, domain, registered_at, team_id, slug, name, organisation_id = row
@@ -134,3 +177,45 @@ def list_for_team(
         statement = statement.where(Flag.status == status)
     statement = statement.order_by(Flag.registered_at.desc(), Flag.id).limit(limit).offset(offset)
     return session.scalars(statement).all()
+
+
+def of_subject(
+    session: Session, *, subject_key: bytes, organisation: str
+) -> Sequence[tuple[Flag, Team]]:
+    """Every flag one organisation's teams still hold on one subject, in any state, oldest
+    first (the inzage shows them; an erasure removes them)."""
+    statement = (
+        select(Flag, Team)
+        .join(Team, Team.id == Flag.team_id)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Flag.subject_key == subject_key, Organisation.slug == organisation)
+        .order_by(Flag.registered_at)
+    )
+    return [(flag, team) for flag, team in session.execute(statement)]
+
+
+def subjects_of_teams(session: Session, *, team_slugs: Sequence[str]) -> set[tuple[str, bytes]]:
+    """(team slug, subject key) for every flag those teams hold, in any state."""
+    if not team_slugs:
+        return set()
+    statement = (
+        select(Team.slug, Flag.subject_key)
+        .join(Team, Team.id == Flag.team_id)
+        .where(Team.slug.in_(team_slugs))
+    )
+    return {(slug, key) for slug, key in session.execute(statement)}
+
+
+def active_overdue(session: Session, *, now: datetime) -> Sequence[Flag]:
+    """Active flags that are no longer live (their expiry passed): retention marks them."""
+    statement = select(Flag).where(Flag.status == FlagStatus.ACTIVE, ~is_live(now))
+    return session.scalars(statement).all()
+
+
+def withdrawn_unarchived(session: Session) -> Sequence[Flag]:
+    statement = select(Flag).where(Flag.status == FlagStatus.WITHDRAWN, Flag.archived_at.is_(None))
+    return session.scalars(statement).all()
+
+
+def archived(session: Session) -> Sequence[Flag]:
+    return session.scalars(select(Flag).where(Flag.archived_at.is_not(None))).all()

@@ -7,30 +7,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.decisions import decision_ref, require_allowed
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
 from hub.match import service as match_service
+from hub.organisation import repository as organisations
+from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
-from hub.organisation.service import acting_team, acting_team_among, acting_team_objects
+from hub.organisation.repository import TeamRef
+from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
-from policies import Action, Decision, Policy
-
-if TYPE_CHECKING:
-    from hub.runtime import Runtime
-
-REGISTER = "flag.register"
-WITHDRAW = "flag.withdraw"
-RENEW = "flag.renew"
+from policies import Action as PolicyAction
+from policies import Decision, Policy
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ def record_flag_event(
     actor: Actor,
     flag: Flag,
     *,
-    action: str,
+    action: Action,
     now: datetime,
     reason: str | None = None,
 ) -> None:
@@ -102,13 +99,18 @@ class Registration:
 class _Accepted:
     index: int
     request: Registration
-    team: Team
+    team: TeamRef
     decision: Decision
     expires_at: datetime
 
 
 def register_group(
-    session: Session, requests: Sequence[Registration], runtime: Runtime
+    session: Session,
+    requests: Sequence[Registration],
+    *,
+    policy: Policy,
+    now: datetime,
+    teams: ActingTeams,
 ) -> list[RegisteredFlag | HubError]:
     """Several registrations in the caller's transaction, as if made one after another.
 
@@ -116,27 +118,26 @@ def register_group(
     subject for the purpose, also one registered earlier in the group); answers come in
     request order. The group reads the teams and the live flags on its subjects (for
     duplicates and matches), then writes every flag and audit entry at once. The caller
-    commits before answering (hub/groups.py).
+    commits before answering (hub/fastpath/groups.py).
     """
-    now = runtime.clock.now()
-    policy = runtime.policy.current()
-    teams = acting_team_objects(session, [request.actor for request in requests])
+    acting = teams.of(session, [request.actor for request in requests])
     outcomes: list[RegisteredFlag | HubError | None] = [None] * len(requests)
     entries: list[tuple[int, dict[str, Any]]] = []
 
     def refuse(index: int, refusal: HubError) -> None:
         outcomes[index] = refusal
-        if refusal.audit is not None:
-            entries.append(
-                (index, audit.new_entry(requests[index].actor, refusal.audit, at=now)[1])
-            )
+        rows = audit.refusal_rows(requests[index].actor, refusal, at=now)
+        entries.extend((index, row) for row in rows)
 
     accepted: list[_Accepted] = []
     for index, request in enumerate(requests):
         try:
-            accepted.append(_accept(index, request, teams, policy=policy, now=now))
+            accepted.append(_accept(index, request, acting, policy=policy, now=now))
         except HubError as refusal:
             refuse(index, refusal)
+    # The accepted teams' rows: their contact details are a new flag's defaults, and a
+    # match tells them by their webhook and e-mail.
+    rows = organisations.teams_by_id(session, {each.team.id for each in accepted})
     # One read of the live flags on the group's subjects serves the duplicate check and
     # the match check (hub/match/service.py).
     live = repository.live_on_subjects(
@@ -150,7 +151,7 @@ def register_group(
     }
     registered: list[tuple[Actor, Flag, Team]] = []
     for each in accepted:
-        request, team = each.request, each.team
+        request, team = each.request, rows[each.team.id]
         if (request.subject.key, team.id, request.purpose) in taken:
             refuse(each.index, _duplicate(request, each.decision))
             continue
@@ -159,7 +160,7 @@ def register_group(
         registered.append((request.actor, flag, team))
         outcomes[each.index] = RegisteredFlag(flag=flag, team=team, decision=each.decision)
         record = AuditRecord(
-            action=REGISTER,
+            action=Action.FLAG_REGISTER,
             outcome=Outcome.ALLOWED,
             subject_key=flag.subject_key,
             purpose=flag.purpose,
@@ -178,7 +179,7 @@ def register_group(
 def _accept(
     index: int,
     request: Registration,
-    teams: dict[str, tuple[Team, str]],
+    teams: dict[str, tuple[TeamRef, str]],
     *,
     policy: Policy,
     now: datetime,
@@ -189,8 +190,8 @@ def _accept(
     decision = require_allowed(
         policy,
         actor,
-        action=Action.REGISTER,
-        audit_action=REGISTER,
+        action=PolicyAction.REGISTER,
+        audit_action=Action.FLAG_REGISTER,
         domain=team.domain_code,
         purpose=request.purpose,
         subject_type=request.subject.subject_type,
@@ -210,7 +211,7 @@ def _duplicate(request: Registration, decision: Decision) -> Conflict:
     return Conflict(
         "your team already has an active flag on this subject for this purpose",
         audit=AuditRecord(
-            action=REGISTER,
+            action=Action.FLAG_REGISTER,
             outcome=Outcome.REFUSED,
             subject_key=request.subject.key,
             purpose=request.purpose,
@@ -245,17 +246,17 @@ def _new_flag(
     )
 
 
-def withdraw_flag(session: Session, actor: Actor, *, runtime: Runtime, flag_id: uuid.UUID) -> Flag:
+def withdraw_flag(
+    session: Session, actor: Actor, *, team: TeamRef, flag_id: uuid.UUID, now: datetime
+) -> Flag:
     """Withdraw one of the actor's own team's flags; it leaves checks at once."""
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
         # Another team's flag is as invisible as a missing one.
         raise NotFound(
             "no such flag in your team",
             audit=AuditRecord(
-                action=WITHDRAW,
+                action=Action.FLAG_WITHDRAW,
                 outcome=Outcome.REFUSED,
                 object_id=str(flag_id),
                 reason="no such flag in the caller's team",
@@ -265,7 +266,7 @@ def withdraw_flag(session: Session, actor: Actor, *, runtime: Runtime, flag_id: 
         raise Conflict(
             f"the flag is already {flag.status}",
             audit=AuditRecord(
-                action=WITHDRAW,
+                action=Action.FLAG_WITHDRAW,
                 outcome=Outcome.REFUSED,
                 object_id=str(flag.id),
                 reason=f"flag already {flag.status}",
@@ -274,52 +275,56 @@ def withdraw_flag(session: Session, actor: Actor, *, runtime: Runtime, flag_id: 
     flag.status = FlagStatus.WITHDRAWN
     flag.withdrawn_at = now
     session.flush()
-    record_flag_event(session, actor, flag, action=WITHDRAW, now=now)
+    record_flag_event(session, actor, flag, action=Action.FLAG_WITHDRAW, now=now)
     return flag
 
 
 def list_team_flags(
     session: Session,
-    actor: Actor,
     *,
+    team: TeamRef,
     status: FlagStatus | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[Team, Sequence[Flag]]:
-    team = acting_team(session, actor)
+) -> Sequence[Flag]:
+    """The team's own flags, newest first."""
     if limit < 1 or limit > 500 or offset < 0:
         raise InvalidInput("limit must be 1..500 and offset non-negative")
-    flags = repository.list_for_team(
+    return repository.list_for_team(
         session, team_id=team.id, status=status, limit=limit, offset=offset
     )
-    return team, flags
 
 
 def renew_flag(
     session: Session,
     actor: Actor,
     *,
-    runtime: Runtime,
+    team: TeamRef,
+    policy: Policy,
     flag_id: uuid.UUID,
     expires_on: date | None,
+    now: datetime,
 ) -> Flag:
     """Extend a live flag of the actor's team, at most the policy's maximum from today."""
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
         raise NotFound("no such flag in your team")
-    if flag.status != FlagStatus.ACTIVE or flag.expires_at <= now:
+    if repository.get_live(session, flag_id, now=now) is None:
         raise Conflict("only an active flag can be renewed; register a new one instead")
     expires_at = choose_expiry(
         expires_on,
         after=flag.expires_at,
-        latest=add_months(now, runtime.policy.current().retention_months(flag.domain_code)),
+        latest=add_months(now, policy.retention_months(flag.domain_code)),
     )
     flag.expires_at = expires_at
     flag.renewed_at = now
     session.flush()
     record_flag_event(
-        session, actor, flag, action=RENEW, now=now, reason=f"expires {expires_at.date()}"
+        session,
+        actor,
+        flag,
+        action=Action.FLAG_RENEW,
+        now=now,
+        reason=f"expires {expires_at.date()}",
     )
     return flag

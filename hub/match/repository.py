@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db import insert_new
-from hub.flag.models import Flag, FlagStatus
+from hub.flag.models import Flag
+from hub.flag.repository import is_live
 from hub.match.models import Match, MatchMember
 from hub.organisation.models import Team
 
@@ -50,8 +51,7 @@ _LIVE_MEMBERS = (
     .join(Team, Team.id == MatchMember.team_id)
     .where(
         MatchMember.match_id == bindparam("match_id"),
-        Flag.status == FlagStatus.ACTIVE,
-        Flag.expires_at > bindparam("now"),
+        is_live(bindparam("now")),
     )
     .order_by(MatchMember.joined_at)
 )
@@ -70,11 +70,7 @@ def matches_of_team(session: Session, team_id: uuid.UUID, *, now: datetime) -> S
         select(Match)
         .join(MatchMember, MatchMember.match_id == Match.id)
         .join(Flag, Flag.id == MatchMember.flag_id)
-        .where(
-            MatchMember.team_id == team_id,
-            Flag.status == FlagStatus.ACTIVE,
-            Flag.expires_at > now,
-        )
+        .where(MatchMember.team_id == team_id, is_live(now))
         .order_by(Match.created_at.desc())
         .distinct()
     )

@@ -10,13 +10,13 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.decisions import may_see
 from hub.errors import InvalidInput, NotFound
 from hub.flag import repository as flags
@@ -28,14 +28,8 @@ from hub.notification import repository as notifications
 from hub.notification.models import Notification
 from hub.notification.service import new_notification
 from hub.organisation.models import Team
-from hub.organisation.service import acting_team
+from hub.organisation.repository import TeamRef
 from policies import Policy
-
-if TYPE_CHECKING:
-    from hub.runtime import Runtime
-
-MATCH_CREATED = "match.created"
-MATCH_JOINED = "match.joined"
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,7 @@ def _join(
     """
     live = [
         (live_flag, live_team)
-        for live_flag, live_team in flags.active_on_subject(
+        for live_flag, live_team in flags.live_on_subject(
             session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
         )
         if live_flag.id not in later
@@ -158,7 +152,7 @@ def _join(
         if live_flag.id not in known
     ]
     repository.add(session, *([match] if created else []), *joining)
-    kind = MATCH_CREATED if created else MATCH_JOINED
+    kind = Action.MATCH_CREATED if created else Action.MATCH_JOINED
     told = _tell_teams(policy, match, flag, team, live, kind=kind, now=now)
     notifications.add(session, *told)
     record = AuditRecord(
@@ -178,7 +172,7 @@ def _tell_teams(
     new_team: Team,
     live: Iterable[tuple[Flag, Team]],
     *,
-    kind: str,
+    kind: Action,
     now: datetime,
 ) -> list[Notification]:
     """The new team hears of all others it may see; the others hear of the new team."""
@@ -205,7 +199,7 @@ def _one_per_team(pairs: Iterable[tuple[Flag, Team]]) -> list[tuple[Flag, Team]]
 
 
 def _view(
-    session: Session, match: Match, team: Team, policy: Policy, now: datetime
+    session: Session, match: Match, team: TeamRef, policy: Policy, now: datetime
 ) -> MatchView | None:
     participants = [
         Participant(t, f, m) for m, f, t in repository.live_members(session, match.id, now=now)
@@ -222,11 +216,10 @@ def _view(
     return MatchView(match=match, own=own, others=others, regie_team=regie)
 
 
-def list_matches(session: Session, actor: Actor, *, runtime: Runtime) -> Sequence[MatchView]:
-    """The actor's team's live matches, showing only the teams the policy lets it see."""
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
-    policy = runtime.policy.current()
+def list_matches(
+    session: Session, *, team: TeamRef, policy: Policy, now: datetime
+) -> Sequence[MatchView]:
+    """The team's live matches, showing only the teams the policy lets it see."""
     views = (
         _view(session, m, team, policy, now)
         for m in repository.matches_of_team(session, team.id, now=now)
@@ -234,45 +227,59 @@ def list_matches(session: Session, actor: Actor, *, runtime: Runtime) -> Sequenc
     return [view for view in views if view is not None and view.others]
 
 
-def _own_view(session: Session, actor: Actor, runtime: Runtime, match_id: uuid.UUID) -> MatchView:
-    now = runtime.clock.now()
-    team = acting_team(session, actor)
+def _own_view(
+    session: Session, team: TeamRef, policy: Policy, match_id: uuid.UUID, now: datetime
+) -> MatchView:
     match = repository.get(session, match_id)
-    view = _view(session, match, team, runtime.policy.current(), now) if match else None
+    view = _view(session, match, team, policy, now) if match else None
     if view is None:
         raise NotFound("no such match for your team")
     return view
 
 
 def set_regie(
-    session: Session, actor: Actor, *, runtime: Runtime, match_id: uuid.UUID, team_slug: str
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    policy: Policy,
+    match_id: uuid.UUID,
+    team_slug: str,
+    now: datetime,
 ) -> MatchView:
     """Record which member team holds regie (the teams agree on it among themselves)."""
-    view = _own_view(session, actor, runtime, match_id)
+    view = _own_view(session, team, policy, match_id, now)
     holder = next((p for p in [view.own, *view.others] if p.team.slug == team_slug), None)
     if holder is None:
         raise InvalidInput("regie can only go to a team in this match")
-    now = runtime.clock.now()
     view.match.regie_team_id = holder.team.id
     view.match.regie_set_at = now
     session.flush()
-    _audit_match(session, actor, view, action="match.regie", reason=f"regie: {team_slug}", now=now)
+    _audit_match(
+        session, actor, view, action=Action.MATCH_REGIE, reason=f"regie: {team_slug}", now=now
+    )
     return MatchView(match=view.match, own=view.own, others=view.others, regie_team=team_slug)
 
 
 def mark_already_in_contact(
-    session: Session, actor: Actor, *, runtime: Runtime, match_id: uuid.UUID, in_contact: bool
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    policy: Policy,
+    match_id: uuid.UUID,
+    in_contact: bool,
+    now: datetime,
 ) -> MatchView:
     """The most common reason not to follow a match up: "we were already in contact"."""
-    view = _own_view(session, actor, runtime, match_id)
-    now = runtime.clock.now()
+    view = _own_view(session, team, policy, match_id, now)
     view.own.member.already_in_contact_at = now if in_contact else None
     session.flush()
     _audit_match(
         session,
         actor,
         view,
-        action="match.contact_status",
+        action=Action.MATCH_CONTACT_STATUS,
         reason=f"already in contact: {in_contact}",
         now=now,
     )
@@ -280,7 +287,7 @@ def mark_already_in_contact(
 
 
 def _audit_match(
-    session: Session, actor: Actor, view: MatchView, *, action: str, reason: str, now: datetime
+    session: Session, actor: Actor, view: MatchView, *, action: Action, reason: str, now: datetime
 ) -> None:
     audit.record(
         session,

@@ -17,10 +17,11 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.clock import Clock
-from hub.db import transaction
 from hub.notification import repository
 from hub.notification.models import Delivery, Notification
+from hub.organisation import repository as organisations
 from hub.organisation.models import Team
+from hub.transactions import transaction
 
 SIGNATURE_HEADER = "Betrokken-Signature"
 DELIVERY_HEADER = "Betrokken-Delivery"
@@ -66,7 +67,7 @@ def deliver_due(
     with transaction(sessions) as session:
         now = clock.now()
         for notification in repository.due_for_delivery(session, now=now, limit=batch):
-            team = session.get(Team, notification.team_id)
+            team = organisations.get_team_by_id(session, notification.team_id)
             if team is None or not team.webhook_url or not team.webhook_secret:
                 notification.delivery = Delivery.NONE
                 continue

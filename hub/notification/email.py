@@ -9,24 +9,26 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db import transaction
+from hub.audit.vocabulary import Action
+from hub.notification import repository
 from hub.notification.models import Delivery, Notification
+from hub.organisation import repository as organisations
 from hub.organisation.models import Team
+from hub.transactions import transaction
 
 log = logging.getLogger("betrokken.email")
 
 KIND_LABELS = {
-    "match.created": "een nieuwe match",
-    "match.joined": "een team is bij een match gekomen",
-    "contact_request.create": "een contactverzoek",
+    Action.MATCH_CREATED: "een nieuwe match",
+    Action.MATCH_JOINED: "een team is bij een match gekomen",
+    Action.CONTACT_REQUEST_CREATE: "een contactverzoek",
     "contact_request.accepted": "een contactverzoek is geaccepteerd",
     "contact_request.declined": "een contactverzoek is afgewezen",
     "contact_request.expired": "een contactverzoek is verlopen",
-    "contact_request.expire": "een contactverzoek is verlopen",
-    "contact_request.withdraw": "een contactverzoek is ingetrokken",
+    Action.CONTACT_REQUEST_EXPIRE: "een contactverzoek is verlopen",
+    Action.CONTACT_REQUEST_WITHDRAW: "een contactverzoek is ingetrokken",
 }
 
 
@@ -48,15 +50,13 @@ def send_pending(sessions: sessionmaker[Session], *, host: str, port: int, sende
     """Send every pending notification e-mail once; an SMTP failure leaves it pending."""
     sent = 0
     with transaction(sessions) as session:
-        pending = session.scalars(
-            select(Notification).where(Notification.email == Delivery.PENDING).limit(100)
-        ).all()
+        pending = repository.pending_email(session, limit=100)
         if not pending:
             return 0
         try:
             with smtplib.SMTP(host, port, timeout=10) as smtp:
                 for notification in pending:
-                    team = session.get(Team, notification.team_id)
+                    team = organisations.get_team_by_id(session, notification.team_id)
                     if team is None or not team.contact_email:
                         notification.email = Delivery.NONE
                         continue

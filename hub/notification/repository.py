@@ -46,3 +46,9 @@ def due_for_delivery(session: Session, *, now: datetime, limit: int) -> Sequence
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     return session.scalars(statement).all()
+
+
+def pending_email(session: Session, *, limit: int) -> Sequence[Notification]:
+    """Notifications whose e-mail is still to be sent."""
+    statement = select(Notification).where(Notification.email == Delivery.PENDING).limit(limit)
+    return session.scalars(statement).all()

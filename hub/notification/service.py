@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.errors import InvalidInput, NotFound
 from hub.notification import repository
 from hub.notification.models import Delivery, Notification
+from hub.organisation import repository as organisations
 from hub.organisation.models import Team
-from hub.organisation.service import acting_team
+from hub.organisation.repository import TeamRef
 
 
 def notify(
@@ -55,9 +56,9 @@ def new_notification(
 
 
 def list_inbox(
-    session: Session, actor: Actor, *, unread_only: bool, limit: int, offset: int
+    session: Session, *, team: TeamRef, unread_only: bool, limit: int, offset: int
 ) -> Sequence[Notification]:
-    team = acting_team(session, actor)
+    """The team's inbox, newest first."""
     if not 1 <= limit <= 500 or offset < 0:
         raise InvalidInput("limit must be 1..500 and offset non-negative")
     return repository.list_for_team(
@@ -66,9 +67,8 @@ def list_inbox(
 
 
 def mark_read(
-    session: Session, actor: Actor, *, notification_id: uuid.UUID, now: datetime
+    session: Session, *, team: TeamRef, notification_id: uuid.UUID, now: datetime
 ) -> Notification:
-    team = acting_team(session, actor)
     notification = repository.get_for_team(session, notification_id, team.id)
     if notification is None:
         raise NotFound("no such notification in your team's inbox")
@@ -78,21 +78,24 @@ def mark_read(
     return notification
 
 
-def set_webhook(session: Session, actor: Actor, *, url: str | None, now: datetime) -> str | None:
+def set_webhook(
+    session: Session, actor: Actor, *, team: TeamRef, url: str | None, now: datetime
+) -> str | None:
     """Set (or clear) the team's webhook; returns the new signing secret, shown once."""
-    team = acting_team(session, actor)
-    team.webhook_url = url
-    team.webhook_secret = secrets.token_urlsafe(32) if url else None
+    row = organisations.get_team_by_id(session, team.id)
+    assert row is not None  # the acting team was just read
+    row.webhook_url = url
+    row.webhook_secret = secrets.token_urlsafe(32) if url else None
     session.flush()
     audit.record(
         session,
         actor,
         AuditRecord(
-            action="team.webhook",
+            action=Action.TEAM_WEBHOOK,
             outcome=Outcome.ALLOWED,
             object_id=team.slug,
             reason="webhook set" if url else "webhook cleared",
         ),
         at=now,
     )
-    return team.webhook_secret
+    return row.webhook_secret

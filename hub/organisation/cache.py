@@ -1,11 +1,12 @@
-"""The teams that checks act for, kept per process for a while.
+"""The one way to find the team a request acts for: read once, then kept per process a while.
 
-Every involvement check needs its team (id, domain, organisation); a group of checks read
-them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Those
+Every request that acts for a team needs it (id, domain, organisation); a group of checks
+read them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Those
 fields change only by seeding or administration in the database, never through the API, so
 they are kept: a team not seen before is read at once, a kept one is read again after
 ``ttl`` seconds, so a change made in the database holds for every check within that time.
-(A team's webhook does change through the API; it is not kept here.)
+(A team's webhook and contact details are not kept here: a service that needs them reads
+the team's row by id.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.organisation import repository
 from hub.organisation.repository import TeamRef
+from hub.organisation.service import acting_team_among
 
 TTL_SECONDS = 60.0
 
@@ -32,6 +34,15 @@ class ActingTeams:
         self._ttl = ttl
         self._clock = clock
         self._teams: dict[str, tuple[float, tuple[TeamRef, str]]] = {}
+
+    def acting(self, session: Session, actor: Actor) -> TeamRef:
+        """The team ``actor`` acts for, which must belong to the actor's organisation."""
+        return acting_team_among(self.of(session, [actor]).get(actor.team or ""), actor)
+
+    async def acting_async(self, sessions: sessionmaker[Session], actor: Actor) -> TeamRef:
+        """:meth:`acting` on an event loop (a team not kept is read in a thread)."""
+        found = await self.of_async(sessions, [actor])
+        return acting_team_among(found.get(actor.team or ""), actor)
 
     def of(self, session: Session, actors: Iterable[Actor]) -> dict[str, tuple[TeamRef, str]]:
         """The known teams ``actors`` act for; those not kept are read in ``session``."""

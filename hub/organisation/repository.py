@@ -16,39 +16,16 @@ def get_team(session: Session, slug: str) -> Team | None:
     return session.scalars(select(Team).where(Team.slug == slug)).one_or_none()
 
 
-# Built once: every team-bound request asks (see hub/flag/repository.py).
-_TEAM_WITH_ORGANISATION_SLUG = (
-    select(Team, Organisation.slug)
-    .join(Organisation, Organisation.id == Team.organisation_id)
-    .where(Team.slug == bindparam("slug"))
-)
+def get_team_by_id(session: Session, team_id: uuid.UUID) -> Team | None:
+    return session.get(Team, team_id)
 
 
-def get_team_with_organisation_slug(session: Session, slug: str) -> tuple[Team, str] | None:
-    """The team and its organisation's slug, in one query (every team-bound request asks).
-
-    One slug by ``=``: an expanding ``IN`` is rendered anew on every execution, which made
-    single requests about a tenth slower (docs/benchmarks.md).
-    """
-    row = session.execute(_TEAM_WITH_ORGANISATION_SLUG, {"slug": slug}).one_or_none()
-    return (row[0], row[1]) if row is not None else None
-
-
-_TEAMS_WITH_ORGANISATION_SLUG_ORM = (
-    select(Team, Organisation.slug)
-    .join(Organisation, Organisation.id == Team.organisation_id)
-    .where(Team.slug.in_(bindparam("slugs", expanding=True)))
-)
-
-
-def team_objects_with_organisation_slug(
-    session: Session, slugs: Collection[str]
-) -> dict[str, tuple[Team, str]]:
-    """Teams (as ORM objects) with their organisations' slugs in one query, by team slug."""
-    if not slugs:
+def teams_by_id(session: Session, team_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Team]:
+    """Teams (as ORM objects, for their contact details and webhook) in one query, by id."""
+    if not team_ids:
         return {}
-    rows = session.execute(_TEAMS_WITH_ORGANISATION_SLUG_ORM, {"slugs": list(slugs)})
-    return {team.slug: (team, organisation) for team, organisation in rows}
+    found = session.scalars(select(Team).where(Team.id.in_(list(team_ids))))
+    return {team.id: team for team in found}
 
 
 @dataclass(frozen=True)
@@ -61,7 +38,7 @@ class TeamRef:
     domain_code: str
 
 
-# Columns through the Core connection: a group of checks reads its teams on every group.
+# Columns through the Core connection: read for every team not kept (``cache.py``).
 _TEAMS_WITH_ORGANISATION_SLUG = (
     select(Team.id, Team.slug, Team.organisation_id, Team.domain_code, Organisation.slug)
     .join(Organisation, Organisation.id == Team.organisation_id)

@@ -8,20 +8,22 @@ Running it twice changes nothing the second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor, Role
 from hub.audit import repository as audit_entries
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request.service import expire_overdue
 from hub.errors import InvalidInput
+from hub.flag import repository as flags
 from hub.flag.models import FlagStatus
 from hub.flag.service import add_months, record_flag_event
 from hub.pseudonym import Subject
 from hub.retention import repository
-from hub.runtime import Runtime
+from policies import Policy
 
 RETENTION_ACTOR = Actor(
     sub="system:retention",
@@ -44,35 +46,40 @@ class RetentionRun:
 
 
 def run_retention(
-    session: Session, *, runtime: Runtime, actor: Actor = RETENTION_ACTOR
+    session: Session,
+    actor: Actor = RETENTION_ACTOR,
+    *,
+    policy: Policy,
+    now: datetime,
+    audit_subject_link_years: int,
 ) -> RetentionRun:
-    now = runtime.clock.now()
-    policy = runtime.policy.current()
+    """Expire, archive and purge flags, expire overdue requests, and unlink old audit
+    entries from their subjects (after ``audit_subject_link_years``)."""
     expired = 0
-    for flag in repository.overdue_active(session, now=now):
+    for flag in flags.active_overdue(session, now=now):
         flag.status = FlagStatus.EXPIRED
         flag.archived_at = now
-        record_flag_event(session, actor, flag, action="flag.expire", now=now)
+        record_flag_event(session, actor, flag, action=Action.FLAG_EXPIRE, now=now)
         expired += 1
     archived = 0
-    for flag in repository.withdrawn_unarchived(session):
+    for flag in flags.withdrawn_unarchived(session):
         flag.archived_at = now
-        record_flag_event(session, actor, flag, action="flag.archive", now=now)
+        record_flag_event(session, actor, flag, action=Action.FLAG_ARCHIVE, now=now)
         archived += 1
     session.flush()
     purge = [
         flag
-        for flag in repository.archived(session)
+        for flag in flags.archived(session)
         if flag.archived_at is not None
         and add_months(flag.archived_at, 12 * policy.archive_years(flag.domain_code)) <= now
     ]
     for flag in purge:
-        record_flag_event(session, actor, flag, action="flag.purge", now=now)
+        record_flag_event(session, actor, flag, action=Action.FLAG_PURGE, now=now)
     repository.delete_flags(session, [flag.id for flag in purge])
     requests = expire_overdue(session, actor, now=now)
     matches = repository.delete_empty_matches(session)
     unlinked = audit_entries.unlink_subjects_before(
-        session, add_months(now, -12 * runtime.settings.audit_subject_link_years)
+        session, add_months(now, -12 * audit_subject_link_years)
     )
     return RetentionRun(
         expired_flags=expired,
@@ -85,7 +92,7 @@ def run_retention(
 
 
 def erase_subject(
-    session: Session, actor: Actor, *, runtime: Runtime, subject: Subject, reason: str
+    session: Session, actor: Actor, *, subject: Subject, reason: str, now: datetime
 ) -> int:
     """AVG art. 17: remove every flag of the officer's organisation on one subject at once.
 
@@ -94,15 +101,14 @@ def erase_subject(
     """
     if reason not in ERASURE_REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(ERASURE_REASONS)}")
-    now = runtime.clock.now()
-    doomed = repository.flags_of_subject(session, subject.key, organisation=actor.organisation)
-    repository.delete_flags(session, [flag.id for flag in doomed])
+    doomed = flags.of_subject(session, subject_key=subject.key, organisation=actor.organisation)
+    repository.delete_flags(session, [flag.id for flag, _ in doomed])
     repository.delete_empty_matches(session)
     audit.record(
         session,
         actor,
         AuditRecord(
-            action="subject.erase",
+            action=Action.SUBJECT_ERASE,
             outcome=Outcome.ALLOWED,
             subject_key=subject.key,
             reason=f"{reason}: {len(doomed)} flags erased",

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
-from hub.groups import MAX_GROUP, WRITERS, GroupCommit, Work
-from hub.lookup.service import check_group, check_group_in_one_statement
+from api.busy import BusyWrites, busy_writes
+from hub.fastpath.groups import MAX_GROUP, WRITERS, GroupCommit
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
 from tests.helpers import add_neighbour, audit_rows, auth, opaque_pseudonym, register
@@ -40,18 +40,15 @@ def watched_groups(
     max_group: int = MAX_GROUP,
     writers: int = WRITERS,
     break_first: bool = False,
-    work: Work[Any, Any] = check_group,
     kind: str = "checks",
-) -> list[int]:
-    """Give ``runtime`` fresh groups (``runtime.<kind>``) that record each group's size.
+) -> tuple[list[int], BusyWrites]:
+    """Fresh group commits for ``runtime`` whose ``kind`` records each group's size.
 
-    Checks on PostgreSQL run on the event loop, as the runtime runs them. ``break_first``
+    Checks on PostgreSQL run on the event loop, as the app runs them. ``break_first``
     makes the first group fail as a bug would.
     """
-    on_loop = check_group_in_one_statement if kind == "checks" and runtime.statements else None
-    groups: GroupCommit[Any, Any] = GroupCommit(
-        runtime, work, what=kind, on_loop=on_loop, max_group=max_group, writers=writers
-    )
+    busy = busy_writes(runtime, max_group=max_group, writers=writers)
+    groups: GroupCommit[Any, Any] = getattr(busy, kind)
     sizes: list[int] = []
     run = groups.run
 
@@ -62,17 +59,19 @@ def watched_groups(
         return await run(requests)
 
     groups.run = watched  # type: ignore[method-assign]
-    setattr(runtime, kind, groups)
-    return sizes
+    return sizes, busy
 
 
 def concurrently(
-    runtime: Runtime, requests: list[tuple[dict[str, str], dict[str, Any]]], path: str = CHECKS
+    runtime: Runtime,
+    requests: list[tuple[dict[str, str], dict[str, Any]]],
+    path: str = CHECKS,
+    busy: BusyWrites | None = None,
 ) -> list[httpx.Response]:
     """POST all ``requests`` to ``path`` at once, on a fresh app on one event loop."""
 
     async def send_all() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime, busy=busy))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
             posts = (client.post(path, headers=h, json=b) for h, b in requests)
             return list(await asyncio.gather(*posts))
@@ -87,7 +86,7 @@ def test_concurrent_checks_share_groups_and_keep_their_own_answers(
     assert register(client, sh, SUBJECT, purpose="schuldhulpverlening").status_code == 201
     neighbour = add_neighbour(runtime, idp, domain="pw")
     before = len(audit_rows(runtime))
-    sizes = watched_groups(runtime)
+    sizes, busy = watched_groups(runtime)
 
     pw = [auth(idp, f"pw-{i}", "pw-handhaving") for i in range(8)]
     requests = [
@@ -99,7 +98,7 @@ def test_concurrent_checks_share_groups_and_keep_their_own_answers(
         (neighbour, body(SUBJECT, "rechtmatigheid", "BUUR-001")),  # another organisation
         (auth(idp, "nobody", "no-such-team"), body(SUBJECT, "rechtmatigheid", "X-001")),
     ]
-    answers = concurrently(runtime, requests)
+    answers = concurrently(runtime, requests, busy=busy)
 
     for answer in answers[:8]:
         assert answer.status_code == 200, answer.text
@@ -142,20 +141,24 @@ def test_a_group_whose_audit_fails_answers_none(
 
 
 def test_groups_are_capped(runtime: Runtime, idp: DevIdentityProvider) -> None:
-    sizes = watched_groups(runtime, max_group=3, writers=1)
+    sizes, busy = watched_groups(runtime, max_group=3, writers=1)
     headers = auth(idp, "anna", "pw-handhaving")
     answers = concurrently(
-        runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(10)]
+        runtime,
+        [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(10)],
+        busy=busy,
     )
     assert [answer.status_code for answer in answers] == [200] * 10
     assert sum(sizes) == 10 and max(sizes) <= 3 and len(sizes) >= 4
 
 
 def test_a_failing_group_does_not_fail_the_next(idp: DevIdentityProvider, runtime: Runtime) -> None:
-    watched_groups(runtime, max_group=1, writers=1, break_first=True)  # one check per group
+    _, busy = watched_groups(runtime, max_group=1, writers=1, break_first=True)  # one per group
     headers = auth(idp, "anna", "pw-handhaving")
     answers = concurrently(
-        runtime, [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(3)]
+        runtime,
+        [(headers, body(SUBJECT, "rechtmatigheid", f"PW-{i:03d}")) for i in range(3)],
+        busy=busy,
     )
     assert answers[0].status_code == 503
     assert answers[0].json()["code"] == "storage_unavailable"

@@ -14,11 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.auth.dev_idp import DevIdentityProvider
+from api.busy import busy_writes
 from crypto.identifiers import IdentifierKind
 from hub.errors import Conflict
 from hub.flag import repository as flag_repository
 from hub.flag.models import Flag
-from hub.flag.service import RegisteredFlag, Registration, register_group
+from hub.flag.service import RegisteredFlag, Registration
 from hub.match.models import Match, MatchMember
 from hub.notification.models import Notification
 from hub.organisation.models import Team
@@ -52,7 +53,7 @@ def in_group(runtime: Runtime, subject_label: str) -> list[Registration]:
 def test_concurrent_registrations_share_groups_and_keep_their_own_answers(
     runtime: Runtime, idp: DevIdentityProvider
 ) -> None:
-    sizes = watched_groups(runtime, work=register_group, kind="registrations")
+    sizes, busy = watched_groups(runtime, kind="registrations")
     pw = [auth(idp, f"pw-{i}", "pw-handhaving") for i in range(6)]
     twice = opaque_pseudonym("registered-twice")
     requests = [
@@ -65,7 +66,7 @@ def test_concurrent_registrations_share_groups_and_keep_their_own_answers(
         (auth(idp, "nobody", "no-such-team"), body(twice, "rechtmatigheid")),  # 9: unknown team
         (pw[3], body(twice, "rechtmatigheid", expires_on="2030-01-01")),  # 10: beyond the policy
     ]
-    answers = concurrently(runtime, requests, path=FLAGS)
+    answers = concurrently(runtime, requests, path=FLAGS, busy=busy)
 
     assert [answer.status_code for answer in answers[:6]] == [201] * 6, answers[0].text
     assert sorted(answer.status_code for answer in answers[6:8]) == [201, 409]
@@ -107,7 +108,9 @@ def test_a_group_registers_and_matches_as_one_after_another(
         assert register(client, headers, opaque_pseudonym("A"), purpose=purpose).status_code == 201
     first = told(runtime)
     group = in_group(runtime, "B")
-    outcomes = runtime.registrations.run_group(group)  # the same, in one group, on subject B
+    outcomes = busy_writes(runtime).registrations.run_group(
+        group
+    )  # the same, in one group, on subject B
 
     assert all(isinstance(outcome, RegisteredFlag) for outcome in outcomes), outcomes
     assert told(runtime) == {team: 2 * about for team, about in first.items()}
@@ -126,7 +129,7 @@ def test_a_group_registers_and_matches_as_one_after_another(
 
 def test_a_group_refuses_the_second_of_two_equal_registrations(runtime: Runtime) -> None:
     first, *_ = in_group(runtime, "C")
-    outcomes = runtime.registrations.run_group([first, first])
+    outcomes = busy_writes(runtime).registrations.run_group([first, first])
     assert isinstance(outcomes[0], RegisteredFlag)
     assert isinstance(outcomes[1], Conflict)
     assert count(runtime, Flag) == 1
@@ -151,7 +154,7 @@ def test_a_broken_constraint_refuses_only_the_registration_that_broke_it(
 ) -> None:
     """Another process registered the same flag just after this group looked for one."""
     registered, fresh, *_ = in_group(runtime, "D")
-    runtime.registrations.run_group([registered])
+    busy_writes(runtime).registrations.run_group([registered])
     looked = flag_repository.live_on_subjects
     calls: list[int] = []
 
@@ -160,7 +163,7 @@ def test_a_broken_constraint_refuses_only_the_registration_that_broke_it(
         return {} if len(calls) == 1 else looked(*args, **kwargs)
 
     monkeypatch.setattr(flag_repository, "live_on_subjects", before_the_other_committed)
-    outcomes = runtime.registrations.run_group([registered, fresh])
+    outcomes = busy_writes(runtime).registrations.run_group([registered, fresh])
 
     assert isinstance(outcomes[0], Conflict)  # run again alone, it sees the other's flag
     assert isinstance(outcomes[1], RegisteredFlag)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from hub.actor import Actor, Role
 from hub.audit.models import AuditEntry
-from hub.audit.service import AuditRecord, Outcome, record
-from hub.db import transaction
+from hub.audit.service import record
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.runtime import Runtime
+from hub.transactions import transaction
 
 
 def member(sub: str = "anna", team: str = "pw-handhaving", trace_id: str | None = None) -> Actor:
@@ -37,7 +38,7 @@ def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -
                 session,
                 actor or member(),
                 AuditRecord(
-                    action="involvement.check",
+                    action=Action.CHECK,
                     outcome=Outcome.ALLOWED,
                     subject_key=subject_key(f"s{n % 7}"),
                     purpose="rechtmatigheid",

@@ -17,7 +17,7 @@ from api.cli import main
 from crypto.audit_verify import AuditVerifyError, verify_export
 from crypto.audit_verify import main as verify_main
 from crypto.merkle import hash_leaf
-from hub.audit.sequencer import run_sequencer
+from hub.background import sequencer_job
 from hub.clock import FixedClock
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -46,15 +46,15 @@ def fill_log(
             ).status_code
             == 201
         )
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     for n in range(6):
         clock.advance(timedelta(minutes=3))
         check(client, anna, opaque_pseudonym(f"e{n}"), purpose="rechtmatigheid")
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     check(client, anna, opaque_pseudonym("e1"), purpose="adreskwaliteit")  # refused
     for n in range(3):
         check(client, anna, opaque_pseudonym(f"f{n}"), purpose="rechtmatigheid")
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
 
 
 @pytest.fixture

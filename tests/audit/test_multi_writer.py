@@ -12,7 +12,7 @@ from crypto.checkpoint import verify_checkpoint
 from crypto.merkle import hash_leaf, root_from_leaf_hashes
 from hub.audit import repository
 from hub.audit.models import AuditEntry
-from hub.audit.sequencer import run_sequencer
+from hub.background import sequencer_job
 from hub.db import make_engine, make_sessionmaker
 from hub.runtime import Runtime
 from tests.audit.builders import member, write_entries
@@ -61,7 +61,7 @@ def test_concurrent_writers_and_sequencers_build_one_tree(runtime: Runtime) -> N
     def sequencer(process: Runtime) -> Callable[[], None]:
         def job() -> None:
             while writing.is_set():
-                run_sequencer(process)
+                sequencer_job(process)
 
         return job
 
@@ -77,7 +77,7 @@ def test_concurrent_writers_and_sequencers_build_one_tree(runtime: Runtime) -> N
         writing.clear()
 
     run_all([*writers, *(sequencer(p) for p in processes), stop_when_written])
-    run_sequencer(processes[0], force_checkpoint=True)
+    sequencer_job(processes[0], force_checkpoint=True)
 
     total = 2 * WRITERS_PER_PROCESS * ENTRIES_PER_WRITER
     with runtime.sessions() as session:

@@ -12,7 +12,7 @@ from api.auth.dev_idp import DevIdentityProvider
 from crypto.checkpoint import verify_checkpoint
 from crypto.merkle import verify_consistency, verify_inclusion
 from hub.audit import otlp
-from hub.audit.sequencer import run_sequencer
+from hub.background import sequencer_job
 from hub.runtime import Runtime
 from tests.helpers import audit_rows, auth, check, opaque_pseudonym, register
 
@@ -155,10 +155,10 @@ def test_proofs_through_the_api_verify_against_the_signed_checkpoints(
     client: TestClient, idp: DevIdentityProvider, runtime: Runtime
 ) -> None:
     fenna = officer(idp)
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     first = client.get("/api/v1/audit/checkpoints/latest", headers=fenna).json()
     check(client, auth(idp, "anna", "pw-handhaving"), SUBJECT, purpose="rechtmatigheid")
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     latest = client.get("/api/v1/audit/checkpoints/latest", headers=fenna).json()
     assert latest["size"] > first["size"]
     key = client.get("/api/v1/audit/public-key").json()["verifier_key"]
@@ -281,7 +281,7 @@ def test_an_officer_sees_only_their_own_organisation(
     assert client.post("/api/v1/audit/searches", json=body, headers=elders).json()["items"] == []
     report = client.post("/api/v1/audit/subject-access-reports", json=body, headers=elders).json()
     assert report["flags"] == [] and report["checks"] == []
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     hidden = client.get("/api/v1/audit/proofs/inclusion", params={"index": 0}, headers=elders)
     assert hidden.status_code == 404
     spans = client.get("/api/v1/audit/otlp", headers=elders).json()

@@ -13,9 +13,10 @@ from api.cli import main
 from api.client.hub import HubClient
 from api.client.pseudonymise import PseudonymiserClient
 from crypto.identifiers import IdentifierKind, synthetic_bsn
-from hub.db import make_engine, make_sessionmaker, transaction
+from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo
 from hub.settings import Settings
+from hub.transactions import transaction
 from tests.servers import hub_and_pseudonymiser
 
 CITIZEN = synthetic_bsn(71)

@@ -22,7 +22,8 @@ from crypto.merkle import (
 )
 from hub.audit import repository, tree
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditTree
-from hub.audit.sequencer import AuditTreeError, run_sequencer
+from hub.audit.sequencer import AuditTreeError
+from hub.background import sequencer_job
 from hub.clock import FixedClock
 from hub.runtime import Runtime
 from tests.audit.builders import write_entries
@@ -41,12 +42,12 @@ def test_entries_get_gap_free_indexes_and_the_row_keeps_the_compact_range(
     runtime: Runtime,
 ) -> None:
     write_entries(runtime, 5)
-    first = run_sequencer(runtime)
+    first = sequencer_job(runtime)
     assert (first.appended, first.size) == (5, 5)
     write_entries(runtime, 3)
-    second = run_sequencer(runtime)
+    second = sequencer_job(runtime)
     assert (second.appended, second.size) == (3, 8)
-    assert run_sequencer(runtime).appended == 0  # idempotent
+    assert sequencer_job(runtime).appended == 0  # idempotent
 
     hashes = leaf_hashes(runtime)
     assert second.root == root_from_leaf_hashes(hashes)
@@ -59,20 +60,20 @@ def test_entries_get_gap_free_indexes_and_the_row_keeps_the_compact_range(
 def test_checkpoints_follow_the_entry_and_time_policy(runtime: Runtime, clock: FixedClock) -> None:
     runtime.settings.audit_checkpoint_every_entries = 4
     write_entries(runtime, 1)
-    assert run_sequencer(runtime).checkpoint is not None  # the first leaf anchors the log
+    assert sequencer_job(runtime).checkpoint is not None  # the first leaf anchors the log
     write_entries(runtime, 2)
-    assert run_sequencer(runtime).checkpoint is None  # 2 < 4 new entries, no time passed
+    assert sequencer_job(runtime).checkpoint is None  # 2 < 4 new entries, no time passed
     write_entries(runtime, 2)
-    signed = run_sequencer(runtime).checkpoint
+    signed = sequencer_job(runtime).checkpoint
     assert signed is not None and signed.size == 5
     write_entries(runtime, 1)
     clock.advance(timedelta(seconds=runtime.settings.audit_checkpoint_every_seconds))
-    signed = run_sequencer(runtime).checkpoint
+    signed = sequencer_job(runtime).checkpoint
     assert signed is not None and signed.size == 6
     clock.advance(timedelta(hours=1))
-    assert run_sequencer(runtime).checkpoint is None  # nothing new: nothing to sign
+    assert sequencer_job(runtime).checkpoint is None  # nothing new: nothing to sign
     write_entries(runtime, 1)
-    forced = run_sequencer(runtime, force_checkpoint=True).checkpoint
+    forced = sequencer_job(runtime, force_checkpoint=True).checkpoint
     assert forced is not None and forced.size == 7
 
     key = runtime.audit_signer.verifier_key()
@@ -94,7 +95,7 @@ def test_a_leaf_altered_before_sequencing_stops_the_sequencer(runtime: Runtime) 
             .values(leaf=entries[1].leaf.replace("ZAAK-1", "ZAAK-X"))
         )
     with pytest.raises(AuditTreeError, match=f"audit entry {entries[1].seq}"):
-        run_sequencer(runtime)
+        sequencer_job(runtime)
     with runtime.sessions() as session:  # nothing was numbered: the pass rolled back
         assert session.scalar(select(AuditTree.size)) == 0
 
@@ -125,7 +126,7 @@ def test_proofs_verify_for_random_sizes(
     signs a checkpoint after each, and checks proofs between random checkpoints."""
     for count in batches:
         write_entries(runtime, count)
-        run_sequencer(runtime, force_checkpoint=True)
+        sequencer_job(runtime, force_checkpoint=True)
     with runtime.sessions() as session:
         signed = [(c.size, c.root_hash) for c in repository.checkpoints(session)]
         nonempty = [(size, root) for size, root in signed if size]

@@ -10,7 +10,7 @@ from bench.profile import summarise
 def test_areas_by_relative_and_absolute_paths(tmp_path: Path) -> None:
     folded = tmp_path / "profile.folded"
     folded.write_text(
-        "run (uvicorn/server.py:1);check_group (hub/lookup/service.py:9) 3\n"
+        "run (uvicorn/server.py:1);check_group (hub/involvement/service.py:9) 3\n"
         "run (/srv/app/.venv/uvicorn/server.py:1);decide (/srv/app/policies/engine.py:5) 1\n"
         "run (uvicorn/server.py:1);send (uvicorn/protocols/http/httptools_impl.py:2) 1\n"
     )

@@ -14,9 +14,10 @@ from api.auth.dev_idp import DevIdentityProvider
 from api.client.hub import HubClient
 from api.client.pseudonymise import PseudonymiserClient
 from crypto.identifiers import IdentifierKind, synthetic_bag, synthetic_bsn, synthetic_kvk
-from hub.db import make_engine, make_sessionmaker, transaction
+from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo
 from hub.settings import Settings
+from hub.transactions import transaction
 from tests.pg import PG_BIN
 from tests.servers import hub_and_pseudonymiser
 

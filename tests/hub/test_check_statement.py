@@ -19,16 +19,17 @@ from api.auth.dev_idp import DevIdentityProvider
 from crypto.identifiers import IdentifierKind
 from hub.actor import Actor, Role
 from hub.audit.models import AuditEntry
-from hub.audit.service import AuditRecord, DecisionRef, Outcome, new_entry
-from hub.db import transaction
+from hub.audit.service import new_entry
+from hub.audit.vocabulary import Action, AuditRecord, DecisionRef, Outcome
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
-from hub.lookup.repository import record_and_read_live, record_and_read_live_in_one_statement
+from hub.involvement.repository import record_and_read_live, record_and_read_live_in_one_statement
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
 from hub.runtime import Runtime
+from hub.transactions import transaction
 from tests.conftest import START
 from tests.helpers import add_neighbour, auth, opaque_pseudonym, register
 
@@ -93,16 +94,14 @@ def _record_and_read(
 
 def _entries() -> list[dict[str, Any]]:
     allowed = AuditRecord(
-        action="involvement.check",
+        action=Action.CHECK,
         outcome=Outcome.ALLOWED,
         subject_key=b"\x00\x01" * 16,
         purpose="rechtmatigheid",
         case_ref="ZAAK-2026-001",
         decision=DecisionRef("pw-check", "pw_art_64", "ab" * 32),
     )
-    refused = AuditRecord(
-        action="involvement.check", outcome=Outcome.REFUSED, reason="rate limit reached"
-    )
+    refused = AuditRecord(action=Action.CHECK, outcome=Outcome.REFUSED, reason="rate limit reached")
     return [new_entry(ANNA, record, at=START)[1] for record in (allowed, refused)]
 
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from hub.db import insert_new, transaction
+from hub.db import insert_new
 from hub.notification.models import Delivery, Notification
 from hub.organisation.models import Team
 from hub.runtime import Runtime
+from hub.transactions import transaction
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -50,10 +50,10 @@ from fastapi.testclient import TestClient
 from api.auth.dev_idp import DevIdentityProvider
 from hub.actor import Role
 from hub.audit.models import AuditAlert
-from hub.db import transaction
 from hub.organisation import repository
 from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
+from hub.transactions import transaction
 from tests.helpers import opaque_pseudonym
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})

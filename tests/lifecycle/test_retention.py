@@ -10,13 +10,11 @@ from sqlalchemy import select
 from api.auth.dev_idp import DevIdentityProvider
 from crypto.audit_verify import verify_export
 from hub.audit.models import AuditEntry
-from hub.audit.sequencer import run_sequencer
 from hub.audit.tree import build_export
+from hub.background import retention_job, sequencer_job
 from hub.clock import FixedClock
-from hub.db import transaction
 from hub.flag.models import Flag
 from hub.match.models import Match
-from hub.retention.service import run_retention
 from hub.runtime import Runtime
 from tests.helpers import add_neighbour, auth, check, count, opaque_pseudonym, register
 
@@ -25,8 +23,7 @@ SUBJECT = opaque_pseudonym("tenant-4")
 
 def retention(runtime: Runtime) -> tuple[int, int, int, int, int]:
     """(expired, archived, purged, expired requests, removed matches) of one run."""
-    with transaction(runtime.sessions) as session:
-        run = run_retention(session, runtime=runtime)
+    run = retention_job(runtime)
     return (
         run.expired_flags,
         run.archived_flags,
@@ -38,7 +35,7 @@ def retention(runtime: Runtime) -> tuple[int, int, int, int, int]:
 
 def log_verifies(runtime: Runtime) -> int:
     """Sequence, sign, export and verify the whole audit log offline; its size."""
-    run_sequencer(runtime, force_checkpoint=True)
+    sequencer_job(runtime, force_checkpoint=True)
     with runtime.sessions() as session:
         export = build_export(session, origin=runtime.settings.audit_origin)
     return verify_export(export, runtime.audit_signer.verifier_key()).size
@@ -79,8 +76,7 @@ def test_old_audit_entries_lose_their_subject_link_but_still_verify(
     register(client, auth(idp, "anna", "pw-handhaving"), SUBJECT, purpose="rechtmatigheid")
     before = log_verifies(runtime)
     clock.advance(timedelta(days=7 * 366))
-    with transaction(runtime.sessions) as session:
-        run = run_retention(session, runtime=runtime)
+    run = retention_job(runtime)
     assert run.unlinked_audit_entries == 1
     with runtime.sessions() as session:
         first = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).first()

@@ -1,6 +1,6 @@
 """PostgreSQL connections on the event loop, for work done in one statement.
 
-A group of involvement checks is one statement (``hub/lookup/repository.py``): in
+A group of involvement checks is one statement (``hub/involvement/repository.py``): in
 autocommit that statement is its whole transaction, and its commit is as durable as any. Run
 on the event loop with psycopg's async connection, it needs no thread, no session, no
 ``BEGIN``/``COMMIT`` and no ping: one round trip per group. A connection broken by a

@@ -21,16 +21,13 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import psycopg
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import AuditUnavailable, HubError, StorageUnavailable
-
-if TYPE_CHECKING:
-    from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +41,9 @@ more CPU per request than its overlap saved (docs/benchmarks.md)."""
 
 Request = TypeVar("Request")
 Answer = TypeVar("Answer")
-Work = Callable[[Session, Sequence[Request], "Runtime"], list[Answer | HubError]]
+Work = Callable[[Session, Sequence[Request]], list[Answer | HubError]]
 """Runs a group's requests in the given transaction: an answer or a refusal each, in order."""
-LoopWork = Callable[[Sequence[Request], "Runtime"], Awaitable[list[Answer | HubError]]]
+LoopWork = Callable[[Sequence[Request]], Awaitable[list[Answer | HubError]]]
 """Runs a group's requests on the event loop, committed when it returns (one statement)."""
 
 
@@ -65,7 +62,7 @@ class GroupCommit(Generic[Request, Answer]):
 
     def __init__(
         self,
-        runtime: Runtime,
+        sessions: sessionmaker[Session],
         work: Work[Request, Answer],
         *,
         what: str,
@@ -74,7 +71,7 @@ class GroupCommit(Generic[Request, Answer]):
         writers: int = WRITERS,
     ) -> None:
         """``work`` runs each group in a session in a thread, unless ``on_loop`` is given."""
-        self._runtime = runtime
+        self._sessions = sessions
         self._work = work
         self._on_loop = on_loop
         self._what = what
@@ -135,7 +132,7 @@ class GroupCommit(Generic[Request, Answer]):
         if self._on_loop is None:
             return await asyncio.get_running_loop().run_in_executor(None, self.run_group, requests)
         try:
-            return list(await self._on_loop(requests, self._runtime))
+            return list(await self._on_loop(requests))
         except AuditUnavailable:
             return self._unaudited(requests)
         except (psycopg.Error, SQLAlchemyError):
@@ -144,9 +141,9 @@ class GroupCommit(Generic[Request, Answer]):
     def run_group(self, requests: list[Request]) -> list[Answer | BaseException]:
         """Run ``requests`` in one transaction; an answer or an error for each, in order."""
         try:
-            with self._runtime.sessions() as session:
+            with self._sessions() as session:
                 outcomes: list[Answer | BaseException] = []
-                outcomes += self._work(session, requests, self._runtime)
+                outcomes += self._work(session, requests)
                 session.commit()
         except AuditUnavailable:
             return self._unaudited(requests)

@@ -3,7 +3,7 @@
 On PostgreSQL both go in one statement: the entries are inserted by a data-modifying
 ``WITH`` from one JSON document (one parameter whatever the group's size, so the statement
 is prepared once), and the same statement reads the flags. On an autocommit connection
-(``hub/statements.py``) that statement is the whole transaction: one round trip, its commit
+(``hub/fastpath/statements.py``) that statement is the whole transaction: one round trip, its commit
 durable before any answer leaves. Elsewhere (SQLite) the entries are inserted and the flags
 read by the audit's and the flags' own statements, in the caller's transaction.
 """
@@ -25,7 +25,6 @@ from hub.audit.models import AuditEntry
 from hub.db import json_insert_statement, rows_as_json
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
-from hub.flag.models import FlagStatus
 from hub.flag.repository import LiveFlag
 
 _GENERATED = {"seq", "leaf_index"}
@@ -33,20 +32,12 @@ _GENERATED = {"seq", "leaf_index"}
 
 
 @functools.cache
-def _record_and_read_statement() -> str:
+def _record_and_read_statement() -> tuple[str, dict[str, Any]]:
+    """The group's statement: its entries inserted, and ``flags.live_on_subjects`` read."""
     table = cast(Table, AuditEntry.__table__)
     columns = tuple(column.name for column in table.columns if column.name not in _GENERATED)
-    return f"""
-        WITH recorded AS ({json_insert_statement(table, columns, "entries")})
-        SELECT flags.subject_key, flags.id, flags.purpose, flags.domain_code,
-               flags.registered_at, teams.id, teams.slug, teams.name, teams.organisation_id
-        FROM flags JOIN teams ON teams.id = flags.team_id
-        WHERE flags.subject_key = ANY(%(subject_keys)s)
-          AND flags.status = %(active)s
-          AND flags.expires_at > %(now)s
-          AND teams.organisation_id = ANY(%(organisation_ids)s)
-        ORDER BY flags.registered_at
-    """
+    read, fixed = flags.live_on_subjects_sql()
+    return f"WITH recorded AS ({json_insert_statement(table, columns, 'entries')})\n{read}", fixed
 
 
 def record_and_read_live(
@@ -85,15 +76,16 @@ async def record_and_read_live_in_one_statement(
         return {}
     # The entries as one JSON document: the driver's arrays of 22 columns cost about ten
     # times the CPU in Python (docs/benchmarks.md).
+    statement, fixed = _record_and_read_statement()
     parameters = {
+        **fixed,
         "entries": rows_as_json(entries),
         "subject_keys": list(subject_keys),
         "organisation_ids": list(organisation_ids),
-        "active": FlagStatus.ACTIVE.value,
         "now": now,
     }
     try:
-        cursor = await connection.execute(_record_and_read_statement(), parameters)
+        cursor = await connection.execute(statement, parameters)
         return flags.by_subject_and_organisation(await cursor.fetchall())
     except psycopg.OperationalError:
         raise  # the connection, not the entries: the caller reports the storage unavailable

@@ -6,26 +6,26 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.audit import service as audit
-from hub.audit.service import AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.decisions import decision_ref, may_see, require_allowed
 from hub.errors import HubError, RateLimited
+from hub.fastpath.statements import StatementConnections
 from hub.flag.repository import LiveFlag
-from hub.lookup import repository
+from hub.handles import HandleSealer
+from hub.involvement import repository
+from hub.involvement.limits import CheckLimits
+from hub.organisation.cache import ActingTeams
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
-from policies import Action, Decision, Policy
-
-if TYPE_CHECKING:
-    from hub.runtime import Runtime
-
-CHECK = "involvement.check"
+from policies import Action as PolicyAction
+from policies import Decision, Policy
 
 
 @dataclass(frozen=True)
@@ -62,35 +62,56 @@ class _Allowed:
     decision: Decision
 
 
+@dataclass(frozen=True)
+class CheckTools:
+    """What a group of checks uses besides its transaction, the same for every group."""
+
+    teams: ActingTeams
+    limits: CheckLimits
+    handles: HandleSealer
+
+
 def check_group(
-    session: Session, requests: Sequence[CheckRequest], runtime: Runtime
+    session: Session,
+    requests: Sequence[CheckRequest],
+    *,
+    policy: Policy,
+    now: datetime,
+    tools: CheckTools,
 ) -> list[Involvement | HubError]:
     """Several involvement checks in the caller's transaction.
 
     Each answer names the other teams involved with the request's subject, as far as the
     policy lets the requester see, or is the request's refusal; answers come in request
     order. Every check allowed or refused by rate limit or policy adds an audit entry,
-    and the caller commits before answering (hub/groups.py). A refusal without an audit
-    record (a team the hub does not know) adds none.
+    and the caller commits before answering (hub/fastpath/groups.py). A refusal without an
+    audit record (a team the hub does not know) adds none.
     """
-    group = _Group.decide(runtime, requests, runtime.teams.of(session, _actors(requests)))
+    teams = tools.teams.of(session, _actors(requests))
+    group = _Group.decide(requests, teams, policy=policy, now=now, limits=tools.limits)
     live = repository.record_and_read_live(session, group.entries, **group.wanted())
-    return group.answers(runtime, live)
+    return group.answers(live, tools.handles)
 
 
 async def check_group_in_one_statement(
-    requests: Sequence[CheckRequest], runtime: Runtime
+    requests: Sequence[CheckRequest],
+    *,
+    policy: Policy,
+    now: datetime,
+    tools: CheckTools,
+    sessions: sessionmaker[Session],
+    statements: StatementConnections,
 ) -> list[Involvement | HubError]:
     """:func:`check_group` on PostgreSQL, on the event loop: its entries and reads in one
-    statement, committed by the time it returns (hub/lookup/repository.py)."""
-    assert runtime.statements is not None
-    teams = await runtime.teams.of_async(runtime.sessions, _actors(requests))
-    group = _Group.decide(runtime, requests, teams)
-    async with runtime.statements.connection() as connection:
+    statement, committed by the time it returns (hub/involvement/repository.py). Teams not
+    kept are read in a session of ``sessions``."""
+    teams = await tools.teams.of_async(sessions, _actors(requests))
+    group = _Group.decide(requests, teams, policy=policy, now=now, limits=tools.limits)
+    async with statements.connection() as connection:
         live = await repository.record_and_read_live_in_one_statement(
             connection, group.entries, **group.wanted()
         )
-    return group.answers(runtime, live)
+    return group.answers(live, tools.handles)
 
 
 def _actors(requests: Sequence[CheckRequest]) -> list[Actor]:
@@ -110,22 +131,24 @@ class _Group:
     @classmethod
     def decide(
         cls,
-        runtime: Runtime,
         requests: Sequence[CheckRequest],
         teams: dict[str, tuple[TeamRef, str]],
+        *,
+        policy: Policy,
+        now: datetime,
+        limits: CheckLimits,
     ) -> _Group:
         """Refuse or allow each check (team, rate limit, policy) and make its audit entry."""
-        group = cls(runtime.clock.now(), runtime.policy.current(), [None] * len(requests), [], [])
-        now, policy = group.now, group.policy
+        group = cls(now, policy, [None] * len(requests), [], [])
         for index, request in enumerate(requests):
             try:
                 team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
-                _take_rate_limit(runtime, policy, request, team)
+                _take_rate_limit(limits, policy, request, team)
                 decision = require_allowed(
                     policy,
                     request.actor,
-                    action=Action.CHECK,
-                    audit_action=CHECK,
+                    action=PolicyAction.CHECK,
+                    audit_action=Action.CHECK,
                     domain=team.domain_code,
                     purpose=request.purpose,
                     subject_type=request.subject.subject_type,
@@ -135,13 +158,12 @@ class _Group:
                 )
             except HubError as refusal:
                 group.outcomes[index] = refusal
-                if refusal.audit is not None:
-                    group.entries.append(audit.new_entry(request.actor, refusal.audit, at=now)[1])
+                group.entries += audit.refusal_rows(request.actor, refusal, at=now)
                 continue
             entry_id, entry = audit.new_entry(
                 request.actor,
                 AuditRecord(
-                    action=CHECK,
+                    action=Action.CHECK,
                     outcome=Outcome.ALLOWED,
                     subject_key=request.subject.key,
                     purpose=request.purpose,
@@ -163,12 +185,12 @@ class _Group:
         }
 
     def answers(
-        self, runtime: Runtime, live: dict[tuple[bytes, uuid.UUID], list[LiveFlag]]
+        self, live: dict[tuple[bytes, uuid.UUID], list[LiveFlag]], handles: HandleSealer
     ) -> list[Involvement | HubError]:
         """Each check's answer from the live flags read for the group, or its refusal."""
         for check in self.allowed:
             own, involved = _visible_teams(
-                runtime,
+                handles,
                 self.policy,
                 check,
                 live.get((check.request.subject.key, check.team.organisation_id), []),
@@ -186,10 +208,10 @@ class _Group:
 
 
 def _take_rate_limit(
-    runtime: Runtime, policy: Policy, request: CheckRequest, team: TeamRef
+    limits: CheckLimits, policy: Policy, request: CheckRequest, team: TeamRef
 ) -> None:
     actor = request.actor
-    wait = runtime.check_limits.wait_seconds(
+    wait = limits.wait_seconds(
         member=actor.sub,
         member_limit=policy.rate_limit(actor.role.value if actor.role else ""),
         team=team.slug,
@@ -200,7 +222,7 @@ def _take_rate_limit(
             "too many involvement checks; try again later",
             headers={"Retry-After": str(wait)},
             audit=AuditRecord(
-                action=CHECK,
+                action=Action.CHECK,
                 outcome=Outcome.REFUSED,
                 subject_key=request.subject.key,
                 purpose=request.purpose,
@@ -211,7 +233,7 @@ def _take_rate_limit(
 
 
 def _visible_teams(
-    runtime: Runtime, policy: Policy, check: _Allowed, live: list[LiveFlag], *, now: datetime
+    handles: HandleSealer, policy: Policy, check: _Allowed, live: list[LiveFlag], *, now: datetime
 ) -> tuple[bool, list[InvolvedTeam]]:
     """Whether the own team is involved, and the other teams the policy lets the actor see."""
     actor, team = check.request.actor, check.team
@@ -243,7 +265,7 @@ def _visible_teams(
                     team=flag.team_slug,
                     team_name=flag.team_name,
                     since=flag.registered_at.date(),
-                    handle=runtime.handles.seal(flag.flag_id, member=actor.sub, now=now),
+                    handle=handles.seal(flag.flag_id, member=actor.sub, now=now),
                 )
             )
     return own_team_involved, involved

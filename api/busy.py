@@ -1,0 +1,91 @@
+"""The busy writes, assembled for the app: checks and registrations in group commits.
+
+Each group takes the policy in force and the clock's moment when it starts, and the
+process's handles (teams kept, rate limits, handle key); on PostgreSQL a group of checks
+runs as one statement on the event loop (``hub/fastpath``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hub.errors import HubError
+from hub.fastpath.groups import MAX_GROUP, WRITERS, GroupCommit, LoopWork
+from hub.flag.service import RegisteredFlag, Registration, register_group
+from hub.involvement.service import (
+    CheckRequest,
+    CheckTools,
+    Involvement,
+    check_group,
+    check_group_in_one_statement,
+)
+from hub.runtime import Runtime
+
+
+@dataclass
+class BusyWrites:
+    checks: GroupCommit[CheckRequest, Involvement]
+    registrations: GroupCommit[Registration, RegisteredFlag]
+
+
+def busy_writes(
+    runtime: Runtime, *, max_group: int = MAX_GROUP, writers: int = WRITERS
+) -> BusyWrites:
+    """The group commits of one app; the sizes are for tests that watch the groups."""
+    tools = CheckTools(teams=runtime.teams, limits=runtime.check_limits, handles=runtime.handles)
+
+    def checks(session: Session, requests: Sequence[CheckRequest]) -> list[Involvement | HubError]:
+        return check_group(
+            session,
+            requests,
+            policy=runtime.policy.current(),
+            now=runtime.clock.now(),
+            tools=tools,
+        )
+
+    checks_on_loop: LoopWork[CheckRequest, Involvement] | None = None
+    statements = runtime.statements
+    if statements is not None:
+
+        async def checks_in_one_statement(
+            requests: Sequence[CheckRequest],
+        ) -> list[Involvement | HubError]:
+            return await check_group_in_one_statement(
+                requests,
+                policy=runtime.policy.current(),
+                now=runtime.clock.now(),
+                tools=tools,
+                sessions=runtime.sessions,
+                statements=statements,
+            )
+
+        checks_on_loop = checks_in_one_statement
+
+    def registrations(
+        session: Session, requests: Sequence[Registration]
+    ) -> list[RegisteredFlag | HubError]:
+        return register_group(
+            session,
+            requests,
+            policy=runtime.policy.current(),
+            now=runtime.clock.now(),
+            teams=runtime.teams,
+        )
+
+    sessions = runtime.sessions
+    return BusyWrites(
+        checks=GroupCommit(
+            sessions,
+            checks,
+            what="check",
+            on_loop=checks_on_loop,
+            max_group=max_group,
+            writers=writers,
+        ),
+        registrations=GroupCommit(
+            sessions, registrations, what="registration", max_group=max_group, writers=writers
+        ),
+    )

@@ -1,0 +1,135 @@
+"""The privacy officer's reads of the log, each in the request's transaction.
+
+A read of the tree first numbers the entries still waiting (``sequencer.catch_up``), so an
+officer sees and proves entries made a moment ago; the inbox first evaluates the alert
+rules. Both happen here, in the officer's service, and not in a dependency: a request's
+dependencies write nothing. Every read is itself audited by the function it calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.audit import alerts, otlp, sar, tree
+from hub.audit import service as audit
+from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
+from hub.audit.repository import EntryFilter
+from hub.audit.sequencer import Sequencer, catch_up
+from hub.audit.vocabulary import Action
+from hub.pseudonym import Subject
+from hub.settings import Settings
+from policies import Policy
+
+
+def search_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    sequencer: Sequencer,
+    where: EntryFilter,
+    limit: int,
+    after_seq: int,
+    now: datetime,
+    case_ref: str | None = None,
+) -> Sequence[AuditEntry]:
+    """A page of the officer's organisation's entries matching ``where`` (audited)."""
+    catch_up(session, sequencer, now=now)
+    return audit.search_entries(
+        session, actor, where=where, limit=limit, after_seq=after_seq, now=now, case_ref=case_ref
+    )
+
+
+def latest_checkpoint(session: Session, *, sequencer: Sequencer, now: datetime) -> AuditCheckpoint:
+    """The newest signed checkpoint, once the waiting entries are in the tree."""
+    catch_up(session, sequencer, now=now)
+    return tree.latest_checkpoint(session)
+
+
+def inclusion_proof(
+    session: Session,
+    actor: Actor,
+    *,
+    sequencer: Sequencer,
+    index: int,
+    size: int | None,
+    now: datetime,
+) -> tree.InclusionProof:
+    """Proof that one of the organisation's entries is in a signed tree (audited: it shows
+    the leaf)."""
+    catch_up(session, sequencer, now=now)
+    proof = tree.inclusion(session, index=index, size=size, organisation=actor.organisation)
+    audit.record_oversight(
+        session, actor, action=Action.AUDIT_INCLUSION_PROOF, now=now, object_id=str(proof.entry.id)
+    )
+    return proof
+
+
+def consistency_proof(
+    session: Session, *, sequencer: Sequencer, first: int, second: int | None, now: datetime
+) -> tree.ConsistencyProof:
+    """Proof that one signed tree is a prefix of another (shows no entry)."""
+    catch_up(session, sequencer, now=now)
+    return tree.consistency(session, first=first, second=second)
+
+
+def subject_access_report(
+    session: Session,
+    actor: Actor,
+    *,
+    sequencer: Sequencer,
+    policy: Policy,
+    subject: Subject,
+    now: datetime,
+    case_ref: str | None = None,
+) -> Any:
+    """The inzageverzoek for one subject (audited on the subject)."""
+    catch_up(session, sequencer, now=now)
+    return sar.subject_access_report(
+        session, actor, policy=policy, subject=subject, now=now, case_ref=case_ref
+    )
+
+
+def otlp_spans(
+    session: Session,
+    actor: Actor,
+    *,
+    sequencer: Sequencer,
+    since: datetime | None,
+    until: datetime | None,
+    after_seq: int,
+    limit: int,
+    origin: str,
+    now: datetime,
+) -> tuple[dict[str, Any], int | None]:
+    """A page of entries as OTLP spans, and the next ``after`` (audited)."""
+    catch_up(session, sequencer, now=now)
+    return otlp.export_spans(
+        session,
+        actor,
+        since=since,
+        until=until,
+        after_seq=after_seq,
+        limit=limit,
+        origin=origin,
+        now=now,
+    )
+
+
+def list_alerts(
+    session: Session,
+    actor: Actor,
+    *,
+    settings: Settings,
+    status: alerts.AlertStatus | None,
+    limit: int,
+    offset: int,
+    now: datetime,
+) -> list[AuditAlert]:
+    """The officer's inbox, with the alert rules evaluated afresh first (audited)."""
+    alerts.evaluate_alerts(session, settings=settings, now=now)
+    return alerts.list_alerts(session, actor, status=status, limit=limit, offset=offset, now=now)
