@@ -10,7 +10,8 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.signing import load_signer
 from hub.clock import Clock
 from hub.db import make_engine, make_sessionmaker
-from hub.flag.service import RegisteredFlag, Registration, register_group
+from hub.flag.service import Registration, register_group
+from hub.flag.views import RegisteredFlag
 from hub.groups import GroupCommit
 from hub.handles import HandleSealer
 from hub.keys import load_or_create_secret

@@ -19,6 +19,7 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
+from hub.flag.views import RegisteredFlag
 from hub.match import service as match_service
 from hub.organisation.models import Team
 from hub.organisation.service import acting_team, acting_team_among, acting_team_objects
@@ -31,13 +32,6 @@ if TYPE_CHECKING:
 REGISTER = "flag.register"
 WITHDRAW = "flag.withdraw"
 RENEW = "flag.renew"
-
-
-@dataclass(frozen=True)
-class RegisteredFlag:
-    flag: Flag
-    team: Team
-    decision: Decision
 
 
 def add_months(moment: datetime, months: int) -> datetime:
