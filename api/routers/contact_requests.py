@@ -15,35 +15,9 @@ from hub.contact_request.schemas import (
     ContactRequestListOut,
     ContactRequestOut,
     DeclineIn,
-    PartyOut,
 )
-from hub.contact_request.service import RequestView
-from hub.flag.schemas import DecisionOut
 
 router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
-
-
-def request_out(view: RequestView) -> ContactRequestOut:
-    request = view.request
-    return ContactRequestOut(
-        id=request.id,
-        direction=view.direction,
-        status=request.status,
-        purpose=request.purpose,
-        domain=view.domain,
-        from_team=view.requester_team.slug,
-        to_team=view.owner_team.slug,
-        created_at=request.created_at,
-        expires_at=request.expires_at,
-        decided_at=request.decided_at,
-        decline_reason=request.decline_reason,
-        decision=DecisionOut(
-            rule_id=request.rule_id,
-            legal_basis=request.legal_basis,
-            policy_version=request.policy_version,
-        ),
-        contact=PartyOut(**view.other_contact) if view.other_contact else None,
-    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
@@ -62,7 +36,7 @@ async def request_contact(
             email=body.email,
             phone=body.phone,
         )
-        return request_out(view)
+        return ContactRequestOut.of(view)
 
     return await in_transaction(runtime, actor, request)
 
@@ -80,14 +54,16 @@ def list_requests(
     views = service.list_requests(
         session, actor, runtime=runtime, direction=direction, limit=limit, offset=offset
     )
-    return ContactRequestListOut(items=[request_out(v) for v in views])
+    return ContactRequestListOut(items=[ContactRequestOut.of(v) for v in views])
 
 
 @router.get("/{request_id}", response_model=ContactRequestOut)
 def get_request(
     request_id: uuid.UUID, session: DbSession, actor: TeamMember, runtime: RuntimeDep
 ) -> ContactRequestOut:
-    return request_out(service.get_request(session, actor, runtime=runtime, request_id=request_id))
+    return ContactRequestOut.of(
+        service.get_request(session, actor, runtime=runtime, request_id=request_id)
+    )
 
 
 @router.post("/{request_id}/acceptance", response_model=ContactRequestOut)
@@ -96,7 +72,7 @@ def accept(
 ) -> ContactRequestOut:
     """Accept: both sides receive each other's contact details."""
     view = service.decide(session, actor, runtime=runtime, request_id=request_id, accept=True)
-    return request_out(view)
+    return ContactRequestOut.of(view)
 
 
 @router.post("/{request_id}/decline", response_model=ContactRequestOut)
@@ -111,7 +87,7 @@ def decline(
     view = service.decide(
         session, actor, runtime=runtime, request_id=request_id, accept=False, reason=body.reason
     )
-    return request_out(view)
+    return ContactRequestOut.of(view)
 
 
 @router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
@@ -119,4 +95,6 @@ def withdraw(
     request_id: uuid.UUID, session: DbSession, actor: Professional, runtime: RuntimeDep
 ) -> ContactRequestOut:
     """Withdraw your pending request."""
-    return request_out(service.withdraw(session, actor, runtime=runtime, request_id=request_id))
+    return ContactRequestOut.of(
+        service.withdraw(session, actor, runtime=runtime, request_id=request_id)
+    )
