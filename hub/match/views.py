@@ -1,0 +1,24 @@
+"""What the match service hands back, for ``hub/match/schemas.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.flag.models import Flag
+from hub.match.models import Match, MatchMember
+from hub.organisation.models import Team
+
+
+@dataclass(frozen=True)
+class Participant:
+    team: Team
+    flag: Flag
+    member: MatchMember
+
+
+@dataclass(frozen=True)
+class MatchView:
+    match: Match
+    own: Participant
+    others: list[Participant]
+    regie_team: str | None
