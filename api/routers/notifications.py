@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
@@ -10,21 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import DbSession, RuntimeDep, TeamLead, TeamMember
 from hub.notification import service
-from hub.notification.models import Notification
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
 
 router = APIRouter(tags=["notifications"])
-
-
-def notification_out(notification: Notification) -> NotificationOut:
-    return NotificationOut(
-        id=notification.id,
-        kind=notification.kind,
-        created_at=notification.created_at,
-        read_at=notification.read_at,
-        delivery=notification.delivery,
-        payload=json.loads(notification.payload),
-    )
 
 
 @router.get("/notifications", response_model=NotificationListOut)
@@ -37,7 +24,7 @@ def list_notifications(
 ) -> NotificationListOut:
     """Your team's inbox, newest first."""
     items = service.list_inbox(session, actor, unread_only=unread, limit=limit, offset=offset)
-    return NotificationListOut(items=[notification_out(n) for n in items])
+    return NotificationListOut(items=[NotificationOut.of(n) for n in items])
 
 
 @router.put("/notifications/{notification_id}/read", response_model=NotificationOut)
@@ -48,7 +35,7 @@ def mark_read(
     notification = service.mark_read(
         session, actor, notification_id=notification_id, now=runtime.clock.now()
     )
-    return notification_out(notification)
+    return NotificationOut.of(notification)
 
 
 @router.put("/team/webhook", response_model=WebhookOut)
