@@ -18,10 +18,10 @@ from hub.keys import load_or_create_secret
 from hub.lookup.limits import CheckLimits
 from hub.lookup.service import (
     CheckRequest,
-    Involvement,
     check_group,
     check_group_in_one_statement,
 )
+from hub.lookup.views import Involvement
 from hub.organisation.cache import ActingTeams
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from hub.decisions import decision_ref, may_see, require_allowed
 from hub.errors import HubError, RateLimited
 from hub.flag.repository import LiveFlag
 from hub.lookup import repository
+from hub.lookup.views import InvolvedTeam, Involvement
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
@@ -26,23 +27,6 @@ if TYPE_CHECKING:
     from hub.runtime import Runtime
 
 CHECK = "involvement.check"
-
-
-@dataclass(frozen=True)
-class InvolvedTeam:
-    domain: str
-    team: str
-    team_name: str
-    since: date
-    handle: str
-
-
-@dataclass(frozen=True)
-class Involvement:
-    check_id: uuid.UUID
-    own_team_involved: bool
-    involved: list[InvolvedTeam]
-    decision: Decision
 
 
 @dataclass(frozen=True)
