@@ -9,7 +9,8 @@ from hub.audit.sequencer import run_sequencer
 from hub.db import transaction
 from hub.notification.delivery import deliver_due
 from hub.notification.email import send_pending
-from hub.retention.service import RetentionRun, run_retention
+from hub.retention.service import run_retention
+from hub.retention.views import RetentionRun
 from hub.runtime import Runtime
 from hub.scheduler import Scheduler
 

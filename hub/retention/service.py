@@ -7,8 +7,6 @@ Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor, Role
@@ -21,6 +19,7 @@ from hub.flag.models import FlagStatus
 from hub.flag.service import add_months, record_flag_event
 from hub.pseudonym import Subject
 from hub.retention import repository
+from hub.retention.views import RetentionRun
 from hub.runtime import Runtime
 
 RETENTION_ACTOR = Actor(
@@ -31,16 +30,6 @@ RETENTION_ACTOR = Actor(
     roles=frozenset({Role.ADMIN}),
 )
 ERASURE_REASONS = ("objection", "death", "unlawful")
-
-
-@dataclass(frozen=True)
-class RetentionRun:
-    expired_flags: int
-    archived_flags: int
-    purged_flags: int
-    expired_requests: int
-    removed_matches: int
-    unlinked_audit_entries: int
 
 
 def run_retention(

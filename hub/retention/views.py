@@ -1,0 +1,15 @@
+"""What a retention run hands back, for ``hub/retention/schemas.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    expired_flags: int
+    archived_flags: int
+    purged_flags: int
+    expired_requests: int
+    removed_matches: int
+    unlinked_audit_entries: int
