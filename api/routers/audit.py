@@ -34,6 +34,7 @@ from hub.audit.schemas import (
     SubjectSearchIn,
 )
 from hub.audit.sequencer import run_sequencer
+from hub.audit.views import ReportKind
 from hub.runtime import Runtime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -65,8 +66,7 @@ def _page(entries: Any, limit: int) -> EntryListOut:
 @router.get("/public-key", response_model=PublicKeyOut)
 def public_key(runtime: RuntimeDep) -> PublicKeyOut:
     """The C2SP verifier key that checks every checkpoint and export (public)."""
-    signer = runtime.audit_signer
-    return PublicKeyOut(origin=signer.key_name, verifier_key=signer.verifier_key())
+    return PublicKeyOut.of(runtime.audit_signer)
 
 
 @router.get("/entries", response_model=EntryListOut)
@@ -153,14 +153,7 @@ def inclusion_proof(
         now=runtime.clock.now(),
         object_id=str(proof.entry.id),
     )
-    return InclusionProofOut(
-        index=index,
-        size=proof.checkpoint.size,
-        leaf=proof.entry.leaf,
-        leaf_hash=proof.entry.leaf_hash.hex(),
-        proof=[node.hex() for node in proof.proof],
-        checkpoint=CheckpointOut.of(proof.checkpoint),
-    )
+    return InclusionProofOut.of(proof)
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProofOut)
@@ -173,16 +166,12 @@ def consistency_proof(
 ) -> ConsistencyProofOut:
     """Proof that the signed tree of size ``first`` is a prefix of the one of ``second``."""
     proof = tree.consistency(session, first=first, second=second)
-    return ConsistencyProofOut(
-        first=CheckpointOut.of(proof.first),
-        second=CheckpointOut.of(proof.second),
-        proof=[node.hex() for node in proof.proof],
-    )
+    return ConsistencyProofOut.of(proof)
 
 
 @router.get("/reports/{kind}", response_model=ReportOut, response_model_by_alias=True)
 def report(
-    kind: reports.ReportKind,
+    kind: ReportKind,
     session: DbSession,
     actor: PrivacyOfficer,
     runtime: RuntimeDep,
@@ -201,15 +190,7 @@ def report(
         now=runtime.clock.now(),
         limit=limit,
     )
-    return ReportOut(
-        kind=result.kind.value,
-        description=result.description,
-        since=result.since,
-        until=result.until,
-        generated_at=result.generated_at,
-        summary=result.summary,
-        rows=result.rows,
-    )
+    return ReportOut.of(result)
 
 
 @router.get("/alerts", response_model=AlertListOut)

@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crypto.checkpoint import CheckpointSigner
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
+from hub.audit.views import ConsistencyProof, InclusionProof, Report
 from hub.flag.schemas import SubjectIn
 from hub.lookup.schemas import CASE_REF_PATTERN
 
@@ -137,16 +139,39 @@ class InclusionProofOut(BaseModel):
     proof: list[str]
     checkpoint: CheckpointOut
 
+    @classmethod
+    def of(cls, proof: InclusionProof) -> InclusionProofOut:
+        return cls(
+            index=proof.index,
+            size=proof.checkpoint.size,
+            leaf=proof.entry.leaf,
+            leaf_hash=proof.entry.leaf_hash.hex(),
+            proof=[node.hex() for node in proof.proof],
+            checkpoint=CheckpointOut.of(proof.checkpoint),
+        )
+
 
 class ConsistencyProofOut(BaseModel):
     first: CheckpointOut
     second: CheckpointOut
     proof: list[str]
 
+    @classmethod
+    def of(cls, proof: ConsistencyProof) -> ConsistencyProofOut:
+        return cls(
+            first=CheckpointOut.of(proof.first),
+            second=CheckpointOut.of(proof.second),
+            proof=[node.hex() for node in proof.proof],
+        )
+
 
 class PublicKeyOut(BaseModel):
     origin: str
     verifier_key: str = Field(description="C2SP signed-note verifier key: name+id+key.")
+
+    @classmethod
+    def of(cls, signer: CheckpointSigner) -> PublicKeyOut:
+        return cls(origin=signer.key_name, verifier_key=signer.verifier_key())
 
 
 class ReportOut(BaseModel):
@@ -157,6 +182,18 @@ class ReportOut(BaseModel):
     generated_at: datetime
     summary: dict[str, Any]
     rows: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, result: Report) -> ReportOut:
+        return cls(
+            kind=result.kind.value,
+            description=result.description,
+            since=result.since,
+            until=result.until,
+            generated_at=result.generated_at,
+            summary=result.summary,
+            rows=result.rows,
+        )
 
 
 class AlertOut(BaseModel):
