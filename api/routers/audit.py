@@ -242,7 +242,7 @@ def subject_access_report(
     )
     if _prefers_html(request.headers.get("accept", "")):
         return HTMLResponse(sar.render_html(result))
-    return SubjectAccessReportOut.model_validate(result, from_attributes=True)
+    return result
 
 
 def _prefers_html(accept: str) -> bool:
