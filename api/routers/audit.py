@@ -25,7 +25,6 @@ from hub.audit.schemas import (
     CheckpointOut,
     ConsistencyProofOut,
     EntryListOut,
-    EntryOut,
     InclusionProofOut,
     PublicKeyOut,
     ReportOut,
@@ -56,11 +55,6 @@ def evaluate_alerts_first(runtime: RuntimeDep) -> Runtime:
 
 Sequenced = Annotated[Runtime, Depends(sequence_first)]
 AlertsEvaluated = Annotated[Runtime, Depends(evaluate_alerts_first)]
-
-
-def _page(entries: Any, limit: int) -> EntryListOut:
-    items = [EntryOut.of(entry) for entry in entries]
-    return EntryListOut(items=items, next_after=items[-1].seq if len(items) == limit else None)
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
@@ -97,7 +91,7 @@ def list_entries(
     entries = audit.search_entries(
         session, actor, where=where, limit=limit, after_seq=after, now=runtime.clock.now()
     )
-    return _page(entries, limit)
+    return EntryListOut.of(entries, limit)
 
 
 @router.post("/searches", response_model=EntryListOut)
@@ -125,7 +119,7 @@ def search_by_subject(
         now=runtime.clock.now(),
         case_ref=body.case_ref,
     )
-    return _page(entries, body.limit)
+    return EntryListOut.of(entries, body.limit)
 
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -86,6 +87,12 @@ class EntryOut(BaseModel):
 class EntryListOut(BaseModel):
     items: list[EntryOut]
     next_after: int | None = Field(description="Pass as 'after' for the next page; null at end.")
+
+    @classmethod
+    def of(cls, entries: Sequence[AuditEntry], limit: int) -> EntryListOut:
+        """A page of at most ``limit`` entries: a full one may have a next."""
+        items = [EntryOut.of(entry) for entry in entries]
+        return cls(items=items, next_after=items[-1].seq if len(items) == limit else None)
 
 
 class SubjectSearchIn(BaseModel):
