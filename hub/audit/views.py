@@ -1,4 +1,8 @@
-"""What the audit reports and proofs hand back, for ``hub/audit/schemas.py``."""
+"""What the audit reports and proofs hand back.
+
+Kept apart from ``reports.py`` and ``tree.py``, so that ``schemas.py`` builds its answers
+from it without importing them.
+"""
 
 from __future__ import annotations
 

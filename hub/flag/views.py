@@ -1,4 +1,8 @@
-"""What the flag service hands back: read by ``hub/flag/schemas.py``, which the service imports."""
+"""What the flag service hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""What the involvement check hands back, for ``hub/lookup/schemas.py``."""
+"""What the involvement check hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
 
 from __future__ import annotations
 

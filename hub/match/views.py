@@ -1,4 +1,8 @@
-"""What the match service hands back, for ``hub/match/schemas.py``."""
+"""What the match service hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
 
 from __future__ import annotations
 

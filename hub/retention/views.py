@@ -1,4 +1,8 @@
-"""What a retention run hands back, for ``hub/retention/schemas.py``."""
+"""What a retention run hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
 
 from __future__ import annotations
 
