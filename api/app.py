@@ -11,7 +11,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.busy import BusyWrites, busy_writes
-from api.deps import TEAM_WORK
 from api.direct_routes import DirectRoute, DirectRoutes
 from api.middleware import API_VERSION, VersionHeader
 from api.routers import (
@@ -26,8 +25,6 @@ from api.routers import (
     retention,
 )
 from hub.background import hub_scheduler
-from hub.flag.schemas import FlagIn
-from hub.involvement.schemas import InvolvementCheckIn
 from hub.runtime import Runtime, build_runtime
 from hub.settings import Settings
 
@@ -95,8 +92,6 @@ def create_app(
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
     problems.install(app)
-    if direct:
-        app.direct_routes = _direct_routes()
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)
@@ -110,18 +105,14 @@ def create_app(
     app.include_router(v1)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
+    if direct:
+        app.direct_routes = _direct_routes(app)
     return app
 
 
-def _direct_routes() -> list[DirectRoute]:
-    """The busiest routes, with the body model and roles their FastAPI declarations name."""
-    team_work = frozenset(TEAM_WORK)
+def _direct_routes(app: FastAPI) -> list[DirectRoute]:
+    """The busiest routes, served with the body model, roles and endpoint FastAPI declares."""
     return [
-        DirectRoute(
-            f"{API_PREFIX}/involvement-checks",
-            InvolvementCheckIn,
-            team_work,
-            involvement.check_involvement,
-        ),
-        DirectRoute(f"{API_PREFIX}/flags", FlagIn, team_work, flags.register_flag),
+        DirectRoute.declared(app, f"{API_PREFIX}/involvement-checks"),
+        DirectRoute.declared(app, f"{API_PREFIX}/flags"),
     ]

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 
 from hub.errors import HubError
 from hub.fastpath.groups import MAX_GROUP, WRITERS, GroupCommit, LoopWork
-from hub.flag.service import RegisteredFlag, Registration, register_group
+from hub.flag.service import Registration, register_group
+from hub.flag.views import RegisteredFlag
 from hub.involvement.service import (
     CheckRequest,
     CheckTools,
-    Involvement,
     check_group,
     check_group_in_one_statement,
 )
+from hub.involvement.views import Involvement
 from hub.runtime import Runtime
 
 

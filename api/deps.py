@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
@@ -162,14 +162,23 @@ def check_roles(actor: Actor, allowed: frozenset[Role]) -> Actor:
     return actor
 
 
-def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
+class RoleCheck:
+    """A dependency that lets through only callers holding one of ``roles``.
+
+    It keeps its roles, so that the direct routes (``api/direct_routes.py``) read them
+    from the route's declaration.
+    """
+
+    def __init__(self, roles: frozenset[Role]) -> None:
+        self.roles = roles
+
+    async def __call__(self, actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+        return check_roles(actor, self.roles)
+
+
+def require(*roles: Role) -> RoleCheck:
     """A dependency that lets through only callers holding one of ``roles``."""
-    allowed = frozenset(roles)
-
-    async def dependency(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
-        return check_roles(actor, allowed)
-
-    return dependency
+    return RoleCheck(frozenset(roles))
 
 
 TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)

@@ -3,27 +3,39 @@
 An involvement check or a registration costs the hub a few hundred microseconds of its own
 work; FastAPI's dependency solving, Starlette's routing and its exception middleware cost
 more than that per request (docs/benchmarks.md). These routes stay declared in FastAPI:
-their OpenAPI, body model, roles and endpoint function are the ones there. This layer
-resolves the same dependencies (the caller through ``api.deps.authenticate``, the roles
-through ``check_roles``, the body through its model) and calls the same endpoint, so each
-route has one implementation; ``tests/api/test_direct_routes.py`` compares both paths.
+their OpenAPI, body model, roles and endpoint function are the ones there, and this layer
+reads them from that declaration (``DirectRoute.declared``). It resolves the same
+dependencies (the caller through ``api.deps.authenticate``, the roles through
+``check_roles``, the body through its model) and calls the same endpoint, so each route has
+one implementation; ``tests/api/test_direct_routes.py`` compares both paths.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_type_hints
 
-from fastapi import Response
+import fastapi.routing
+from fastapi import FastAPI, Response
+from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import State
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
 from api.busy import BusyWrites
-from api.deps import authenticate, bearer_token, check_roles
+from api.deps import (
+    RoleCheck,
+    authenticate,
+    bearer_token,
+    check_roles,
+    get_busy_writes,
+    get_runtime,
+)
 from hub.actor import Actor, Role
 from hub.errors import HubError
 from hub.runtime import Runtime
@@ -44,6 +56,57 @@ class DirectRoute:
     body: type[BaseModel]
     roles: frozenset[Role]
     endpoint: Endpoint
+
+    @classmethod
+    def declared(cls, app: FastAPI, path: str) -> DirectRoute:
+        """The ``POST`` route at ``path`` as ``app`` declares it.
+
+        The body model is the annotation of the endpoint's ``body`` parameter, the roles are
+        those of its ``api.deps.require`` dependency. Raises, so the app does not start, when
+        the route, its body or its role check is missing, or when the endpoint is not an
+        ``async def`` taking the body, the caller, the runtime and the group commits: all
+        this layer passes.
+        """
+        endpoint, dependant = _post_route(app, path)
+        body = get_type_hints(endpoint).get("body")
+        if not (isinstance(body, type) and issubclass(body, BaseModel)):
+            raise TypeError(f"POST {path} has no 'body' parameter of a pydantic model")
+        callers = [dep for dep in dependant.dependencies if _role_checks(dep)]
+        checks = [check for dep in callers for check in _role_checks(dep)]
+        if len(checks) != 1:
+            raise TypeError(f"POST {path} needs exactly one role dependency (api.deps.require)")
+        runtimes = [dep.name for dep in dependant.dependencies if dep.call is get_runtime]
+        busy = [dep.name for dep in dependant.dependencies if dep.call is get_busy_writes]
+        parameters = list(inspect.signature(endpoint).parameters)
+        if (
+            not inspect.iscoroutinefunction(endpoint)
+            or len(runtimes) != 1
+            or len(busy) != 1
+            or parameters != ["body", callers[0].name, runtimes[0], busy[0]]
+        ):
+            raise TypeError(
+                f"POST {path}: its endpoint must be async (body, caller, runtime, busy writes)"
+            )
+        return cls(path, body, checks[0].roles, endpoint)
+
+
+def _post_route(app: FastAPI, path: str) -> tuple[Callable[..., Any], Dependant]:
+    """The endpoint and the dependencies of ``app``'s ``POST`` route at ``path``."""
+    # FastAPI 0.137 and later keep an included router as one entry of app.routes.
+    walk: Callable[[list[BaseRoute]], Iterable[Any]]
+    walk = getattr(fastapi.routing, "iter_route_contexts", iter)
+    for route in walk(app.routes):
+        dependant = getattr(route, "dependant", None)
+        methods = getattr(route, "methods", None) or ()
+        if getattr(route, "path", None) == path and "POST" in methods and dependant is not None:
+            return route.endpoint, dependant
+    raise LookupError(f"no route POST {path} to serve directly")
+
+
+def _role_checks(dependant: Dependant) -> list[RoleCheck]:
+    """The role checks among ``dependant`` and everything it depends on."""
+    found = [dependant.call] if isinstance(dependant.call, RoleCheck) else []
+    return found + [check for dep in dependant.dependencies for check in _role_checks(dep)]
 
 
 class PayloadTooLarge(HubError):

@@ -13,7 +13,8 @@ from hub.audit.models import AuditAlert
 from hub.audit.sequencer import SequencerRun, run_sequencer
 from hub.notification.delivery import deliver_due
 from hub.notification.email import send_pending
-from hub.retention.service import RetentionRun, run_retention
+from hub.retention.service import run_retention
+from hub.retention.views import RetentionRun
 from hub.runtime import Runtime
 from hub.scheduler import Scheduler
 from hub.transactions import transaction

@@ -14,22 +14,20 @@ from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
-from pydantic import BaseModel, ConfigDict, Field
 
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.deps import get_actor, require
 from api.middleware import install_version_header
 from api.pseudonymiser.keystore import EpochKey, OprfKeyStore
+from api.pseudonymiser.schemas import EvaluationIn, EvaluationOut, KeyOut, KeysOut, StatisticsOut
 from crypto import oprf
-from crypto.identifiers import IdentifierKind, poprf_info
+from crypto.identifiers import poprf_info
 from hub.actor import Actor, Role
 from hub.errors import HubError, NotFound, RateLimited
 from hub.ratelimit import RateLimiter
 from hub.settings import Settings
 
-SUITE = "ristretto255-SHA512"
-MAX_BATCH = 100
 log = logging.getLogger("betrokken.pseudonymiser")
 
 
@@ -40,37 +38,6 @@ class InvalidElement(HubError):
     status = 400
     code = "invalid_element"
     title = "Not a valid blinded element"
-
-
-class KeyOut(BaseModel):
-    epoch: str
-    public_key: str
-
-
-class KeysOut(BaseModel):
-    suite: str = SUITE
-    mode: str = "poprf"
-    current_epoch: str
-    keys: list[KeyOut]
-
-
-class EvaluationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: IdentifierKind
-    epoch: str | None = Field(default=None, description="Defaults to the current epoch.")
-    blinded_elements: list[str] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class EvaluationOut(BaseModel):
-    kind: IdentifierKind
-    epoch: str
-    evaluated_elements: list[str]
-    proof: str
-
-
-class StatisticsOut(BaseModel):
-    evaluations: dict[str, int]
 
 
 def b64(raw: bytes) -> str:

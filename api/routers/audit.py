@@ -24,7 +24,6 @@ from hub.audit.schemas import (
     CheckpointOut,
     ConsistencyProofOut,
     EntryListOut,
-    EntryOut,
     InclusionProofOut,
     PublicKeyOut,
     ReportOut,
@@ -32,6 +31,7 @@ from hub.audit.schemas import (
     SubjectAccessReportOut,
     SubjectSearchIn,
 )
+from hub.audit.views import ReportKind
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -39,16 +39,10 @@ From = Annotated[datetime | None, Query(alias="from")]
 To = Annotated[datetime | None, Query(alias="to")]
 
 
-def _page(entries: Any, limit: int) -> EntryListOut:
-    items = [EntryOut.of(entry) for entry in entries]
-    return EntryListOut(items=items, next_after=items[-1].seq if len(items) == limit else None)
-
-
 @router.get("/public-key", response_model=PublicKeyOut)
 def public_key(runtime: RuntimeDep) -> PublicKeyOut:
     """The C2SP verifier key that checks every checkpoint and export (public)."""
-    signer = runtime.audit_signer
-    return PublicKeyOut(origin=signer.key_name, verifier_key=signer.verifier_key())
+    return PublicKeyOut.of(runtime.audit_signer)
 
 
 @router.get("/entries", response_model=EntryListOut)
@@ -86,7 +80,7 @@ def list_entries(
         after_seq=after,
         now=now,
     )
-    return _page(entries, limit)
+    return EntryListOut.of(entries, limit)
 
 
 @router.post("/searches", response_model=EntryListOut)
@@ -119,7 +113,7 @@ def search_by_subject(
         now=now,
         case_ref=body.case_ref,
     )
-    return _page(entries, body.limit)
+    return EntryListOut.of(entries, body.limit)
 
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut)
@@ -147,14 +141,7 @@ def inclusion_proof(
     proof = oversight.inclusion_proof(
         session, actor, sequencer=runtime.sequencer, index=index, size=size, now=now
     )
-    return InclusionProofOut(
-        index=index,
-        size=proof.checkpoint.size,
-        leaf=proof.entry.leaf,
-        leaf_hash=proof.entry.leaf_hash.hex(),
-        proof=[node.hex() for node in proof.proof],
-        checkpoint=CheckpointOut.of(proof.checkpoint),
-    )
+    return InclusionProofOut.of(proof)
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProofOut)
@@ -170,16 +157,12 @@ def consistency_proof(
     proof = oversight.consistency_proof(
         session, sequencer=runtime.sequencer, first=first, second=second, now=now
     )
-    return ConsistencyProofOut(
-        first=CheckpointOut.of(proof.first),
-        second=CheckpointOut.of(proof.second),
-        proof=[node.hex() for node in proof.proof],
-    )
+    return ConsistencyProofOut.of(proof)
 
 
 @router.get("/reports/{kind}", response_model=ReportOut, response_model_by_alias=True)
 def report(
-    kind: reports.ReportKind,
+    kind: ReportKind,
     session: DbSession,
     actor: PrivacyOfficer,
     runtime: RuntimeDep,
@@ -199,15 +182,7 @@ def report(
         now=now,
         limit=limit,
     )
-    return ReportOut(
-        kind=result.kind.value,
-        description=result.description,
-        since=result.since,
-        until=result.until,
-        generated_at=result.generated_at,
-        summary=result.summary,
-        rows=result.rows,
-    )
+    return ReportOut.of(result)
 
 
 @router.get("/alerts", response_model=AlertListOut)
@@ -269,7 +244,7 @@ def subject_access_report(
     )
     if _prefers_html(request.headers.get("accept", "")):
         return HTMLResponse(sar.render_html(result))
-    return SubjectAccessReportOut.model_validate(result, from_attributes=True)
+    return result
 
 
 def _prefers_html(accept: str) -> bool:

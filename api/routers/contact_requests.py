@@ -22,35 +22,9 @@ from hub.contact_request.schemas import (
     ContactRequestListOut,
     ContactRequestOut,
     DeclineIn,
-    PartyOut,
 )
-from hub.contact_request.service import RequestView
-from hub.flag.schemas import DecisionOut
 
 router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
-
-
-def request_out(view: RequestView) -> ContactRequestOut:
-    request = view.request
-    return ContactRequestOut(
-        id=request.id,
-        direction=view.direction,
-        status=request.status,
-        purpose=request.purpose,
-        domain=view.domain,
-        from_team=view.requester_team.slug,
-        to_team=view.owner_team.slug,
-        created_at=request.created_at,
-        expires_at=request.expires_at,
-        decided_at=request.decided_at,
-        decline_reason=request.decline_reason,
-        decision=DecisionOut(
-            rule_id=request.rule_id,
-            legal_basis=request.legal_basis,
-            policy_version=request.policy_version,
-        ),
-        contact=PartyOut(**view.other_contact) if view.other_contact else None,
-    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
@@ -76,7 +50,7 @@ def request_contact(
         phone=body.phone,
         now=now,
     )
-    return request_out(view)
+    return ContactRequestOut.of(view)
 
 
 @router.get("", response_model=ContactRequestListOut)
@@ -93,14 +67,14 @@ def list_requests(
     views = service.list_requests(
         session, actor, team=team, direction=direction, limit=limit, offset=offset, now=now
     )
-    return ContactRequestListOut(items=[request_out(v) for v in views])
+    return ContactRequestListOut(items=[ContactRequestOut.of(v) for v in views])
 
 
 @router.get("/{request_id}", response_model=ContactRequestOut)
 def get_request(
     request_id: uuid.UUID, session: DbSession, actor: TeamMember, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
-    return request_out(
+    return ContactRequestOut.of(
         service.get_request(session, actor, team=team, request_id=request_id, now=now)
     )
 
@@ -111,7 +85,7 @@ def accept(
 ) -> ContactRequestOut:
     """Accept: both sides receive each other's contact details."""
     view = service.decide(session, actor, team=team, request_id=request_id, accept=True, now=now)
-    return request_out(view)
+    return ContactRequestOut.of(view)
 
 
 @router.post("/{request_id}/decline", response_model=ContactRequestOut)
@@ -127,7 +101,7 @@ def decline(
     view = service.decide(
         session, actor, team=team, request_id=request_id, accept=False, reason=body.reason, now=now
     )
-    return request_out(view)
+    return ContactRequestOut.of(view)
 
 
 @router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
@@ -135,4 +109,6 @@ def withdraw(
     request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
     """Withdraw your pending request."""
-    return request_out(service.withdraw(session, actor, team=team, request_id=request_id, now=now))
+    return ContactRequestOut.of(
+        service.withdraw(session, actor, team=team, request_id=request_id, now=now)
+    )

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict
 
 from api.deps import (
     ActingTeam,
@@ -20,27 +18,11 @@ from api.deps import (
     RuntimeDep,
 )
 from hub.flag import service
-from hub.flag.models import Flag, FlagStatus
-from hub.flag.schemas import DecisionOut, FlagIn, FlagListOut, FlagOut, RegisteredFlagOut
+from hub.flag.models import FlagStatus
+from hub.flag.schemas import FlagIn, FlagListOut, FlagOut, RegisteredFlagOut, RenewalIn
 from hub.flag.service import Registration
 
 router = APIRouter(prefix="/flags", tags=["flags"])
-
-
-def flag_out(flag: Flag, team_slug: str) -> FlagOut:
-    return FlagOut(
-        id=flag.id,
-        team=team_slug,
-        domain=flag.domain_code,
-        subject_type=flag.subject_type,
-        purpose=flag.purpose,
-        legal_basis=flag.legal_basis,
-        status=flag.status,
-        registered_at=flag.registered_at,
-        expires_at=flag.expires_at,
-        withdrawn_at=flag.withdrawn_at,
-        contact_name=flag.contact_name,
-    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredFlagOut)
@@ -59,10 +41,7 @@ async def register_flag(
             contact=body.contact,
         )
     )
-    answer = RegisteredFlagOut(
-        flag=flag_out(registered.flag, registered.team.slug),
-        decision=DecisionOut.of(registered.decision),
-    )
+    answer = RegisteredFlagOut.of(registered)
     # Serialised here, once: FastAPI would validate the model again and encode it twice.
     return Response(
         answer.model_dump_json(), status_code=status.HTTP_201_CREATED, media_type="application/json"
@@ -82,7 +61,7 @@ def list_flags(
     flags = service.list_team_flags(
         session, team=team, status=status_filter, limit=limit, offset=offset
     )
-    return FlagListOut(items=[flag_out(f, team.slug) for f in flags], limit=limit, offset=offset)
+    return FlagListOut(items=[FlagOut.of(f, team.slug) for f in flags], limit=limit, offset=offset)
 
 
 @router.delete("/{flag_id}", response_model=FlagOut)
@@ -91,13 +70,7 @@ def withdraw_flag(
 ) -> FlagOut:
     """Withdraw one of your team's flags; it leaves involvement checks at once."""
     flag = service.withdraw_flag(session, actor, team=team, flag_id=flag_id, now=now)
-    return flag_out(flag, actor.team or "")
-
-
-class RenewalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    expires_on: date | None = None
+    return FlagOut.of(flag, actor.team or "")
 
 
 @router.post("/{flag_id}/renewal", response_model=FlagOut)
@@ -120,4 +93,4 @@ def renew_flag(
         expires_on=body.expires_on,
         now=now,
     )
-    return flag_out(flag, actor.team or "")
+    return FlagOut.of(flag, actor.team or "")

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import RuntimeDep
 from hub.db import ping
+from hub.health.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
-
-
-class HealthOut(BaseModel):
-    status: str
-    database: str
-    policy_version: str
 
 
 @router.get("/health", response_model=HealthOut)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import BusyWritesDep, InvolvementChecker, RuntimeDep
-from hub.flag.schemas import DecisionOut
-from hub.involvement.schemas import InvolvedTeamOut, InvolvementCheckIn, InvolvementOut
+from hub.involvement.schemas import InvolvementCheckIn, InvolvementOut
 from hub.involvement.service import CheckRequest
 
 router = APIRouter(prefix="/involvement-checks", tags=["involvement"])
@@ -22,16 +21,6 @@ async def check_involvement(
     result = await busy.checks.submit(
         CheckRequest(actor=actor, subject=subject, purpose=body.purpose, case_ref=body.case_ref)
     )
-    answer = InvolvementOut(
-        check_id=result.check_id,
-        own_team_involved=result.own_team_involved,
-        involved=[
-            InvolvedTeamOut(
-                domain=t.domain, team=t.team, team_name=t.team_name, since=t.since, handle=t.handle
-            )
-            for t in result.involved
-        ],
-        decision=DecisionOut.of(result.decision),
-    )
+    answer = InvolvementOut.of(result)
     # Serialised here, once: FastAPI would validate the model again and encode it twice.
     return Response(answer.model_dump_json(), media_type="application/json")

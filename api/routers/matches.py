@@ -8,41 +8,9 @@ from fastapi import APIRouter
 
 from api.deps import ActingTeam, CurrentPolicy, DbSession, Now, TeamMember
 from hub.match import service
-from hub.match.schemas import (
-    ContactOut,
-    ContactStatusIn,
-    MatchListOut,
-    MatchOut,
-    MatchTeamOut,
-    RegieIn,
-)
-from hub.match.service import MatchView, Participant
+from hub.match.schemas import ContactStatusIn, MatchListOut, MatchOut, RegieIn
 
 router = APIRouter(prefix="/matches", tags=["matches"])
-
-
-def _team_out(participant: Participant) -> MatchTeamOut:
-    flag, team = participant.flag, participant.team
-    return MatchTeamOut(
-        team=team.slug,
-        team_name=team.name,
-        domain=team.domain_code,
-        since=flag.registered_at.date(),
-        contact=ContactOut(
-            name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
-        ),
-        already_in_contact=participant.member.already_in_contact_at is not None,
-    )
-
-
-def match_out(view: MatchView) -> MatchOut:
-    return MatchOut(
-        id=view.match.id,
-        created_at=view.match.created_at,
-        regie_team=view.regie_team,
-        already_in_contact=view.own.member.already_in_contact_at is not None,
-        teams=[_team_out(p) for p in view.others],
-    )
 
 
 @router.get("", response_model=MatchListOut)
@@ -51,7 +19,7 @@ def list_matches(
 ) -> MatchListOut:
     """Live matches of your team, with the other teams the policy lets you see."""
     views = service.list_matches(session, team=team, policy=policy, now=now)
-    return MatchListOut(items=[match_out(view) for view in views])
+    return MatchListOut(items=[MatchOut.of(view) for view in views])
 
 
 @router.put("/{match_id}/regie", response_model=MatchOut)
@@ -74,7 +42,7 @@ def set_regie(
         team_slug=body.team,
         now=now,
     )
-    return match_out(view)
+    return MatchOut.of(view)
 
 
 @router.put("/{match_id}/contact-status", response_model=MatchOut)
@@ -97,4 +65,4 @@ def set_contact_status(
         in_contact=body.already_in_contact,
         now=now,
     )
-    return match_out(view)
+    return MatchOut.of(view)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
@@ -10,21 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import ActingTeam, DbSession, Now, TeamLead, TeamMember
 from hub.notification import service
-from hub.notification.models import Notification
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
 
 router = APIRouter(tags=["notifications"])
-
-
-def notification_out(notification: Notification) -> NotificationOut:
-    return NotificationOut(
-        id=notification.id,
-        kind=notification.kind,
-        created_at=notification.created_at,
-        read_at=notification.read_at,
-        delivery=notification.delivery,
-        payload=json.loads(notification.payload),
-    )
 
 
 @router.get("/notifications", response_model=NotificationListOut)
@@ -38,7 +25,7 @@ def list_notifications(
 ) -> NotificationListOut:
     """Your team's inbox, newest first."""
     items = service.list_inbox(session, team=team, unread_only=unread, limit=limit, offset=offset)
-    return NotificationListOut(items=[notification_out(n) for n in items])
+    return NotificationListOut(items=[NotificationOut.of(n) for n in items])
 
 
 @router.put("/notifications/{notification_id}/read", response_model=NotificationOut)
@@ -47,7 +34,7 @@ def mark_read(
 ) -> NotificationOut:
     """Mark one notification as read."""
     notification = service.mark_read(session, team=team, notification_id=notification_id, now=now)
-    return notification_out(notification)
+    return NotificationOut.of(notification)
 
 
 @router.put("/team/webhook", response_model=WebhookOut)

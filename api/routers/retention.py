@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 
 from api.deps import Admin, CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
-from hub.flag.schemas import SubjectIn
 from hub.retention import service
+from hub.retention.schemas import ErasureIn, ErasureOut, RetentionRunOut
 
 router = APIRouter(tags=["retention"])
-
-
-class RetentionRunOut(BaseModel):
-    expired_flags: int
-    archived_flags: int
-    purged_flags: int
-    expired_requests: int
-    removed_matches: int
-    unlinked_audit_entries: int
-
-
-class ErasureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    subject: SubjectIn
-    reason: Literal["objection", "death", "unlawful"]
-
-
-class ErasureOut(BaseModel):
-    erased_flags: int
 
 
 @router.post("/retention-runs", response_model=RetentionRunOut)
@@ -46,7 +23,7 @@ def run_retention(
         now=now,
         audit_subject_link_years=runtime.settings.audit_subject_link_years,
     )
-    return RetentionRunOut(**run.__dict__)
+    return RetentionRunOut.of(run)
 
 
 @router.post("/erasures", response_model=ErasureOut)

@@ -19,7 +19,9 @@ from hub.audit import alerts, otlp, sar, tree
 from hub.audit import service as audit
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.schemas import SubjectAccessReportOut
 from hub.audit.sequencer import Sequencer, catch_up
+from hub.audit.views import ConsistencyProof, InclusionProof
 from hub.audit.vocabulary import Action
 from hub.pseudonym import Subject
 from hub.settings import Settings
@@ -58,7 +60,7 @@ def inclusion_proof(
     index: int,
     size: int | None,
     now: datetime,
-) -> tree.InclusionProof:
+) -> InclusionProof:
     """Proof that one of the organisation's entries is in a signed tree (audited: it shows
     the leaf)."""
     catch_up(session, sequencer, now=now)
@@ -71,7 +73,7 @@ def inclusion_proof(
 
 def consistency_proof(
     session: Session, *, sequencer: Sequencer, first: int, second: int | None, now: datetime
-) -> tree.ConsistencyProof:
+) -> ConsistencyProof:
     """Proof that one signed tree is a prefix of another (shows no entry)."""
     catch_up(session, sequencer, now=now)
     return tree.consistency(session, first=first, second=second)
@@ -86,7 +88,7 @@ def subject_access_report(
     subject: Subject,
     now: datetime,
     case_ref: str | None = None,
-) -> Any:
+) -> SubjectAccessReportOut:
     """The inzageverzoek for one subject (audited on the subject)."""
     catch_up(session, sequencer, now=now)
     return sar.subject_access_report(

@@ -22,9 +22,7 @@ audited. Kinds:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +33,7 @@ from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.views import Report, ReportKind
 from hub.audit.vocabulary import Action
 from hub.errors import InvalidInput
 from hub.flag import repository as flags
@@ -46,14 +45,6 @@ MAX_PERIOD = timedelta(days=366)
 SYSTEM_PREFIX = "system:"
 
 
-class ReportKind(StrEnum):
-    CHECKS_PER_MEMBER = "checks-per-member"
-    OFF_HOURS = "off-hours"
-    MOST_CHECKED_SUBJECTS = "most-checked-subjects"
-    CHECKS_WITHOUT_FOLLOW_UP = "checks-without-follow-up"
-    REFUSALS = "refusals"
-
-
 DESCRIPTIONS = {
     ReportKind.CHECKS_PER_MEMBER: "Involvement checks per member and team.",
     ReportKind.OFF_HOURS: "Processing by members outside office hours.",
@@ -63,17 +54,6 @@ DESCRIPTIONS = {
     "of the checking team.",
     ReportKind.REFUSALS: "Refused actions per member, rule and reason.",
 }
-
-
-@dataclass(frozen=True)
-class Report:
-    kind: ReportKind
-    since: datetime
-    until: datetime
-    generated_at: datetime
-    description: str
-    rows: list[dict[str, Any]]
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_period(

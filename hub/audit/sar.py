@@ -33,7 +33,6 @@ and so appears in a later report on the same subject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
@@ -44,6 +43,7 @@ from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.audit.repository import EntryFilter
+from hub.audit.schemas import EventLineOut, FlagLineOut, SubjectAccessReportOut
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.flag import repository as flags_repository
 from hub.pseudonym import Subject
@@ -75,46 +75,6 @@ OUTCOME_NAMES = {"allowed": "toegestaan", "refused": "geweigerd"}
 STATUS_NAMES = {"active": "actief", "withdrawn": "ingetrokken", "expired": "verlopen"}
 
 
-@dataclass(frozen=True)
-class FlagLine:
-    team: str
-    team_name: str
-    domain: str
-    purpose: str
-    purpose_name: str
-    legal_basis: str
-    legal_basis_citation: str
-    registered_at: datetime
-    expires_at: datetime
-    status: str
-    withdrawn_at: datetime | None
-
-
-@dataclass(frozen=True)
-class EventLine:
-    at: datetime
-    action: str
-    description: str
-    organisation: str | None
-    team: str | None
-    team_name: str | None
-    purpose: str | None
-    purpose_name: str | None
-    legal_basis: str | None
-    legal_basis_citation: str | None
-    outcome: str
-
-
-@dataclass(frozen=True)
-class SubjectAccessReport:
-    generated_at: datetime
-    subject_type: str
-    flags: list[FlagLine]
-    checks: list[EventLine]
-    other_processing: list[EventLine]
-    notes: list[str] = field(default_factory=list)
-
-
 NOTES = [
     "Per team, organisation, tijdstip, doel en grondslag; namen van individuele medewerkers "
     "staan er niet in (AVG art. 15; HvJ EU C-579/21). Heeft u die nodig om uw rechten uit te "
@@ -140,8 +100,8 @@ def _purpose_name(policy: Policy, purpose: str | None) -> str | None:
     return known.name if known else purpose
 
 
-def _event(entry: AuditEntry, policy: Policy, teams: dict[str, str]) -> EventLine:
-    return EventLine(
+def _event(entry: AuditEntry, policy: Policy, teams: dict[str, str]) -> EventLineOut:
+    return EventLineOut(
         at=entry.at,
         action=entry.action,
         description=ACTIVITY_NAMES.get(entry.action, entry.action),
@@ -164,11 +124,11 @@ def subject_access_report(
     subject: Subject,
     now: datetime,
     case_ref: str | None = None,
-) -> SubjectAccessReport:
+) -> SubjectAccessReportOut:
     """Collect the report for ``subject`` and audit that it was made."""
     teams = repository.team_names(session)
     flags = [
-        FlagLine(
+        FlagLineOut(
             team=team.slug,
             team_name=team.name,
             domain=flag.domain_code,
@@ -185,8 +145,8 @@ def subject_access_report(
             session, subject_key=subject.key, organisation=actor.organisation
         )
     ]
-    checks: list[EventLine] = []
-    other: list[EventLine] = []
+    checks: list[EventLineOut] = []
+    other: list[EventLineOut] = []
     where = EntryFilter(subject_key=subject.key, organisation=actor.organisation)
     for entry in repository.iter_entries(session, where):
         (checks if entry.action == Action.CHECK else other).append(_event(entry, policy, teams))
@@ -202,7 +162,7 @@ def subject_access_report(
         ),
         at=now,
     )
-    return SubjectAccessReport(
+    return SubjectAccessReportOut(
         generated_at=now,
         subject_type=subject.subject_type,
         flags=flags,
@@ -220,7 +180,7 @@ def _cells(*values: str | None) -> str:
     return "".join(f"<td>{escape(value or '—')}</td>" for value in values)
 
 
-def render_html(report: SubjectAccessReport) -> str:
+def render_html(report: SubjectAccessReportOut) -> str:
     """A self-contained, readable page (Dutch, for the citizen); every value is escaped."""
     flag_rows = "".join(
         "<tr>"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crypto.checkpoint import CheckpointSigner
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
+from hub.audit.views import ConsistencyProof, InclusionProof, Report
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
 
@@ -85,6 +88,12 @@ class EntryListOut(BaseModel):
     items: list[EntryOut]
     next_after: int | None = Field(description="Pass as 'after' for the next page; null at end.")
 
+    @classmethod
+    def of(cls, entries: Sequence[AuditEntry], limit: int) -> EntryListOut:
+        """A page of at most ``limit`` entries: a full one may have a next."""
+        items = [EntryOut.of(entry) for entry in entries]
+        return cls(items=items, next_after=items[-1].seq if len(items) == limit else None)
+
 
 class SubjectSearchIn(BaseModel):
     """A search by subject: the pseudonym comes in the body, never in a URL."""
@@ -137,16 +146,39 @@ class InclusionProofOut(BaseModel):
     proof: list[str]
     checkpoint: CheckpointOut
 
+    @classmethod
+    def of(cls, proof: InclusionProof) -> InclusionProofOut:
+        return cls(
+            index=proof.index,
+            size=proof.checkpoint.size,
+            leaf=proof.entry.leaf,
+            leaf_hash=proof.entry.leaf_hash.hex(),
+            proof=[node.hex() for node in proof.proof],
+            checkpoint=CheckpointOut.of(proof.checkpoint),
+        )
+
 
 class ConsistencyProofOut(BaseModel):
     first: CheckpointOut
     second: CheckpointOut
     proof: list[str]
 
+    @classmethod
+    def of(cls, proof: ConsistencyProof) -> ConsistencyProofOut:
+        return cls(
+            first=CheckpointOut.of(proof.first),
+            second=CheckpointOut.of(proof.second),
+            proof=[node.hex() for node in proof.proof],
+        )
+
 
 class PublicKeyOut(BaseModel):
     origin: str
     verifier_key: str = Field(description="C2SP signed-note verifier key: name+id+key.")
+
+    @classmethod
+    def of(cls, signer: CheckpointSigner) -> PublicKeyOut:
+        return cls(origin=signer.key_name, verifier_key=signer.verifier_key())
 
 
 class ReportOut(BaseModel):
@@ -157,6 +189,18 @@ class ReportOut(BaseModel):
     generated_at: datetime
     summary: dict[str, Any]
     rows: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, result: Report) -> ReportOut:
+        return cls(
+            kind=result.kind.value,
+            description=result.description,
+            since=result.since,
+            until=result.until,
+            generated_at=result.generated_at,
+            summary=result.summary,
+            rows=result.rows,
+        )
 
 
 class AlertOut(BaseModel):

@@ -14,7 +14,6 @@ PATH and PROOF, the same as :mod:`crypto.merkle` produces (a test checks that).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -23,7 +22,8 @@ from sqlalchemy.orm import Session
 from crypto.audit_verify import EXPORT_FORMAT
 from crypto.merkle import EMPTY_ROOT, CompactRange, hash_children
 from hub.audit import repository
-from hub.audit.models import AuditCheckpoint, AuditEntry
+from hub.audit.models import AuditCheckpoint
+from hub.audit.views import ConsistencyProof, InclusionProof
 from hub.errors import InvalidInput, NotFound
 
 _MEMO_MIN_SIZE = 16  # smaller subtrees are cheaper to rehash than to keep
@@ -93,20 +93,6 @@ class SubtreeHashes:
         return [*self._subproof(m - k, start + k, end, False), self.root(start, start + k)]
 
 
-@dataclass(frozen=True)
-class InclusionProof:
-    entry: AuditEntry
-    checkpoint: AuditCheckpoint
-    proof: list[bytes]
-
-
-@dataclass(frozen=True)
-class ConsistencyProof:
-    first: AuditCheckpoint
-    second: AuditCheckpoint
-    proof: list[bytes]
-
-
 def latest_checkpoint(session: Session) -> AuditCheckpoint:
     checkpoint = repository.latest_checkpoint(session)
     if checkpoint is None:
@@ -139,7 +125,10 @@ def inclusion(
         raise NotFound(f"no entry at leaf index {index}")
     hashes = SubtreeHashes(repository.leaf_hashes(session, size=checkpoint.size))
     return InclusionProof(
-        entry=entry, checkpoint=checkpoint, proof=hashes.inclusion_proof(index, checkpoint.size)
+        index=index,
+        entry=entry,
+        checkpoint=checkpoint,
+        proof=hashes.inclusion_proof(index, checkpoint.size),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.contact_request.models import DeclineReason
+from hub.contact_request.views import RequestView
 from hub.flag.schemas import CODE_PATTERN, DecisionOut
 
 
@@ -48,6 +49,29 @@ class ContactRequestOut(BaseModel):
     decline_reason: str | None
     decision: DecisionOut
     contact: PartyOut | None = Field(description="The other side's contact, once accepted.")
+
+    @classmethod
+    def of(cls, view: RequestView) -> ContactRequestOut:
+        request = view.request
+        return cls(
+            id=request.id,
+            direction=view.direction,
+            status=request.status,
+            purpose=request.purpose,
+            domain=view.domain,
+            from_team=view.requester_team.slug,
+            to_team=view.owner_team.slug,
+            created_at=request.created_at,
+            expires_at=request.expires_at,
+            decided_at=request.decided_at,
+            decline_reason=request.decline_reason,
+            decision=DecisionOut(
+                rule_id=request.rule_id,
+                legal_basis=request.legal_basis,
+                policy_version=request.policy_version,
+            ),
+            contact=PartyOut(**view.other_contact) if view.other_contact else None,
+        )
 
 
 class ContactRequestListOut(BaseModel):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request import repository
 from hub.contact_request.models import ContactRequest, DeclineReason, RequestStatus
+from hub.contact_request.views import RequestView
 from hub.decisions import decision_ref, require_allowed
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.flag import repository as flags
@@ -33,18 +33,6 @@ from policies import Action as PolicyAction
 from policies import Policy
 
 DEFAULT_EXPIRY_DAYS = 14
-
-
-@dataclass(frozen=True)
-class RequestView:
-    """A request as one side sees it: the other side's contact only once accepted."""
-
-    request: ContactRequest
-    direction: str  # incoming | outgoing
-    owner_team: Team
-    requester_team: Team
-    domain: str
-    other_contact: dict[str, Any] | None
 
 
 def _owner_contact(flag: Flag, owner: Team) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.identifiers import IdentifierKind
+from hub.flag.models import Flag
+from hub.flag.views import RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS
 from policies import Decision
 
@@ -41,6 +43,12 @@ class FlagIn(BaseModel):
     contact: ContactIn | None = None
 
 
+class RenewalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires_on: date | None = None
+
+
 class DecisionOut(BaseModel):
     """Which rule and grondslag allowed this, under which policy version."""
 
@@ -70,10 +78,33 @@ class FlagOut(BaseModel):
     withdrawn_at: datetime | None
     contact_name: str
 
+    @classmethod
+    def of(cls, flag: Flag, team_slug: str) -> FlagOut:
+        return cls(
+            id=flag.id,
+            team=team_slug,
+            domain=flag.domain_code,
+            subject_type=flag.subject_type,
+            purpose=flag.purpose,
+            legal_basis=flag.legal_basis,
+            status=flag.status,
+            registered_at=flag.registered_at,
+            expires_at=flag.expires_at,
+            withdrawn_at=flag.withdrawn_at,
+            contact_name=flag.contact_name,
+        )
+
 
 class RegisteredFlagOut(BaseModel):
     flag: FlagOut
     decision: DecisionOut
+
+    @classmethod
+    def of(cls, registered: RegisteredFlag) -> RegisteredFlagOut:
+        return cls(
+            flag=FlagOut.of(registered.flag, registered.team.slug),
+            decision=DecisionOut.of(registered.decision),
+        )
 
 
 class FlagListOut(BaseModel):

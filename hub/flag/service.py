@@ -19,6 +19,7 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
+from hub.flag.views import RegisteredFlag
 from hub.match import service as match_service
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
@@ -28,13 +29,6 @@ from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
 from policies import Action as PolicyAction
 from policies import Decision, Policy
-
-
-@dataclass(frozen=True)
-class RegisteredFlag:
-    flag: Flag
-    team: Team
-    decision: Decision
 
 
 def add_months(moment: datetime, months: int) -> datetime:

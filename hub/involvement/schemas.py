@@ -9,6 +9,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.flag.schemas import CODE_PATTERN, DecisionOut, SubjectIn
+from hub.involvement.views import InvolvedTeam, Involvement
 
 CASE_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$"
 _IDENTIFIER_LIKE = re.compile(r"[0-9]{8}")
@@ -38,9 +39,28 @@ class InvolvedTeamOut(BaseModel):
     since: date
     handle: str = Field(description="Opaque; use it to request contact. Valid for you only.")
 
+    @classmethod
+    def of(cls, team: InvolvedTeam) -> InvolvedTeamOut:
+        return cls(
+            domain=team.domain,
+            team=team.team,
+            team_name=team.team_name,
+            since=team.since,
+            handle=team.handle,
+        )
+
 
 class InvolvementOut(BaseModel):
     check_id: uuid.UUID
     own_team_involved: bool
     involved: list[InvolvedTeamOut]
     decision: DecisionOut
+
+    @classmethod
+    def of(cls, result: Involvement) -> InvolvementOut:
+        return cls(
+            check_id=result.check_id,
+            own_team_involved=result.own_team_involved,
+            involved=[InvolvedTeamOut.of(team) for team in result.involved],
+            decision=DecisionOut.of(result.decision),
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,29 +20,13 @@ from hub.flag.repository import LiveFlag
 from hub.handles import HandleSealer
 from hub.involvement import repository
 from hub.involvement.limits import CheckLimits
+from hub.involvement.views import InvolvedTeam, Involvement
 from hub.organisation.cache import ActingTeams
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
 from policies import Action as PolicyAction
 from policies import Decision, Policy
-
-
-@dataclass(frozen=True)
-class InvolvedTeam:
-    domain: str
-    team: str
-    team_name: str
-    since: date
-    handle: str
-
-
-@dataclass(frozen=True)
-class Involvement:
-    check_id: uuid.UUID
-    own_team_involved: bool
-    involved: list[InvolvedTeam]
-    decision: Decision
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.match.views import MatchView, Participant
+
 
 class ContactOut(BaseModel):
     name: str
@@ -22,6 +24,20 @@ class MatchTeamOut(BaseModel):
     contact: ContactOut
     already_in_contact: bool
 
+    @classmethod
+    def of(cls, participant: Participant) -> MatchTeamOut:
+        flag, team = participant.flag, participant.team
+        return cls(
+            team=team.slug,
+            team_name=team.name,
+            domain=team.domain_code,
+            since=flag.registered_at.date(),
+            contact=ContactOut(
+                name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
+            ),
+            already_in_contact=participant.member.already_in_contact_at is not None,
+        )
+
 
 class MatchOut(BaseModel):
     id: uuid.UUID
@@ -29,6 +45,16 @@ class MatchOut(BaseModel):
     regie_team: str | None
     already_in_contact: bool
     teams: list[MatchTeamOut]
+
+    @classmethod
+    def of(cls, view: MatchView) -> MatchOut:
+        return cls(
+            id=view.match.id,
+            created_at=view.match.created_at,
+            regie_team=view.regie_team,
+            already_in_contact=view.own.member.already_in_contact_at is not None,
+            teams=[MatchTeamOut.of(p) for p in view.others],
+        )
 
 
 class MatchListOut(BaseModel):

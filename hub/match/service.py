@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,27 +23,13 @@ from hub.flag.models import Flag
 from hub.flag.repository import LiveFlag
 from hub.match import repository
 from hub.match.models import Match, MatchMember
+from hub.match.views import MatchView, Participant
 from hub.notification import repository as notifications
 from hub.notification.models import Notification
 from hub.notification.service import new_notification
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
 from policies import Policy
-
-
-@dataclass(frozen=True)
-class Participant:
-    team: Team
-    flag: Flag
-    member: MatchMember
-
-
-@dataclass(frozen=True)
-class MatchView:
-    match: Match
-    own: Participant
-    others: list[Participant]
-    regie_team: str | None
 
 
 def _may_see(policy: Policy, viewer: tuple[Flag, Team], target: Flag, *, now: datetime) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from hub.notification.models import Notification
 
 
 class NotificationOut(BaseModel):
@@ -16,6 +19,17 @@ class NotificationOut(BaseModel):
     read_at: datetime | None
     delivery: str
     payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationOut:
+        return cls(
+            id=notification.id,
+            kind=notification.kind,
+            created_at=notification.created_at,
+            read_at=notification.read_at,
+            delivery=notification.delivery,
+            payload=json.loads(notification.payload),
+        )
 
 
 class NotificationListOut(BaseModel):

@@ -7,7 +7,6 @@ Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from hub.flag.models import FlagStatus
 from hub.flag.service import add_months, record_flag_event
 from hub.pseudonym import Subject
 from hub.retention import repository
+from hub.retention.views import RetentionRun
 from policies import Policy
 
 RETENTION_ACTOR = Actor(
@@ -33,16 +33,6 @@ RETENTION_ACTOR = Actor(
     roles=frozenset({Role.ADMIN}),
 )
 ERASURE_REASONS = ("objection", "death", "unlawful")
-
-
-@dataclass(frozen=True)
-class RetentionRun:
-    expired_flags: int
-    archived_flags: int
-    purged_flags: int
-    expired_requests: int
-    removed_matches: int
-    unlinked_audit_entries: int
 
 
 def run_retention(

@@ -3,19 +3,28 @@
 ``api/direct_routes.py`` serves ``POST /api/v1/flags`` and ``POST /api/v1/involvement-checks``
 in front of FastAPI with the routes' own endpoints. Here every kind of request those routes
 see (answers, refusals, bad tokens, bad bodies) goes to both paths on one database, and
-the answers must match in status, headers and body, up to fresh ids and handles.
+the answers must match in status, headers and body, up to fresh ids and handles. The body
+model, roles and endpoint of a direct route are read from its FastAPI route.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
-from api.app import create_app
+from api.app import HubApp, create_app
 from api.auth.dev_idp import DevIdentityProvider
+from api.deps import TEAM_WORK, BusyWritesDep, RuntimeDep, require
+from api.direct_routes import DirectRoute
+from api.routers import flags, involvement
+from hub.actor import Actor, Role
+from hub.flag.schemas import FlagIn
+from hub.involvement.schemas import InvolvementCheckIn
 from hub.runtime import Runtime
 from tests.helpers import auth, opaque_pseudonym
 
@@ -153,3 +162,96 @@ def test_an_oversized_body_is_refused(client: TestClient, idp: DevIdentityProvid
     assert answer.status_code == 413
     assert answer.json()["code"] == "payload_too_large"
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+class Ping(BaseModel):
+    n: int
+
+
+class Pong(BaseModel):
+    s: str
+
+
+ForAdmins = Annotated[Actor, Depends(require(Role.ADMIN))]
+ForOfficers = Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER, Role.ADMIN))]
+
+
+async def ping(body: Ping, actor: ForAdmins, runtime: RuntimeDep, busy: BusyWritesDep) -> Response:
+    return Response()
+
+
+async def pong(
+    body: Pong, actor: ForOfficers, runtime: RuntimeDep, busy: BusyWritesDep
+) -> Response:
+    return Response()
+
+
+async def unguarded(body: Ping, runtime: RuntimeDep, busy: BusyWritesDep) -> Response:
+    return Response()
+
+
+async def bodiless(actor: ForAdmins, runtime: RuntimeDep, busy: BusyWritesDep) -> Response:
+    return Response()
+
+
+async def with_query(
+    body: Ping, actor: ForAdmins, runtime: RuntimeDep, busy: BusyWritesDep, page: int
+) -> Response:
+    return Response()
+
+
+def blocking(body: Ping, actor: ForAdmins, runtime: RuntimeDep, busy: BusyWritesDep) -> Response:
+    return Response()
+
+
+def _app(endpoint: Callable[..., Any], method: str = "POST") -> FastAPI:
+    router = APIRouter(prefix="/v1")
+    router.add_api_route("/x", endpoint, methods=[method])
+    app = FastAPI()
+    app.include_router(router)
+    return app
+
+
+def test_a_direct_route_is_what_its_fastapi_route_declares(runtime: Runtime) -> None:
+    """The hub's busy routes, and a route declared otherwise served otherwise."""
+    hub = create_app(runtime=runtime)
+    assert isinstance(hub, HubApp)
+    declared = {
+        route.path: (route.body, route.roles, route.endpoint) for route in hub.direct_routes
+    }
+    assert declared == {
+        "/api/v1/involvement-checks": (
+            InvolvementCheckIn,
+            frozenset(TEAM_WORK),
+            involvement.check_involvement,
+        ),
+        "/api/v1/flags": (FlagIn, frozenset(TEAM_WORK), flags.register_flag),
+    }
+    for endpoint, body, roles in (
+        (ping, Ping, {Role.ADMIN}),
+        (pong, Pong, {Role.PRIVACY_OFFICER, Role.ADMIN}),
+    ):
+        route = DirectRoute.declared(_app(endpoint), "/v1/x")
+        assert (route.body, route.roles, route.endpoint) == (body, frozenset(roles), endpoint)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "error", "match"),
+    [
+        (ping, "PUT", LookupError, "no route POST"),
+        (bodiless, "POST", TypeError, "no 'body' parameter"),
+        (unguarded, "POST", TypeError, "role dependency"),
+        (
+            with_query,
+            "POST",
+            TypeError,
+            "body, caller, runtime, busy writes",
+        ),  # the query goes unfilled
+        (blocking, "POST", TypeError, "must be async"),  # the direct path awaits it
+    ],
+)
+def test_a_route_that_cannot_be_served_directly_stops_start_up(
+    endpoint: Callable[..., Any], method: str, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        DirectRoute.declared(_app(endpoint, method), "/v1/x")

@@ -19,7 +19,8 @@ from crypto.identifiers import IdentifierKind
 from hub.errors import Conflict
 from hub.flag import repository as flag_repository
 from hub.flag.models import Flag
-from hub.flag.service import RegisteredFlag, Registration
+from hub.flag.service import Registration
+from hub.flag.views import RegisteredFlag
 from hub.match.models import Match, MatchMember
 from hub.notification.models import Notification
 from hub.organisation.models import Team

@@ -1,0 +1,25 @@
+"""What the contact request service hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub.contact_request.models import ContactRequest
+from hub.organisation.models import Team
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as one side sees it: the other side's contact only once accepted."""
+
+    request: ContactRequest
+    direction: str  # incoming | outgoing
+    owner_team: Team
+    requester_team: Team
+    domain: str
+    other_contact: dict[str, Any] | None

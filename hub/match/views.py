@@ -1,0 +1,28 @@
+"""What the match service hands back.
+
+Kept apart from the service, so that ``schemas.py`` builds its answers from it without
+importing the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.flag.models import Flag
+from hub.match.models import Match, MatchMember
+from hub.organisation.models import Team
+
+
+@dataclass(frozen=True)
+class Participant:
+    team: Team
+    flag: Flag
+    member: MatchMember
+
+
+@dataclass(frozen=True)
+class MatchView:
+    match: Match
+    own: Participant
+    others: list[Participant]
+    regie_team: str | None
