@@ -3,6 +3,10 @@
 Each POST carries ``Betrokken-Signature: t=<unix time>,v1=<hex HMAC-SHA256>`` over
 ``"<t>." + body`` with the team's webhook secret, so a receiver can check origin and
 freshness. A failed delivery is retried later; the inbox keeps the notification anyway.
+
+The body says only that something waits in the team's inbox (:func:`webhook_body`): a
+webhook leaves the hub for a system the policy knows nothing about, so the contact
+details stay behind the inbox's login.
 """
 
 from __future__ import annotations
@@ -49,12 +53,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def webhook_body(notification: Notification, team: Team) -> bytes:
+    """What kind of news, for which team, when: never the payload, which
+    ``GET /api/v1/notifications`` shows behind a login."""
     document = {
         "id": str(notification.id),
         "kind": notification.kind,
         "team": team.slug,
         "created_at": notification.created_at.isoformat(),
-        "payload": json.loads(notification.payload),
     }
     return json.dumps(document, sort_keys=True).encode()
 

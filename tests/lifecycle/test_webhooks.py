@@ -1,4 +1,8 @@
-"""Signed webhooks to a real receiver on 127.0.0.1: retries with backoff, the inbox keeps all."""
+"""Signed webhooks to a real receiver on 127.0.0.1: retries with backoff, the inbox keeps all.
+
+A webhook says only that news waits in the inbox: the contact details stay behind the
+inbox's login.
+"""
 
 from __future__ import annotations
 
@@ -136,3 +140,38 @@ def test_a_wrong_secret_is_caught_by_the_receiver(
         run = deliver_due(runtime.sessions, clock=clock, http=http)
     assert receiver.bad_signatures == 1 and run.delivered == 0 and run.retried == 1
     assert len(client.get("/api/v1/notifications", headers=lead).json()["items"]) == 1
+
+
+CONTACT = {"name": "Bram de Schuldhulp", "email": "bram.b@example.org", "phone": "+31 20 555 0199"}
+
+
+def test_the_webhook_says_only_that_news_waits_and_the_inbox_keeps_the_contact(
+    client: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    clock: FixedClock,
+    receiver: Receiver,
+) -> None:
+    lead = auth(idp, "lia", "pw-handhaving", "team_lead")
+    receiver.secret = client.put(
+        "/api/v1/team/webhook", json={"url": receiver.url}, headers=lead
+    ).json()["secret"]
+    receiver.failing = False
+    register(client, auth(idp, "anna", "pw-handhaving"), SUBJECT, purpose="rechtmatigheid")
+    sh = auth(idp, "bram", "schuldhulp")
+    register(client, sh, SUBJECT, purpose="schuldhulpverlening", contact=CONTACT)
+
+    with httpx.Client(timeout=5) as http:
+        run = deliver_due(runtime.sessions, clock=clock, http=http)
+    assert run.delivered == 1
+    [delivered] = receiver.accepted
+    assert set(delivered) == {"id", "kind", "team", "created_at"}
+    assert delivered["kind"] == "match.created" and delivered["team"] == "pw-handhaving"
+    sent = json.dumps(delivered)
+    for detail in (*CONTACT.values(), "schuldhulp", SUBJECT):
+        assert detail not in sent
+
+    [waiting] = client.get("/api/v1/notifications", headers=lead).json()["items"]
+    assert waiting["id"] == delivered["id"]
+    [card] = waiting["payload"]["teams"]
+    assert card["team"] == "schuldhulp" and card["contact"] == CONTACT
