@@ -50,7 +50,9 @@ def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Sche
     scheduler.every(
         settings.delivery_interval_seconds,
         "webhook-delivery",
-        lambda: deliver_due(runtime.sessions, clock=runtime.clock, http=http),
+        lambda: deliver_due(
+            runtime.sessions, clock=runtime.clock, http=http, targets=runtime.webhook_targets
+        ),
     )
     scheduler.every(
         settings.audit_sequencer_interval_seconds,

@@ -59,6 +59,14 @@ class PolicyRefusal(HubError):
     title = "Refused by policy"
 
 
+class WebhookTargetRefused(HubError):
+    """A webhook URL the hub will not call: not https, or aimed at a non-global network."""
+
+    status = 400
+    code = "webhook_target_refused"
+    title = "Webhook address not allowed"
+
+
 class NotFound(HubError):
     status = 404
     code = "not_found"

@@ -4,6 +4,7 @@ from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
 from hub.contact_request.models import ContactRequest
 from hub.db import Base
 from hub.flag.models import Flag, FlagStatus
+from hub.involvement.models import CheckDayCount
 from hub.match.models import Match, MatchMember
 from hub.notification.models import Notification
 from hub.organisation.models import Domain, Organisation, Team
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "AuditTree",
     "Base",
+    "CheckDayCount",
     "ContactRequest",
     "Domain",
     "Flag",

@@ -19,6 +19,7 @@ from hub.fastpath.statements import StatementConnections, libpq_url
 from hub.handles import HandleSealer
 from hub.involvement.limits import CheckLimits
 from hub.keys import load_or_create_secret
+from hub.notification.targets import WebhookTargets
 from hub.organisation.cache import ActingTeams
 from hub.pseudonym import SubjectKeyer
 from hub.settings import Settings
@@ -33,6 +34,8 @@ class Runtime:
     keyer: SubjectKeyer
     handles: HandleSealer
     audit_signer: CheckpointSigner
+    webhook_targets: WebhookTargets
+    """Which webhook URLs may be set and called (never the hub's own network in production)."""
     clock: Clock = field(default_factory=Clock)
     check_limits: CheckLimits = field(default_factory=CheckLimits)
     teams: ActingTeams = field(default_factory=ActingTeams)
@@ -61,5 +64,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
         handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),
         audit_signer=load_signer(settings, create=create),
+        webhook_targets=WebhookTargets.of(settings),
         clock=clock or Clock(),
     )

@@ -6,9 +6,10 @@ from datetime import time
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from policies import DEMO_POLICY
 
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
     audit_alert_unflagged_window_hours: int = Field(default=24, ge=1)
     audit_alert_unflagged_checks: int = Field(default=10, ge=1)
 
+    # Webhooks in production go over https to global addresses only; these hosts
+    # (comma-separated) may resolve to a private or otherwise non-global address.
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+
     # Optional e-mail to a team's contact address when its inbox has news.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -86,6 +91,15 @@ class Settings(BaseSettings):
     pseudonymiser_rate_per_minute: int = 1200
     pseudonymiser_burst: int = 200
     pseudonym_epoch: str = "2026"
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(host.strip().lower() for host in value if host.strip())
+        return value
 
     @model_validator(mode="after")
     def _production_needs_real_parts(self) -> Settings:

@@ -42,5 +42,7 @@ def notifications_deliver() -> None:
 
     runtime = build_runtime(Settings())
     with httpx.Client(timeout=5.0) as http:
-        run = deliver_due(runtime.sessions, clock=runtime.clock, http=http)
+        run = deliver_due(
+            runtime.sessions, clock=runtime.clock, http=http, targets=runtime.webhook_targets
+        )
     click.echo(f"delivered {run.delivered}, will retry {run.retried}, gave up on {run.failed}")

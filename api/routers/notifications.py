@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ActingTeam, DbSession, Now, TeamLead, TeamMember
+from api.deps import ActingTeam, DbSession, Now, RuntimeDep, TeamLead, TeamMember
 from hub.notification import service
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
 
@@ -39,9 +39,21 @@ def mark_read(
 
 @router.put("/team/webhook", response_model=WebhookOut)
 def set_webhook(
-    body: WebhookIn, session: DbSession, actor: TeamLead, team: ActingTeam, now: Now
+    body: WebhookIn,
+    session: DbSession,
+    actor: TeamLead,
+    team: ActingTeam,
+    now: Now,
+    runtime: RuntimeDep,
 ) -> WebhookOut:
-    """Deliver your team's notifications to a webhook, signed with a fresh secret."""
-    secret = service.set_webhook(session, actor, team=team, url=body.url, now=now)
+    """Deliver your team's notifications to a webhook, signed with a fresh secret.
+
+    In production the URL must be https and its host must resolve to global addresses
+    only (unless the hub's administrator allows the host); the webhook then says only
+    that something waits in the inbox, never its contents.
+    """
+    secret = service.set_webhook(
+        session, actor, team=team, url=body.url, targets=runtime.webhook_targets, now=now
+    )
     assert secret is not None
     return WebhookOut(url=body.url, secret=secret)

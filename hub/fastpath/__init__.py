@@ -14,6 +14,9 @@ one, and each pair has one test that runs both and compares what they give:
 - A group of checks as one statement on PostgreSQL (``statements.py``,
   ``hub/involvement/repository.py``) beside the audit's and the flags' Core statements
   in a session: ``tests/hub/test_check_statement.py``.
+- A group's day counts as one statement on PostgreSQL (``hub/involvement/repository.py``)
+  beside the same upserts in a session: ``tests/hub/test_check_statement.py``
+  (``test_day_counts_in_one_statement_as_in_a_session``).
 - New rows as one JSON document on PostgreSQL (``hub.db.insert_rows``) beside Core's
   ``INSERT``: ``tests/hub/test_insert_new.py``.
 - A token verified before (``api/auth/tokens.py``) beside the RS256 check:

@@ -1,20 +1,39 @@
 """Rate limits on involvement checks, per member and per team (DESIGN.md invariant 9).
 
-The limits come from the policy and apply per hub process; behind a load balancer with
-n replicas a member can reach at most n times the limit, which the anomaly reports see.
+Two bounds from the policy, each per member and per team:
+
+- ``per_minute`` is a token bucket in each hub process: cheap, smooth, and no trip to the
+  database. Behind a load balancer with n replicas a member can reach at most n times
+  this limit, which the anomaly reports see.
+- ``per_day`` is counted in the database (``check_day_counts``), so it holds in total
+  across every hub process: the cross-process bound. The day is the local day in
+  Europe/Amsterdam; a refusal asks to wait until local midnight.
+
+A check refused by a member's limit is not counted for the team, so one member who
+keeps trying cannot use up the team's budget.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hub.ratelimit import RateLimiter
 from policies import RateLimit
 
 NEVER = 3600  # seconds to wait when the policy allows no checks at all
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+"""Where a day of checks begins and ends."""
 
 
 class CheckLimits:
+    """The per-minute token buckets of one hub process."""
+
     def __init__(self) -> None:
         self._limiters: dict[tuple[str, int], RateLimiter] = {}
         self._lock = threading.Lock()
@@ -32,9 +51,59 @@ class CheckLimits:
         self, *, member: str, member_limit: RateLimit, team: str, team_limit: RateLimit
     ) -> int:
         """0 when the check may go ahead (and is counted), else how long to wait."""
-        if member_limit.per_minute <= 0 or team_limit.per_minute <= 0:
+        if min(member_limit.per_minute, member_limit.per_day) <= 0:
+            return NEVER
+        if min(team_limit.per_minute, team_limit.per_day) <= 0:
             return NEVER
         wait = self._limiter("member", member_limit).take(member)
         if wait:
             return wait
         return self._limiter("team", team_limit).take(team)
+
+
+@dataclass(frozen=True)
+class DayAsk:
+    """One check's claim on today's counts: its member, the member's daily limit, its team."""
+
+    member: str
+    member_limit: int
+    team: str
+
+
+@dataclass(frozen=True)
+class DayPlace:
+    """Where a check falls in today's counts: its member's n-th check of the day, and its
+    team's m-th, or None when the member's limit refused it (then the team did not count it).
+    """
+
+    member: int
+    team: int | None
+
+    def limit_reached(self, *, member_limit: int, team_limit: int) -> str | None:
+        """``"member"`` or ``"team"``: whose daily limit the check is past; None if neither."""
+        if self.team is None or self.member > member_limit:
+            return "member"
+        return "team" if self.team > team_limit else None
+
+
+def local_day(now: datetime) -> date:
+    """The day ``now`` falls on in Europe/Amsterdam."""
+    return now.astimezone(LOCAL_TIME).date()
+
+
+def seconds_until_local_midnight(now: datetime) -> int:
+    """How long until the next day begins in Europe/Amsterdam (at least 1)."""
+    tomorrow = datetime.combine(local_day(now) + timedelta(days=1), time(0), tzinfo=LOCAL_TIME)
+    return max(1, math.ceil((tomorrow - now).total_seconds()))
+
+
+def places_in_order(keys: Sequence[str], counts_after: dict[str, int]) -> list[int]:
+    """Each key's place in its count, for keys in order, given the counts after all were
+    added: the j-th of n asks for a key that now counts c is number c - n + j."""
+    asked = Counter(keys)
+    seen: Counter[str] = Counter()
+    places = []
+    for key in keys:
+        seen[key] += 1
+        places.append(counts_after[key] - asked[key] + seen[key])
+    return places

@@ -1,4 +1,4 @@
-"""SQL for involvement checks: a group's audit entries and the live flags on its subjects.
+"""SQL for involvement checks: a group's day counts, its audit entries and the live flags.
 
 On PostgreSQL both go in one statement: the entries are inserted by a data-modifying
 ``WITH`` from one JSON document (one parameter whatever the group's size, so the statement
@@ -6,18 +6,25 @@ is prepared once), and the same statement reads the flags. On an autocommit conn
 (``hub/fastpath/statements.py``) that statement is the whole transaction: one round trip, its commit
 durable before any answer leaves. Elsewhere (SQLite) the entries are inserted and the flags
 read by the audit's and the flags' own statements, in the caller's transaction.
+
+The day counts (``check_day_counts``) go before, since whether a check is allowed depends
+on them: in the caller's transaction, or on PostgreSQL as one more statement on the same
+autocommit connection, so a group costs two round trips whatever its size.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import uuid
-from collections.abc import Collection
-from datetime import datetime
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Table
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
@@ -26,6 +33,8 @@ from hub.db import json_insert_statement, rows_as_json
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
+from hub.involvement.limits import DayAsk, DayPlace, places_in_order
+from hub.involvement.models import CheckDayCount
 
 _GENERATED = {"seq", "leaf_index"}
 """Audit columns the database fills (the sequence) or the sequencer sets later."""
@@ -91,3 +100,119 @@ async def record_and_read_live_in_one_statement(
         raise  # the connection, not the entries: the caller reports the storage unavailable
     except psycopg.Error as error:
         raise AuditUnavailable("the audit entries could not be written") from error
+
+
+def count_checks_today(session: Session, asks: Sequence[DayAsk], *, day: date) -> list[DayPlace]:
+    """Add ``asks`` to ``day``'s counts and give each its place, in the session's transaction.
+
+    Members first; a check past its member's daily limit is not added to its team's count.
+    An upsert holds its rows until the transaction ends, so processes that count at once
+    take turns; the keys go in sorted order, so two groups cannot deadlock.
+    """
+    if not asks:
+        return []
+    members = _add_to_counts(session, day, "member", Counter(ask.member for ask in asks))
+    member_places = places_in_order([ask.member for ask in asks], members)
+    within = [
+        index
+        for index, (ask, place) in enumerate(zip(asks, member_places, strict=True))
+        if place <= ask.member_limit
+    ]
+    teams = _add_to_counts(session, day, "team", Counter(asks[index].team for index in within))
+    team_places = dict(
+        zip(within, places_in_order([asks[index].team for index in within], teams), strict=True)
+    )
+    return [DayPlace(place, team_places.get(index)) for index, place in enumerate(member_places)]
+
+
+def _add_to_counts(session: Session, day: date, scope: str, added: Counter[str]) -> dict[str, int]:
+    """Raise each key's count by its number in ``added``: key to its count after."""
+    if not added:
+        return {}
+    table = cast(Table, CheckDayCount.__table__)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {"day": day, "scope": scope, "key": key, "count": n} for key, n in sorted(added.items())
+    ]
+    statement = dialect.insert(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.day, table.c.scope, table.c.key],
+        set_={"count": table.c.count + statement.excluded.count},
+    ).returning(table.c.key, table.c.count)
+    return {key: count for key, count in session.execute(statement)}
+
+
+_COUNT_TODAY = """
+WITH asked AS (
+    SELECT * FROM json_to_recordset(%(asks)s::json)
+        AS asked(position integer, member text, member_limit integer, team text)
+), by_member AS (
+    SELECT member AS key, count(*)::integer AS n FROM asked GROUP BY member
+), members AS (
+    INSERT INTO check_day_counts AS counted (day, scope, key, count)
+    SELECT %(day)s, 'member', key, n FROM by_member ORDER BY key
+    ON CONFLICT (day, scope, key) DO UPDATE SET count = counted.count + excluded.count
+    RETURNING key, count
+), member_places AS (
+    SELECT asked.*, members.count - by_member.n
+        + row_number() OVER (PARTITION BY asked.member ORDER BY asked.position) AS place
+    FROM asked
+    JOIN by_member ON by_member.key = asked.member
+    JOIN members ON members.key = asked.member
+), within AS (
+    SELECT * FROM member_places WHERE place <= member_limit
+), by_team AS (
+    SELECT team AS key, count(*)::integer AS n FROM within GROUP BY team
+), teams AS (
+    INSERT INTO check_day_counts AS counted (day, scope, key, count)
+    SELECT %(day)s, 'team', key, n FROM by_team ORDER BY key
+    ON CONFLICT (day, scope, key) DO UPDATE SET count = counted.count + excluded.count
+    RETURNING key, count
+), team_places AS (
+    SELECT within.position, teams.count - by_team.n
+        + row_number() OVER (PARTITION BY within.team ORDER BY within.position) AS place
+    FROM within
+    JOIN by_team ON by_team.key = within.team
+    JOIN teams ON teams.key = within.team
+)
+SELECT member_places.place, team_places.place
+FROM member_places LEFT JOIN team_places USING (position)
+ORDER BY member_places.position
+"""
+""":func:`count_checks_today` as one statement: the members' upsert feeds, through the
+checks within their member's limit, the teams' upsert (two data-modifying ``WITH``s on
+different rows), and each check's places come back in order."""
+
+
+async def count_checks_today_in_one_statement(
+    connection: psycopg.AsyncConnection[tuple[object, ...]],
+    asks: Sequence[DayAsk],
+    *,
+    day: date,
+) -> list[DayPlace]:
+    """:func:`count_checks_today` on PostgreSQL, one statement on an autocommit connection.
+
+    The counts are committed when it returns, before the group's entries are written: a
+    group that fails after this has still been counted, which errs towards fewer checks.
+    """
+    if not asks:
+        return []
+    document = json.dumps(
+        [
+            {
+                "position": position,
+                "member": a.member,
+                "member_limit": a.member_limit,
+                "team": a.team,
+            }
+            for position, a in enumerate(asks)
+        ]
+    )
+    cursor = await connection.execute(_COUNT_TODAY, {"asks": document, "day": day})
+    places = cast(list[tuple[int, int | None]], await cursor.fetchall())
+    return [DayPlace(member, team) for member, team in places]
+
+
+def forget_day_counts_before(session: Session, day: date) -> None:
+    """Delete the counts of the days before ``day``: no limit looks at them again."""
+    session.execute(delete(CheckDayCount).where(CheckDayCount.day < day))

@@ -19,7 +19,13 @@ from hub.fastpath.statements import StatementConnections
 from hub.flag.repository import LiveFlag
 from hub.handles import HandleSealer
 from hub.involvement import repository
-from hub.involvement.limits import CheckLimits
+from hub.involvement.limits import (
+    CheckLimits,
+    DayAsk,
+    DayPlace,
+    local_day,
+    seconds_until_local_midnight,
+)
 from hub.involvement.views import InvolvedTeam, Involvement
 from hub.organisation.cache import ActingTeams
 from hub.organisation.repository import TeamRef
@@ -35,6 +41,15 @@ class CheckRequest:
     subject: Subject
     purpose: str
     case_ref: str
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """A check past its team and the per-minute limits, before the day's count."""
+
+    index: int
+    request: CheckRequest
+    team: TeamRef
 
 
 @dataclass(frozen=True)
@@ -69,10 +84,12 @@ def check_group(
     policy lets the requester see, or is the request's refusal; answers come in request
     order. Every check allowed or refused by rate limit or policy adds an audit entry,
     and the caller commits before answering (hub/fastpath/groups.py). A refusal without an
-    audit record (a team the hub does not know) adds none.
+    audit record (a team the hub does not know) adds none. The checks past the per-minute
+    limits are counted for the day in the same transaction.
     """
     teams = tools.teams.of(session, _actors(requests))
-    group = _Group.decide(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group.decide(repository.count_checks_today(session, group.day_asks(), day=local_day(now)))
     live = repository.record_and_read_live(session, group.entries, **group.wanted())
     return group.answers(live, tools.handles)
 
@@ -86,12 +103,17 @@ async def check_group_in_one_statement(
     sessions: sessionmaker[Session],
     statements: StatementConnections,
 ) -> list[Involvement | HubError]:
-    """:func:`check_group` on PostgreSQL, on the event loop: its entries and reads in one
-    statement, committed by the time it returns (hub/involvement/repository.py). Teams not
-    kept are read in a session of ``sessions``."""
+    """:func:`check_group` on PostgreSQL, on the event loop: its day counts in one statement,
+    then its entries and reads in one more, each committed by the time it returns
+    (hub/involvement/repository.py). Teams not kept are read in a session of ``sessions``."""
     teams = await tools.teams.of_async(sessions, _actors(requests))
-    group = _Group.decide(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
     async with statements.connection() as connection:
+        group.decide(
+            await repository.count_checks_today_in_one_statement(
+                connection, group.day_asks(), day=local_day(now)
+            )
+        )
         live = await repository.record_and_read_live_in_one_statement(
             connection, group.entries, **group.wanted()
         )
@@ -104,16 +126,22 @@ def _actors(requests: Sequence[CheckRequest]) -> list[Actor]:
 
 @dataclass
 class _Group:
-    """A group's decisions and audit entries before the flags are read, then its answers."""
+    """A group's decisions and audit entries before the flags are read, then its answers.
+
+    :meth:`admit` refuses what needs no database (an unknown team, the per-minute limits);
+    the rest is counted for the day, and :meth:`decide` refuses what is past a daily limit
+    or refused by the policy, and allows the others.
+    """
 
     now: datetime
     policy: Policy
     outcomes: list[Involvement | HubError | None]
-    entries: list[dict[str, Any]]
+    entries_per_check: list[list[dict[str, Any]]]
+    admitted: list[_Admitted]
     allowed: list[_Allowed]
 
     @classmethod
-    def decide(
+    def admit(
         cls,
         requests: Sequence[CheckRequest],
         teams: dict[str, tuple[TeamRef, str]],
@@ -122,14 +150,38 @@ class _Group:
         now: datetime,
         limits: CheckLimits,
     ) -> _Group:
-        """Refuse or allow each check (team, rate limit, policy) and make its audit entry."""
-        group = cls(now, policy, [None] * len(requests), [], [])
+        """Refuse each check whose team is unknown or past a per-minute limit."""
+        group = cls(now, policy, [None] * len(requests), [[] for _ in requests], [], [])
         for index, request in enumerate(requests):
             try:
                 team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
                 _take_rate_limit(limits, policy, request, team)
+            except HubError as refusal:
+                group._refuse(index, request, refusal)
+                continue
+            group.admitted.append(_Admitted(index, request, team))
+        return group
+
+    def day_asks(self) -> list[DayAsk]:
+        """What the admitted checks ask of the day's counts, in order."""
+        return [
+            DayAsk(
+                member=check.request.actor.sub,
+                member_limit=self.policy.rate_limit(_role(check.request.actor)).per_day,
+                team=check.team.slug,
+            )
+            for check in self.admitted
+        ]
+
+    def decide(self, places: Sequence[DayPlace]) -> None:
+        """Refuse each admitted check past a daily limit or refused by the policy; allow
+        the others. ``places`` are the admitted checks' places in the day's counts."""
+        for check, place in zip(self.admitted, places, strict=True):
+            request, team = check.request, check.team
+            try:
+                _require_within_day(self.policy, request, place, now=self.now)
                 decision = require_allowed(
-                    policy,
+                    self.policy,
                     request.actor,
                     action=PolicyAction.CHECK,
                     audit_action=Action.CHECK,
@@ -138,11 +190,10 @@ class _Group:
                     subject_type=request.subject.subject_type,
                     subject_key=request.subject.key,
                     case_ref=request.case_ref,
-                    now=now,
+                    now=self.now,
                 )
             except HubError as refusal:
-                group.outcomes[index] = refusal
-                group.entries += audit.refusal_rows(request.actor, refusal, at=now)
+                self._refuse(check.index, request, refusal)
                 continue
             entry_id, entry = audit.new_entry(
                 request.actor,
@@ -154,11 +205,19 @@ class _Group:
                     case_ref=request.case_ref,
                     decision=decision_ref(decision),
                 ),
-                at=now,
+                at=self.now,
             )
-            group.entries.append(entry)
-            group.allowed.append(_Allowed(index, entry_id, request, team, decision))
-        return group
+            self.entries_per_check[check.index].append(entry)
+            self.allowed.append(_Allowed(check.index, entry_id, request, team, decision))
+
+    def _refuse(self, index: int, request: CheckRequest, refusal: HubError) -> None:
+        self.outcomes[index] = refusal
+        self.entries_per_check[index] += audit.refusal_rows(request.actor, refusal, at=self.now)
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        """The group's audit entries, in request order."""
+        return [entry for entries in self.entries_per_check for entry in entries]
 
     def wanted(self) -> dict[str, Any]:
         """What to read: the allowed checks' subjects in their organisations, live now."""
@@ -191,29 +250,56 @@ class _Group:
         return answered
 
 
+def _role(actor: Actor) -> str:
+    return actor.role.value if actor.role else ""
+
+
 def _take_rate_limit(
     limits: CheckLimits, policy: Policy, request: CheckRequest, team: TeamRef
 ) -> None:
     actor = request.actor
     wait = limits.wait_seconds(
         member=actor.sub,
-        member_limit=policy.rate_limit(actor.role.value if actor.role else ""),
+        member_limit=policy.rate_limit(_role(actor)),
         team=team.slug,
         team_limit=policy.team_rate_limit,
     )
     if wait:
-        raise RateLimited(
-            "too many involvement checks; try again later",
-            headers={"Retry-After": str(wait)},
-            audit=AuditRecord(
-                action=Action.CHECK,
-                outcome=Outcome.REFUSED,
-                subject_key=request.subject.key,
-                purpose=request.purpose,
-                case_ref=request.case_ref,
-                reason="rate limit reached",
-            ),
+        raise _rate_limited(
+            request, "too many involvement checks; try again later", wait, "rate limit reached"
         )
+
+
+def _require_within_day(
+    policy: Policy, request: CheckRequest, place: DayPlace, *, now: datetime
+) -> None:
+    reached = place.limit_reached(
+        member_limit=policy.rate_limit(_role(request.actor)).per_day,
+        team_limit=policy.team_rate_limit.per_day,
+    )
+    if reached is not None:
+        whose = "your" if reached == "member" else "your team's"
+        raise _rate_limited(
+            request,
+            f"{whose} daily limit of involvement checks is reached; try again after midnight",
+            seconds_until_local_midnight(now),
+            "daily limit reached",
+        )
+
+
+def _rate_limited(request: CheckRequest, detail: str, wait: int, reason: str) -> RateLimited:
+    return RateLimited(
+        detail,
+        headers={"Retry-After": str(wait)},
+        audit=AuditRecord(
+            action=Action.CHECK,
+            outcome=Outcome.REFUSED,
+            subject_key=request.subject.key,
+            purpose=request.purpose,
+            case_ref=request.case_ref,
+            reason=reason,
+        ),
+    )
 
 
 def _visible_teams(
@@ -235,7 +321,7 @@ def _visible_teams(
             visible[flag.domain_code] = may_see(
                 policy,
                 viewer_domain=team.domain_code,
-                role=actor.role.value if actor.role else "",
+                role=_role(actor),
                 purpose=check.request.purpose,
                 subject_type=check.request.subject.subject_type,
                 target_domain=flag.domain_code,

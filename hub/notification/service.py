@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound, WebhookTargetRefused
 from hub.notification import repository
 from hub.notification.models import Delivery, Notification
+from hub.notification.targets import WebhookTargets
 from hub.organisation import repository as organisations
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
@@ -79,9 +80,32 @@ def mark_read(
 
 
 def set_webhook(
-    session: Session, actor: Actor, *, team: TeamRef, url: str | None, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    url: str | None,
+    targets: WebhookTargets,
+    now: datetime,
 ) -> str | None:
-    """Set (or clear) the team's webhook; returns the new signing secret, shown once."""
+    """Set (or clear) the team's webhook; returns the new signing secret, shown once.
+
+    A URL ``targets`` refuses (in production: not https, or the hub's own network) is
+    refused, and the refusal audited.
+    """
+    if url is not None:
+        try:
+            targets.require_allowed(url)
+        except WebhookTargetRefused as refusal:
+            raise WebhookTargetRefused(
+                refusal.detail,
+                audit=AuditRecord(
+                    action=Action.TEAM_WEBHOOK,
+                    outcome=Outcome.REFUSED,
+                    object_id=team.slug,
+                    reason="webhook target refused",
+                ),
+            ) from None
     row = organisations.get_team_by_id(session, team.id)
     assert row is not None  # the acting team was just read
     row.webhook_url = url

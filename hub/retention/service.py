@@ -20,6 +20,8 @@ from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.flag.models import FlagStatus
 from hub.flag.service import add_months, record_flag_event
+from hub.involvement.limits import local_day
+from hub.involvement.repository import forget_day_counts_before
 from hub.pseudonym import Subject
 from hub.retention import repository
 from hub.retention.views import RetentionRun
@@ -43,8 +45,9 @@ def run_retention(
     now: datetime,
     audit_subject_link_years: int,
 ) -> RetentionRun:
-    """Expire, archive and purge flags, expire overdue requests, and unlink old audit
-    entries from their subjects (after ``audit_subject_link_years``)."""
+    """Expire, archive and purge flags, expire overdue requests, unlink old audit entries
+    from their subjects (after ``audit_subject_link_years``) and forget the check counts
+    of the days before today."""
     expired = 0
     for flag in flags.active_overdue(session, now=now):
         flag.status = FlagStatus.EXPIRED
@@ -71,6 +74,7 @@ def run_retention(
     unlinked = audit_entries.unlink_subjects_before(
         session, add_months(now, -12 * audit_subject_link_years)
     )
+    forget_day_counts_before(session, local_day(now))
     return RetentionRun(
         expired_flags=expired,
         archived_flags=archived,

@@ -3,12 +3,14 @@
 On PostgreSQL a group is one statement of its own SQL (entries from a JSON document, flags
 by ``ANY``) on an autocommit connection; elsewhere the audit's and the flags' Core statements.
 Both must store every column as given and find exactly the flags ``live_on_subjects`` finds.
+The day counts before it are one statement too, and must count as the upserts in a session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,7 +26,14 @@ from hub.audit.vocabulary import Action, AuditRecord, DecisionRef, Outcome
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
-from hub.involvement.repository import record_and_read_live, record_and_read_live_in_one_statement
+from hub.involvement.limits import DayAsk, DayPlace
+from hub.involvement.models import CheckDayCount
+from hub.involvement.repository import (
+    count_checks_today,
+    count_checks_today_in_one_statement,
+    record_and_read_live,
+    record_and_read_live_in_one_statement,
+)
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
@@ -164,3 +173,52 @@ def test_acting_teams_are_kept_for_a_while_and_unknown_ones_not(runtime: Runtime
         assert set(teams.of(session, [unknown])) == {"no-such-team"}  # unknown was not kept
         moment[0] += 61
         assert teams.of(session, [ANNA])["pw-handhaving"][0].domain_code == "vth"  # read again
+
+
+def test_day_counts_in_one_statement_as_in_a_session(runtime: Runtime) -> None:
+    """Anna (2 a day) has checked once today and team pw three times; a group asks for six."""
+    anna, eva, bram = DayAsk("anna", 2, "pw"), DayAsk("eva", 5, "pw"), DayAsk("bram", 5, "sh")
+    asks = [anna, eva, anna, anna, bram, eva]
+    expected = [
+        DayPlace(2, 4),
+        DayPlace(1, 5),
+        DayPlace(3, None),  # past Anna's limit: not counted for her team
+        DayPlace(4, None),
+        DayPlace(1, 1),
+        DayPlace(2, 6),
+    ]
+    after = {
+        ("member", "anna"): 4,
+        ("member", "eva"): 2,
+        ("member", "bram"): 1,
+        ("team", "pw"): 6,
+        ("team", "sh"): 1,
+    }
+    in_session, in_one_statement = date(2026, 11, 23), date(2026, 11, 24)
+    with transaction(runtime.sessions) as session:
+        for day in (in_session, in_one_statement):
+            session.add(CheckDayCount(day=day, scope="member", key="anna", count=1))
+            session.add(CheckDayCount(day=day, scope="team", key="pw", count=3))
+
+    with transaction(runtime.sessions) as session:
+        assert count_checks_today(session, asks, day=in_session) == expected
+    days = [in_session]
+    statements = runtime.statements
+    if statements is not None:
+
+        async def count() -> list[DayPlace]:
+            try:
+                async with statements.connection() as connection:
+                    return await count_checks_today_in_one_statement(
+                        connection, asks, day=in_one_statement
+                    )
+            finally:
+                await statements.close()
+
+        assert asyncio.run(count()) == expected
+        days.append(in_one_statement)
+
+    with runtime.sessions() as session:
+        for day in days:
+            rows = session.scalars(select(CheckDayCount).where(CheckDayCount.day == day))
+            assert {(row.scope, row.key): row.count for row in rows} == after
