@@ -1,4 +1,4 @@
-"""Rate limits on involvement checks, per member and per team (DESIGN.md invariant 9).
+"""Rate limits on involvement checks, per member and per team (docs/design.md invariant 9).
 
 The limits come from the policy and apply per hub process; behind a load balancer with
 n replicas a member can reach at most n times the limit, which the anomaly reports see.
