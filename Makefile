@@ -69,7 +69,7 @@ test: setup lint $(OIDC)/node_modules/.installed
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crypto policies hub api
+	$(BIN)/mypy crypto policies hub api testsupport
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup

@@ -16,7 +16,7 @@ from crypto.identifiers import IdentifierKind, synthetic_bsn
 from hub.db import make_engine, make_sessionmaker, transaction
 from hub.demo import seed_demo
 from hub.settings import Settings
-from tests.servers import hub_and_pseudonymiser
+from testsupport.services import hub_and_pseudonymiser
 
 CITIZEN = synthetic_bsn(71)
 

@@ -17,8 +17,8 @@ from crypto.identifiers import IdentifierKind, synthetic_bag, synthetic_bsn, syn
 from hub.db import make_engine, make_sessionmaker, transaction
 from hub.demo import seed_demo
 from hub.settings import Settings
-from tests.pg import PG_BIN
-from tests.servers import hub_and_pseudonymiser
+from testsupport.postgres import PG_BIN
+from testsupport.services import hub_and_pseudonymiser
 
 SUBJECTS = {
     IdentifierKind.BSN: [synthetic_bsn(n) for n in (11, 12, 13, 14)],

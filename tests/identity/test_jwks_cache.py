@@ -23,7 +23,7 @@ from hub.errors import ConfigurationError
 from hub.runtime import Runtime
 from hub.settings import Environment, Settings
 from tests.identity.provider import OidcProvider, new_signing_key, run_provider
-from tests.pg import free_port
+from testsupport.net import free_port
 
 TTL = 300.0
 FLAGS = "/api/v1/flags"

@@ -24,7 +24,7 @@ from tests.identity.provider import (
     new_signing_key,
     run_provider,
 )
-from tests.pg import free_port
+from testsupport.net import free_port
 
 PROBLEM = "application/problem+json"
 FLAGS = "/api/v1/flags"
