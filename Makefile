@@ -66,6 +66,13 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 test: setup lint $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
+# The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
+# OpenID provider, no hub or pseudonymiser processes), so neither needs installing; the
+# tests spread over the cores (pytest-xdist). `make test` (CI) runs everything.
+FAST := not postgres and not processes and not bench
+test-fast: run-deps $(DEV_STAMP)
+	$(BIN)/pytest -n auto -m "$(FAST)"
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

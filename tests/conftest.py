@@ -23,9 +23,22 @@ from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
 from testsupport.postgres import PostgresCluster, throwaway_postgres
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _counter = itertools.count()
+
+# Fixtures that start a server, and the mark a test using them gets (pyproject.toml lists
+# the marks; `make test-fast` leaves these tests out). A test that starts one without such
+# a fixture carries the mark itself.
+MARKS_BY_FIXTURE = {"postgres": "postgres", "oidc_provider": "processes"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, mark in MARKS_BY_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")

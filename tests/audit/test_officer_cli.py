@@ -18,6 +18,8 @@ from hub.demo import seed_demo
 from hub.settings import Settings
 from testsupport.services import hub_and_pseudonymiser
 
+pytestmark = pytest.mark.processes  # the hub and the pseudonymiser as processes
+
 CITIZEN = synthetic_bsn(71)
 
 

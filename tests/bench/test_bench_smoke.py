@@ -10,7 +10,7 @@ import pytest
 from bench.run import parse, run
 from testsupport.postgres import PostgresCluster
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.bench, pytest.mark.postgres, pytest.mark.processes]
 
 
 def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 from hub.migrate import upgrade
 from testsupport.services import hub_and_pseudonymiser
 
+pytestmark = pytest.mark.processes  # the hub and the pseudonymiser as processes
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

@@ -148,6 +148,7 @@ def test_made_up_kids_force_one_refetch_per_interval(
     assert oidc_provider.jwks_fetches() == start + 2
 
 
+@pytest.mark.processes  # a provider of its own
 def test_an_unreachable_provider_keeps_the_last_keys(tmp_path: Path, http: httpx.Client) -> None:
     clock = ManualClock()
     key = new_signing_key()
