@@ -1,54 +1,82 @@
 # Betrokken: `make run` starts the hub on the embedded default, `make test` runs the suite.
-# Both set up whatever a fresh Debian machine lacks first.
+# Both set up whatever a fresh Debian machine lacks first, and only what they need.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps run test lint bench clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench clean
 
-setup: system-deps $(STAMP)
+# Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
+# also PostgreSQL 15 (integration tests, the bench) and Node.js (the OpenID provider the
+# identity tests start). Each is installed only when what it provides is missing.
+RUN_PACKAGES := libsodium23
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 nodejs npm
+HAVE_libsodium23 := ldconfig -p | grep -q 'libsodium\.so\.23'
+HAVE_postgresql-15 := [ -x $(PG_BIN)/initdb ]
+HAVE_nodejs := command -v node >/dev/null
+HAVE_npm := command -v npm >/dev/null
 
-# Debian packages the hub and its tests need: libsodium for ristretto255, PostgreSQL 15
-# for the integration tests, Node.js for the OpenID provider the identity tests start.
-system-deps:
+# $(call apt_install,PACKAGES): apt-get install those of PACKAGES whose HAVE_ check fails.
+define apt_install
 	@missing=""; \
-	ldconfig -p | grep -q 'libsodium\.so\.23' || missing="$$missing libsodium23"; \
-	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql-15"; \
-	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	$(foreach package,$(1),$(HAVE_$(package)) || missing="$$missing $(package)";) \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
 
+run-deps:
+	$(call apt_install,$(RUN_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_PACKAGES))
+
+# Everything a developer needs: the test packages and the venv with the dev extras.
+setup: test-deps $(DEV_STAMP)
+
+# The venv with the package; the dev extras (pytest, ruff, mypy, ...) on top for the tests.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-run: setup
+run: run-deps $(STAMP)
 	$(BIN)/betrokken db upgrade
 	$(BIN)/betrokken demo seed
 	$(BIN)/betrokken serve
 
 # The OpenID provider (oidc-provider, pinned by its lock file) that the identity tests start.
 OIDC := tests/identity/oidc
-$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json | system-deps
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json | test-deps
 	cd $(OIDC) && npm ci --no-audit --no-fund
 	touch $@
 
 test: setup lint $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
-lint: $(STAMP)
+# The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
+# OpenID provider, no hub or pseudonymiser processes), so neither needs installing; the
+# tests spread over the cores (pytest-xdist). `make test` (CI) runs everything.
+FAST := not postgres and not processes and not bench
+test-fast: run-deps $(DEV_STAMP)
+	$(BIN)/pytest -n auto -m "$(FAST)"
+
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crypto policies hub api
+	$(BIN)/mypy crypto policies hub api testsupport
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup

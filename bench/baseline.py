@@ -21,11 +21,12 @@ import psycopg
 
 from bench.data import World
 from bench.load import percentile
-from bench.postgres import PG_BIN, Database
+from bench.postgres import Database
 from crypto import oprf
 from crypto.identifiers import IdentifierKind, poprf_info
 from hub.audit.service import canonical_leaf
 from hub.pseudonym import SUBJECT_KEY_DOMAIN
+from testsupport.postgres import PG_BIN
 
 _TPS = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
 

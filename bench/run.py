@@ -38,7 +38,6 @@ from bench.cpu import CpuMeter, postmaster_pid
 from bench.data import DEFAULT_SEED, World
 from bench.load import Call, CallFactory, Figures, run_phase
 from bench.postgres import BenchCluster, Database
-from bench.services import hub_env, service
 from bench.workload import Member, Workload, issue_members
 from crypto import oprf
 from crypto.identifiers import IdentifierKind, synthetic_bsn
@@ -46,6 +45,7 @@ from hub.migrate import head_revision
 from hub.pseudonym import encode_pseudonym
 from hub.settings import Settings
 from policies import load_policy
+from testsupport.services import service
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / ".work"
@@ -334,6 +334,21 @@ def sanity_check(url: str, workload: Workload) -> int:
     if found == 0:
         raise RuntimeError("40 checks found no flag: the seeded keys do not match the hub's")
     return found
+
+
+def hub_env(
+    *, data_dir: Path, database_url: str, policy_file: Path, background: bool
+) -> dict[str, str]:
+    """Settings of the hub under test: PostgreSQL, real tokens (the development provider's
+    RS256 keys), the bench policy; development mode, because production requires an OIDC
+    issuer, which this machine does not run."""
+    return {
+        "BETROKKEN_ENV": "development",
+        "BETROKKEN_DATA_DIR": str(data_dir),
+        "BETROKKEN_DATABASE_URL": database_url,
+        "BETROKKEN_POLICY_FILE": str(policy_file),
+        "BETROKKEN_BACKGROUND_JOBS": "true" if background else "false",
+    }
 
 
 def measure_hub(

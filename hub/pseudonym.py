@@ -2,7 +2,7 @@
 
 Clients send the 64-byte output of the pseudonymiser's POPRF, base64url without padding.
 The hub never stores it: it keeps ``HMAC-SHA256(hub key, kind || pseudonym)`` instead,
-so a stolen database holds values no client can compute (DESIGN.md invariant 2).
+so a stolen database holds values no client can compute (docs/design.md invariant 2).
 """
 
 from __future__ import annotations

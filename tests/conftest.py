@@ -21,20 +21,30 @@ from hub.migrate import upgrade
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
 from hub.transactions import transaction
-from tests.pg import PostgresServer, start_postgres
+from testsupport.postgres import PostgresCluster, throwaway_postgres
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _counter = itertools.count()
 
+# Fixtures that start a server, and the mark a test using them gets (pyproject.toml lists
+# the marks; `make test-fast` leaves these tests out). A test that starts one without such
+# a fixture carries the mark itself.
+MARKS_BY_FIXTURE = {"postgres": "postgres", "oidc_provider": "processes"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, mark in MARKS_BY_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(mark)
+
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    server = start_postgres()
-    try:
+def postgres() -> Iterator[PostgresCluster]:
+    with throwaway_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +55,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres: PostgresServer) -> str:
+def postgres_template(postgres: PostgresCluster) -> str:
     admin = create_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("CREATE DATABASE betrokken_template"))
@@ -62,7 +72,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    server: PostgresServer = request.getfixturevalue("postgres")
+    server: PostgresCluster = request.getfixturevalue("postgres")
     template = request.getfixturevalue("postgres_template")
     name = f"test_{os.getpid()}_{next(_counter)}"
     admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("crypto", "policies", "hub", "api", "connectors", "bench")
+PACKAGES = ("crypto", "policies", "hub", "api", "connectors", "bench", "testsupport")
 
 
 def _module_name(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""Probing alerts (DESIGN.md invariant 9), delivered to the privacy officer's inbox.
+"""Probing alerts (docs/design.md invariant 9), delivered to the privacy officer's inbox.
 
 Rules, evaluated over the recent log by the background job (``audit_alert_interval_seconds``)
 and whenever the officer opens the inbox:

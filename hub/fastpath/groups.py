@@ -1,7 +1,7 @@
 """Group commit: requests waiting at one moment share one transaction and one commit.
 
 A request's answer may only leave once what it wrote (its audit entry at least) is
-committed (DESIGN.md §3). Committing each request on its own costs a thread hop, a pool
+committed (docs/design.md §3). Committing each request on its own costs a thread hop, a pool
 checkout and a durable commit per request. Here the requests that arrive while a group is
 being written queue up, and the next group runs them all in one transaction on one thread,
 with one commit; each answer is released only after that commit. Work that is one

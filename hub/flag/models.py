@@ -19,7 +19,7 @@ class FlagStatus(StrEnum):
 
 
 class Flag(Base):
-    """Codes only: no free text about the case (DESIGN.md invariant 3)."""
+    """Codes only: no free text about the case (docs/design.md invariant 3)."""
 
     __tablename__ = "flags"
     __table_args__ = (

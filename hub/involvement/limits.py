@@ -1,4 +1,4 @@
-"""Rate limits on involvement checks, per member and per team (DESIGN.md invariant 9).
+"""Rate limits on involvement checks, per member and per team (docs/design.md invariant 9).
 
 Two bounds from the policy, each per member and per team:
 

@@ -77,6 +77,7 @@ def test_a_broken_policy_keeps_the_last_good_one_while_running(
     assert answer.json()["decision"]["policy_version"] == good
 
 
+@pytest.mark.processes  # `betrokken serve` as a process
 def test_the_hub_refuses_to_start_on_a_broken_policy(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(

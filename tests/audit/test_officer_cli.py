@@ -17,7 +17,9 @@ from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo
 from hub.settings import Settings
 from hub.transactions import transaction
-from tests.servers import hub_and_pseudonymiser
+from testsupport.services import hub_and_pseudonymiser
+
+pytestmark = pytest.mark.processes  # the hub and the pseudonymiser as processes
 
 CITIZEN = synthetic_bsn(71)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from bench.run import parse, run
-from tests.pg import PostgresServer
+from testsupport.postgres import PostgresCluster
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.bench, pytest.mark.postgres, pytest.mark.processes]
 
 
-def test_bench_runs_on_a_tiny_size(postgres: PostgresServer, tmp_path: Path) -> None:
+def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) -> None:
     data = run(
         parse(
             [

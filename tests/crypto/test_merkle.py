@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,18 +26,11 @@ from crypto.merkle import (
 )
 
 MAX_SIZE = 300
-
-
-def _shared_dir() -> Path:
-    override = os.environ.get("BETROKKEN_SHARED_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared"
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962-merkle.json"
 
 
 def _load_vectors() -> dict[str, Any]:
-    path = _shared_dir() / "vectors" / "rfc6962-merkle.json"
-    with path.open(encoding="utf-8") as handle:
+    with VECTOR_FILE.open(encoding="utf-8") as handle:
         vectors: dict[str, Any] = json.load(handle)
     return vectors
 

@@ -1,15 +1,14 @@
 """RFC 9497 Appendix A.1 test vectors for OPRF(ristretto255, SHA-512).
 
-The vectors come from the shared file ``vectors/rfc9497-ristretto255-sha512.json`` (found
-through ``BETROKKEN_SHARED_DIR`` or beside the repository), plus the Appendix A.1 vectors
-that file leaves out: VOPRF and POPRF test vector 2 and the batch-size-2 test vector 3.
+The vectors come from ``tests/vectors/rfc9497-ristretto255-sha512.json`` in this repository,
+plus the Appendix A.1 vectors that file leaves out: VOPRF and POPRF test vector 2 and the
+batch-size-2 test vector 3.
 A missing vector file fails the run: silently skipping known-answer tests is not an option.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,30 +18,17 @@ import pytest
 from crypto import oprf
 from crypto.oprf import Mode
 
-VECTOR_FILE = "rfc9497-ristretto255-sha512.json"
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "rfc9497-ristretto255-sha512.json"
 MODES = {"oprf": Mode.OPRF, "voprf": Mode.VOPRF, "poprf": Mode.POPRF}
 
 
-def _shared_dir() -> Path:
-    override = os.environ.get("BETROKKEN_SHARED_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared"
-
-
 def _load_vectors() -> dict[str, Any]:
-    path = _shared_dir() / "vectors" / VECTOR_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"RFC 9497 vector file not found at {path}; set BETROKKEN_SHARED_DIR to the "
-            "directory that holds vectors/"
-        )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
     return data
 
 
 # RFC 9497 Appendix A.1.2 (VOPRF) and A.1.3 (POPRF) test vectors 2 and 3, with the same key
-# material as the shared file. Blind and ProofRandomScalar are given per vector here.
+# material as the vector file. Blind and ProofRandomScalar are given per vector here.
 _P = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 _BLIND_1 = "64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706"
 _BLIND_2 = "222a5e897cf59db8145db8d16e597e8facb80ae7d4e26d9881aa6f61d645fc0e"

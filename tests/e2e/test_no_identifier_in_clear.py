@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.auth.dev_idp import DevIdentityProvider
 from api.client.hub import HubClient
@@ -18,8 +19,10 @@ from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo
 from hub.settings import Settings
 from hub.transactions import transaction
-from tests.pg import PG_BIN
-from tests.servers import hub_and_pseudonymiser
+from testsupport.postgres import PG_BIN
+from testsupport.services import hub_and_pseudonymiser
+
+pytestmark = pytest.mark.processes  # the hub and the pseudonymiser as processes
 
 SUBJECTS = {
     IdentifierKind.BSN: [synthetic_bsn(n) for n in (11, 12, 13, 14)],

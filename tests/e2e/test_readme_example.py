@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from hub.migrate import upgrade
-from tests.servers import hub_and_pseudonymiser
+from testsupport.services import hub_and_pseudonymiser
+
+pytestmark = pytest.mark.processes  # the hub and the pseudonymiser as processes
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -17,7 +17,7 @@ from api.app import create_app
 from hub.runtime import Runtime
 from hub.settings import Settings
 from tests.identity.provider import OidcProvider, new_signing_key, run_provider
-from tests.pg import free_port
+from testsupport.net import free_port
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 import re
 import secrets
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from api.auth.dev_idp import DEMO_USERS
+from testsupport.services import running
 
 OIDC_DIR = Path(__file__).parent / "oidc"
 RESOURCE = "urn:betrokken:api"
@@ -260,35 +260,12 @@ def run_provider(
         connector_key=connector_key,
         log=log,
     )
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            ["node", "provider.mjs", str(config)],
-            cwd=OIDC_DIR,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for_discovery(provider, process)
-            yield provider
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_discovery(provider: OidcProvider, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    url = f"{provider.issuer}/.well-known/openid-configuration"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the OpenID provider exited: {provider.log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the OpenID provider did not start: {provider.log.read_text()[-2000:]}")
+    with running(
+        ["node", "provider.mjs", str(config)],
+        name="the OpenID provider",
+        ready=f"{provider.issuer}/.well-known/openid-configuration",
+        log=log,
+        timeout=30,
+        cwd=OIDC_DIR,
+    ):
+        yield provider

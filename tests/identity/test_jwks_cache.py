@@ -23,7 +23,7 @@ from hub.errors import ConfigurationError
 from hub.runtime import Runtime
 from hub.settings import Environment, Settings
 from tests.identity.provider import OidcProvider, new_signing_key, run_provider
-from tests.pg import free_port
+from testsupport.net import free_port
 
 TTL = 300.0
 FLAGS = "/api/v1/flags"
@@ -148,6 +148,7 @@ def test_made_up_kids_force_one_refetch_per_interval(
     assert oidc_provider.jwks_fetches() == start + 2
 
 
+@pytest.mark.processes  # a provider of its own
 def test_an_unreachable_provider_keeps_the_last_keys(tmp_path: Path, http: httpx.Client) -> None:
     clock = ManualClock()
     key = new_signing_key()

@@ -24,7 +24,7 @@ from tests.identity.provider import (
     new_signing_key,
     run_provider,
 )
-from tests.pg import free_port
+from testsupport.net import free_port
 
 PROBLEM = "application/problem+json"
 FLAGS = "/api/v1/flags"
@@ -163,6 +163,7 @@ def test_valid_token_without_the_role_gets_403(
     assert answer.headers["content-type"] == PROBLEM
 
 
+@pytest.mark.processes  # providers of its own
 def test_token_from_a_rotated_out_key_is_refused(
     settings: Settings, runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -186,6 +187,7 @@ def test_token_from_a_rotated_out_key_is_refused(
         assert provider.jwks_fetches() == 1  # the new kid forced one refetch; the old kid none
 
 
+@pytest.mark.processes  # providers of its own
 def test_rolled_over_key_is_dropped_after_the_ttl(
     settings: Settings, runtime: Runtime, tmp_path: Path
 ) -> None:

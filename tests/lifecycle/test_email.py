@@ -14,7 +14,7 @@ from api.auth.dev_idp import DevIdentityProvider
 from hub.notification.email import send_pending
 from hub.runtime import Runtime
 from tests.helpers import auth, opaque_pseudonym, register
-from tests.pg import free_port
+from testsupport.net import free_port
 
 SUBJECT = opaque_pseudonym("mail")
 

@@ -1,0 +1,98 @@
+"""Processes the tests and the bench start: the hub and the pseudonymiser on 127.0.0.1, and
+any server that says when it is ready over HTTP (the tests' OpenID provider). Each is
+stopped when done."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from testsupport.net import free_port
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    pid: int
+    log: Path
+
+
+@contextmanager
+def running(
+    argv: list[str],
+    *,
+    name: str,
+    ready: str,
+    log: Path,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``argv`` as a process, its output to ``log``; yielded once GET ``ready`` answers 200,
+    terminated (killed if it must) when done. ``name`` is what errors call it."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(ready, process, name=name, log=log, timeout=timeout)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes], *, name: str, log: Path, timeout: float
+) -> None:
+    """Return once GET ``url`` answers 200; raise if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")
+
+
+@contextmanager
+def service(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[Service]:
+    """``betrokken <args> --port <free port>``, healthy before it is yielded."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with running(
+        [sys.executable, "-m", "api.cli", *args, "--host", "127.0.0.1", "--port", str(port)],
+        name=f"betrokken {' '.join(args)}",
+        ready=f"{url}/api/v1/health",
+        log=log,
+        timeout=120,
+        env={**os.environ, **env},
+    ) as process:
+        yield Service(url=url, pid=process.pid, log=log)
+
+
+@contextmanager
+def hub_and_pseudonymiser(env: dict[str, str], logs: Path) -> Iterator[tuple[Service, Service]]:
+    """Both services as the embedded default runs them, each its own process."""
+    with (
+        service(
+            ["pseudonymiser", "serve"], env=env, log=logs / "pseudonymiser.log"
+        ) as pseudonymiser,
+        service(["serve", "--without-pseudonymiser"], env=env, log=logs / "hub.log") as hub,
+    ):
+        yield hub, pseudonymiser
