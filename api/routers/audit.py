@@ -39,9 +39,8 @@ From = Annotated[datetime | None, Query(alias="from")]
 To = Annotated[datetime | None, Query(alias="to")]
 
 
-def _page(entries: Any, limit: int) -> EntryListOut:
-    items = [EntryOut.of(entry) for entry in entries]
-    return EntryListOut(items=items, next_after=items[-1].seq if len(items) == limit else None)
+def _page(page: oversight.EntryPage) -> EntryListOut:
+    return EntryListOut(items=[EntryOut.of(e) for e in page.items], next_after=page.next_after)
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
@@ -77,7 +76,7 @@ def list_entries(
         since=since,
         until=until,
     )
-    entries = oversight.search_entries(
+    page = oversight.search_entries(
         session,
         actor,
         sequencer=runtime.sequencer,
@@ -86,7 +85,7 @@ def list_entries(
         after_seq=after,
         now=now,
     )
-    return _page(entries, limit)
+    return _page(page)
 
 
 @router.post("/searches", response_model=EntryListOut)
@@ -109,7 +108,7 @@ def search_by_subject(
         until=body.until,
         subject_key=subject.key,
     )
-    entries = oversight.search_entries(
+    page = oversight.search_entries(
         session,
         actor,
         sequencer=runtime.sequencer,
@@ -119,7 +118,7 @@ def search_by_subject(
         now=now,
         case_ref=body.case_ref,
     )
-    return _page(entries, body.limit)
+    return _page(page)
 
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut)

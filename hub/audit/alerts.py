@@ -9,10 +9,15 @@ and whenever the officer opens the inbox:
 - ``checks_without_team_flag``: within ``audit_alert_unflagged_window_hours`` a member made
   at least ``audit_alert_unflagged_checks`` allowed checks on subjects where their team holds
   no flag (in any state) and never registered one: checks that belong to no case of theirs.
+- ``audit.integrity``: the log no longer agrees with what was signed (an entry's columns or
+  leaf were changed). Raised by whatever finds it: an officer's read, or the evaluation here.
 
 An alert names the member, team and window, with counts and the entry ids; never a subject.
 Evaluating again never repeats an alert: a new one must not overlap an earlier alert of the
 same rule on the same member. Evaluation holds the tree lock, so hub processes take turns.
+
+Checks whose columns disagree with their signed leaf count for no rule: they raise the
+integrity alert instead.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
-from hub.audit.models import AuditAlert, AuditEntry
+from hub.audit.integrity import MAX_LISTED_FAULTS, Fault, Sieve, SignedEntry
+from hub.audit.models import AuditAlert
 from hub.audit.repository import EntryFilter
 from hub.audit.vocabulary import Action, Outcome
 from hub.clock import Clock
@@ -40,11 +46,14 @@ from hub.settings import Settings
 from hub.transactions import transaction
 
 MAX_ENTRY_IDS = 50
+INTEGRITY_MEMBER = "system:audit-integrity"
+"""Who an integrity alert is about: the log itself, never a member named in a changed row."""
 
 
 class AlertRule(StrEnum):
     MANY_DISTINCT_SUBJECTS = "many_distinct_subjects"
     CHECKS_WITHOUT_TEAM_FLAG = "checks_without_team_flag"
+    AUDIT_INTEGRITY = "audit.integrity"
 
 
 class AlertStatus(StrEnum):
@@ -63,26 +72,26 @@ class Finding:
     detail: dict[str, object]
 
 
-def _checks(session: Session, since: datetime, until: datetime) -> list[AuditEntry]:
+def _checks(session: Session, sieve: Sieve, since: datetime, until: datetime) -> list[SignedEntry]:
+    """The checks on a subject in [since, until) that agree with their signed leaf."""
+    where = EntryFilter(action=Action.CHECK, since=since, until=until)
     return [
         entry
-        for entry in repository.iter_entries(
-            session, EntryFilter(action=Action.CHECK, since=since, until=until)
-        )
+        for entry in sieve.intact(repository.iter_entries(session, where))
         if entry.subject_key is not None
     ]
 
 
 def find_many_distinct_subjects(
-    entries: Sequence[AuditEntry], *, window: timedelta, threshold: int
+    entries: Sequence[SignedEntry], *, window: timedelta, threshold: int
 ) -> list[Finding]:
     """Per member, windows of at most ``window`` holding ``threshold`` distinct subjects."""
-    by_member: dict[str, list[AuditEntry]] = {}
+    by_member: dict[str, list[SignedEntry]] = {}
     for entry in entries:
         by_member.setdefault(entry.actor_sub, []).append(entry)
     findings = []
     for member, checks in by_member.items():
-        recent: deque[AuditEntry] = deque()
+        recent: deque[SignedEntry] = deque()
         subjects: Counter[bytes] = Counter()
         for entry in sorted(checks, key=lambda e: (e.at, e.seq)):
             assert entry.subject_key is not None
@@ -118,14 +127,14 @@ def find_many_distinct_subjects(
 
 
 def find_checks_without_team_flag(
-    entries: Sequence[AuditEntry],
+    entries: Sequence[SignedEntry],
     *,
     team_subjects: set[tuple[str, bytes]],
     threshold: int,
     window: timedelta,
 ) -> list[Finding]:
     """Members with ``threshold`` allowed checks on subjects their team has no flag on."""
-    by_member: dict[str, list[AuditEntry]] = {}
+    by_member: dict[str, list[SignedEntry]] = {}
     for entry in entries:
         if entry.outcome != Outcome.ALLOWED or entry.actor_team is None:
             continue
@@ -160,10 +169,11 @@ def find_checks_without_team_flag(
 def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> list[AuditAlert]:
     """Run every rule over the recent log and store new alerts; returns those added."""
     repository.lock_tree(session)  # one evaluator at a time across hub processes
+    sieve = Sieve()
     burst = timedelta(minutes=settings.audit_alert_window_minutes)
     unflagged = timedelta(hours=settings.audit_alert_unflagged_window_hours)
     lookback = max(burst, unflagged)
-    checks = _checks(session, now - lookback, now + timedelta(microseconds=1))
+    checks = _checks(session, sieve, now - lookback, now + timedelta(microseconds=1))
     findings = find_many_distinct_subjects(
         [c for c in checks if c.at >= now - burst * 2],
         window=burst,
@@ -205,7 +215,56 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
         )
         repository.add_alert(session, alert)
         added.append(alert)
+    if sieve.faults:
+        raise_integrity_alert(session, sieve.faults, now=now)
     return added
+
+
+def raise_integrity_alert(session: Session, faults: Sequence[Fault], *, now: datetime) -> None:
+    """Tell every organisation's officer where the log disagrees with what was signed, in the
+    caller's transaction.
+
+    The log is one tree for the whole hub, so a fault in it concerns every officer; the
+    alert names positions (leaf indexes) and column names, never a member or a subject.
+    An open integrity alert grows with new faults; once acknowledged, only a fault it did
+    not list raises a new one.
+    """
+    found = [fault.to_dict() for fault in dict.fromkeys(faults)]
+    for organisation in repository.organisation_slugs(session):
+        earlier = repository.alerts_of(
+            session, rule=AlertRule.AUDIT_INTEGRITY, organisation=organisation
+        )
+        known = [item for alert in earlier for item in json.loads(alert.detail)["faults"]]
+        new = [item for item in found if item not in known]
+        open_alert = next((a for a in earlier if a.status == AlertStatus.OPEN), None)
+        if open_alert is not None:
+            if new:
+                detail = json.loads(open_alert.detail)
+                listed = [*detail["faults"], *new]
+                detail["faults"] = listed[:MAX_LISTED_FAULTS]
+                detail["fault_count"] = max(detail["fault_count"], len(listed))
+                open_alert.detail = json.dumps(detail, sort_keys=True)
+            open_alert.window_end = now
+            session.flush()
+        elif new:
+            detail = {"faults": new[:MAX_LISTED_FAULTS], "fault_count": len(new)}
+            repository.add_alert(
+                session,
+                AuditAlert(
+                    id=uuid.uuid4(),
+                    rule=AlertRule.AUDIT_INTEGRITY.value,
+                    # unique by design: whether it is news was decided above, from the faults
+                    dedupe_key=f"{AlertRule.AUDIT_INTEGRITY}:{organisation}:{uuid.uuid4()}",
+                    actor_sub=INTEGRITY_MEMBER,
+                    actor_organisation=organisation,
+                    actor_team=None,
+                    window_start=now,
+                    window_end=now,
+                    detail=json.dumps(detail, sort_keys=True),
+                    status=AlertStatus.OPEN.value,
+                    created_at=now,
+                ),
+            )
 
 
 def run_alerts(

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
 from hub.audit.vocabulary import Action
 from hub.db import insert_rows
-from hub.organisation.models import Team
+from hub.organisation.models import Organisation, Team
 
 TREE_ROW = 1
 
@@ -187,48 +187,6 @@ def iter_entries(
     yield from session.scalars(statement.execution_options(yield_per=batch))
 
 
-def count_by_member(session: Session, where: EntryFilter) -> Sequence[tuple[Any, ...]]:
-    """(member, organisation, team, outcome, count) for the matching entries."""
-    statement = _filtered(
-        select(
-            AuditEntry.actor_sub,
-            AuditEntry.actor_organisation,
-            AuditEntry.actor_team,
-            AuditEntry.outcome,
-            func.count(),
-        ),
-        where,
-    ).group_by(
-        AuditEntry.actor_sub,
-        AuditEntry.actor_organisation,
-        AuditEntry.actor_team,
-        AuditEntry.outcome,
-    )
-    return [tuple(row) for row in session.execute(statement)]
-
-
-def most_checked_subjects(
-    session: Session, where: EntryFilter, *, limit: int
-) -> Sequence[tuple[bytes, int, int]]:
-    """(subject_key, entries, distinct members) for the most frequent subjects."""
-    total = func.count().label("total")
-    statement = (
-        _filtered(
-            select(AuditEntry.subject_key, total, func.count(AuditEntry.actor_sub.distinct())),
-            where,
-        )
-        .where(AuditEntry.subject_key.is_not(None))
-        .group_by(AuditEntry.subject_key)
-        .order_by(total.desc(), AuditEntry.subject_key)
-        .limit(limit)
-    )
-    return [
-        (key, int(total), int(members))
-        for key, total, members in session.execute(statement)
-        if key is not None
-    ]
-
-
 def registered_subject_keys(
     session: Session, *, team_slugs: Sequence[str]
 ) -> set[tuple[str, bytes]]:
@@ -271,6 +229,20 @@ def alert_overlapping(
         .limit(1)
     )
     return session.scalars(statement).one_or_none()
+
+
+def alerts_of(session: Session, *, rule: str, organisation: str) -> Sequence[AuditAlert]:
+    """Every alert of ``rule`` for ``organisation``, newest first."""
+    statement = (
+        select(AuditAlert)
+        .where(AuditAlert.rule == rule, AuditAlert.actor_organisation == organisation)
+        .order_by(AuditAlert.created_at.desc())
+    )
+    return session.scalars(statement).all()
+
+
+def organisation_slugs(session: Session) -> list[str]:
+    return list(session.scalars(select(Organisation.slug).order_by(Organisation.slug)))
 
 
 def list_alerts(
