@@ -10,7 +10,8 @@ and whenever the officer opens the inbox:
   at least ``audit_alert_unflagged_checks`` allowed checks on subjects where their team holds
   no flag (in any state) and never registered one: checks that belong to no case of theirs.
 - ``audit.integrity``: the log no longer agrees with what was signed (an entry's columns or
-  leaf were changed). Raised by whatever finds it: an officer's read, or the evaluation here.
+  leaf were changed, a leaf is missing, a signed root is not reproduced). Raised by whatever
+  finds it: an officer's read, the evaluation here, the whole-log check (``log_check.py``).
 
 An alert names the member, team and window, with counts and the entry ids; never a subject.
 Evaluating again never repeats an alert: a new one must not overlap an earlier alert of the
@@ -38,6 +39,7 @@ from hub.audit import service as audit
 from hub.audit.integrity import MAX_LISTED_FAULTS, Fault, Sieve, SignedEntry
 from hub.audit.models import AuditAlert
 from hub.audit.repository import EntryFilter
+from hub.audit.status import mark_compromised
 from hub.audit.vocabulary import Action, Outcome
 from hub.clock import Clock
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -220,16 +222,21 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
     return added
 
 
-def raise_integrity_alert(session: Session, faults: Sequence[Fault], *, now: datetime) -> None:
-    """Tell every organisation's officer where the log disagrees with what was signed, in the
-    caller's transaction.
+def raise_integrity_alert(
+    session: Session, faults: Sequence[Fault], *, now: datetime, count: int | None = None
+) -> None:
+    """Tell every organisation's officer where the log disagrees with what was signed, and
+    mark the log compromised (``/health``), in the caller's transaction.
 
     The log is one tree for the whole hub, so a fault in it concerns every officer; the
     alert names positions (leaf indexes) and column names, never a member or a subject.
     An open integrity alert grows with new faults; once acknowledged, only a fault it did
-    not list raises a new one.
+    not list raises a new one. ``count``: how many faults there are when ``faults`` lists
+    only the first.
     """
-    found = [fault.to_dict() for fault in dict.fromkeys(faults)]
+    faults = list(dict.fromkeys(faults))
+    mark_compromised(session, faults, now=now)  # first: its row lock makes raisers take turns
+    found = [fault.to_dict() for fault in faults]
     for organisation in repository.organisation_slugs(session):
         earlier = repository.alerts_of(
             session, rule=AlertRule.AUDIT_INTEGRITY, organisation=organisation
@@ -242,12 +249,12 @@ def raise_integrity_alert(session: Session, faults: Sequence[Fault], *, now: dat
                 detail = json.loads(open_alert.detail)
                 listed = [*detail["faults"], *new]
                 detail["faults"] = listed[:MAX_LISTED_FAULTS]
-                detail["fault_count"] = max(detail["fault_count"], len(listed))
+                detail["fault_count"] = max(detail["fault_count"], len(listed), count or 0)
                 open_alert.detail = json.dumps(detail, sort_keys=True)
             open_alert.window_end = now
             session.flush()
         elif new:
-            detail = {"faults": new[:MAX_LISTED_FAULTS], "fault_count": len(new)}
+            detail = {"faults": new[:MAX_LISTED_FAULTS], "fault_count": max(len(new), count or 0)}
             repository.add_alert(
                 session,
                 AuditAlert(

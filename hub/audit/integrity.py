@@ -7,7 +7,7 @@ So whatever an officer is shown is read through :func:`signed`: the values come 
 leaf, and every column that disagrees with it is named, so the entry is marked
 ``tampered`` and the officers are told (``alerts.raise_integrity_alert``). Comparing a
 page of rows with their parsed leaves and hashing those leaves costs microseconds per
-entry; the whole log is never re-hashed for a read.
+entry; the whole tree is recomputed only by the periodic check (``log_check.py``).
 
 A subject key and salt that are both empty are not tampering: retention erases them
 together (``repository.unlink_subjects_before``) and the leaf keeps its commitment.
@@ -105,6 +105,24 @@ class Fault:
             fields=tuple(data.get("fields") or ()),
             size=data.get("size"),
         )
+
+
+def missing_leaves(indexes: Iterable[int], size: int) -> list[Fault]:
+    """The runs of leaf indexes below ``size`` that the ascending ``indexes`` skip."""
+    faults = []
+    expected = 0
+    for index in [*indexes, size]:
+        if index > expected:
+            last = index - 1 if index - 1 > expected else None
+            faults.append(Fault(Problem.MISSING, leaf_index=expected, last_index=last))
+        expected = index + 1
+    return faults
+
+
+def summary(faults: list[Fault]) -> str:
+    """One line for an error: the first fault, and how many more there are."""
+    more = f" (and {len(faults) - 1} more: run `betrokken audit check`)" if len(faults) > 1 else ""
+    return f"the audit log no longer matches its signed checkpoints: {faults[0].describe()}{more}"
 
 
 @dataclass(frozen=True)

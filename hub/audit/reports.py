@@ -22,8 +22,8 @@ Every report counts entries as their signed leaves state them. An entry whose st
 columns disagree with its leaf (``integrity.py``) is left out of the rows and counts, and
 listed in ``summary.tampered_entries`` by leaf index and the columns concerned; the
 officers get an ``audit.integrity`` alert for it. So an edit to the table can neither add
-to nor hide behind a report's figures. (A row edited so that the period, organisation or
-action no longer select it is not read here at all.)
+to nor hide behind a report's figures; a row edited so that the period, organisation or
+action no longer select it is found by the whole-log check (``log_check.py``).
 """
 
 from __future__ import annotations

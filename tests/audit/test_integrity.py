@@ -7,21 +7,30 @@ database access would, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
+from api.cli import main
+from crypto.merkle import hash_leaf
 from hub.background import sequencer_job
 from hub.clock import FixedClock
 from hub.runtime import Runtime
+from hub.settings import Settings
+from tests.audit.builders import cli_env
 from tests.helpers import audit_rows, auth, check, opaque_pseudonym, register
 
 SUBJECTS = [opaque_pseudonym(f"integrity-{n}") for n in range(3)]
 EDIT = "UPDATE audit_entries SET actor_sub = 'mallory', outcome = 'refused' WHERE leaf_index = 5"
+DELETE = "DELETE FROM audit_entries WHERE leaf_index = 4"
 
 
 def officer(idp: DevIdentityProvider) -> dict[str, str]:
@@ -180,3 +189,96 @@ def test_a_moved_subject_link_is_tampering_and_an_erased_one_is_not(
     assert len(inzage["checks"]) == 2 and inzage["tampered_entries"] == 1  # 5 and 8; not 6
     [alert] = integrity_alerts(client, fenna)
     assert sorted(faults(alert)) == [("columns_altered", 6), ("columns_altered", 7)]
+
+
+# --- 2. a missing or rewritten leaf is named, not a crash ---------------------------------
+
+
+@pytest.mark.usefixtures("signed_log")
+def test_an_intact_log_checks_out(client: TestClient, settings: Settings) -> None:
+    checked = CliRunner().invoke(main, ["audit", "check"], env=cli_env(settings))
+    assert checked.exit_code == 0, checked.output
+    assert "audit log ok: 9 leaves" in checked.output
+    assert client.get("/api/v1/health").json()["audit_log"] == "ok"
+
+
+@pytest.mark.usefixtures("signed_log")
+def test_a_deleted_row_is_named_by_export_proofs_check_health_and_an_alert(
+    client: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    sql(runtime, DELETE)
+    runner = CliRunner()
+    out = tmp_path / "export.json"
+    export = runner.invoke(main, ["audit", "export", "--out", str(out)], env=cli_env(settings))
+    assert export.exit_code == 1, export.output
+    assert "leaf index 4 is missing" in export.output
+    assert "no longer matches its signed checkpoints" in export.output
+    assert isinstance(export.exception, SystemExit) and not out.exists()
+
+    fenna = officer(idp)
+    for path, params in (
+        ("/api/v1/audit/proofs/inclusion", {"index": 0}),
+        ("/api/v1/audit/proofs/consistency", {"first": 3}),
+    ):
+        answer = client.get(path, params=params, headers=fenna)
+        assert answer.status_code == 409, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert problem["code"] == "audit_log_compromised"
+        assert "leaf index 4 is missing" in problem["detail"]
+
+    checked = runner.invoke(main, ["audit", "check"], env=cli_env(settings))
+    assert checked.exit_code == 1
+    assert "leaf index 4 is missing" in checked.output
+    assert client.get("/api/v1/health").json()["audit_log"] == "compromised"
+    [alert] = integrity_alerts(client, fenna)
+    assert ("missing", 4) in faults(alert)
+
+
+@pytest.mark.usefixtures("signed_log")
+@pytest.mark.parametrize("rehash", [False, True], ids=["leaf", "leaf-and-hash"])
+def test_a_rewritten_leaf_is_named_by_its_hash_or_by_the_signed_root(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime, settings: Settings, rehash: bool
+) -> None:
+    [row] = [r for r in audit_rows(runtime) if r.leaf_index == 5]
+    leaf = row.leaf.replace('"rechtmatigheid"', '"adreskwaliteit"')
+    stored_hash = hash_leaf(leaf.encode()) if rehash else row.leaf_hash
+    sql(
+        runtime,
+        "UPDATE audit_entries SET leaf = :leaf, leaf_hash = :hash, purpose = 'adreskwaliteit'"
+        " WHERE leaf_index = 5",
+        leaf=leaf,
+        hash=stored_hash,
+    )
+    checked = CliRunner().invoke(main, ["audit", "check"], env=cli_env(settings))
+    assert checked.exit_code == 1
+    if rehash:  # only the signed root can tell, so the range between checkpoints is named
+        assert "leaves 3..8 do not reproduce the signed root of checkpoint 9" in checked.output
+    else:
+        assert "leaf index 5: the leaf does not match its leaf hash" in checked.output
+    assert client.get("/api/v1/health").json()["audit_log"] == "compromised"
+    proof = client.get(
+        "/api/v1/audit/proofs/inclusion", params={"index": 5, "size": 9}, headers=officer(idp)
+    )
+    assert proof.status_code == 409 and proof.json()["code"] == "audit_log_compromised"
+
+
+def test_the_hub_checks_the_log_in_the_background(
+    runtime: Runtime, client: TestClient, idp: DevIdentityProvider
+) -> None:
+    register(client, auth(idp, "bram", "schuldhulp"), SUBJECTS[0], purpose="schuldhulpverlening")
+    register(client, auth(idp, "bram", "schuldhulp"), SUBJECTS[1], purpose="schuldhulpverlening")
+    sequencer_job(runtime, force_checkpoint=True)
+    sql(runtime, "DELETE FROM audit_entries WHERE leaf_index = 0")
+    runtime.settings.background_jobs = True
+    runtime.settings.audit_integrity_check_interval_seconds = 0.05
+    with TestClient(create_app(runtime=runtime)) as hub:
+        deadline = time.monotonic() + 10
+        while hub.get("/api/v1/health").json()["audit_log"] != "compromised":
+            if time.monotonic() > deadline:
+                pytest.fail("the background check did not notice the missing leaf")
+            time.sleep(0.05)
