@@ -272,6 +272,25 @@ def alert_overlapping(
     return session.scalars(statement).one_or_none()
 
 
+def open_alert_near(
+    session: Session, *, rule: str, member: str, start: datetime, end: datetime
+) -> AuditAlert | None:
+    """An open alert of ``rule`` on ``member`` whose window overlaps [start, end]."""
+    statement = (
+        select(AuditAlert)
+        .where(
+            AuditAlert.rule == rule,
+            AuditAlert.actor_sub == member,
+            AuditAlert.status == "open",
+            AuditAlert.window_start <= end,
+            AuditAlert.window_end >= start,
+        )
+        .order_by(AuditAlert.window_end.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).one_or_none()
+
+
 def alerts_of(session: Session, *, rule: str, organisation: str) -> Sequence[AuditAlert]:
     """Every alert of ``rule`` for ``organisation``, newest first."""
     statement = (
