@@ -1,4 +1,4 @@
-"""The hub's jobs: retention, webhook and e-mail delivery, audit sequencing and alerts.
+"""The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks.
 
 Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
 process may run them on its own schedule, and the CLI runs the same functions.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 
 from hub.audit.alerts import run_alerts
+from hub.audit.log_check import LogCheck, run_log_check
 from hub.audit.models import AuditAlert
 from hub.audit.sequencer import SequencerRun, run_sequencer
 from hub.notification.delivery import deliver_due
@@ -40,6 +41,18 @@ def alerts_job(runtime: Runtime) -> list[AuditAlert]:
     return run_alerts(runtime.sessions, settings=runtime.settings, clock=runtime.clock)
 
 
+def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | None:
+    """The whole-log check; unless ``every_time``, skipped when any process ran it within
+    half an interval (a process's own last run is a whole interval ago)."""
+    interval = runtime.settings.audit_integrity_check_interval_seconds
+    return run_log_check(
+        runtime.sessions,
+        verifier_key=runtime.audit_signer.verifier_key(),
+        clock=runtime.clock,
+        unless_checked_within=None if every_time else interval / 2,
+    )
+
+
 def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Scheduler:
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
@@ -61,6 +74,11 @@ def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Sche
     )
     scheduler.every(
         settings.audit_alert_interval_seconds, "audit-alerts", lambda: alerts_job(runtime)
+    )
+    scheduler.every(
+        settings.audit_integrity_check_interval_seconds,
+        "audit-integrity",
+        lambda: integrity_job(runtime),
     )
     if settings.smtp_host:
         smtp_host = settings.smtp_host

@@ -99,3 +99,15 @@ class StorageUnavailable(HubError):
     status = 503
     code = "storage_unavailable"
     title = "Storage unavailable; nothing was done"
+
+
+class AuditLogCompromised(HubError):
+    """The stored log no longer reproduces its signed checkpoints: a leaf is missing or altered.
+
+    No proof or export can be made from it; retrying does not help until it is restored.
+    The detail names the leaf index (a position, not an identifier).
+    """
+
+    status = 409
+    code = "audit_log_compromised"
+    title = "Audit log compromised; it no longer matches its signed checkpoints"

@@ -1,6 +1,6 @@
 """Every mapped model, imported once so the metadata is complete (Alembic, tests)."""
 
-from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditTree
+from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditIntegrity, AuditTree
 from hub.contact_request.models import ContactRequest
 from hub.db import Base
 from hub.flag.models import Flag, FlagStatus
@@ -13,6 +13,7 @@ __all__ = [
     "AuditAlert",
     "AuditCheckpoint",
     "AuditEntry",
+    "AuditIntegrity",
     "AuditTree",
     "Base",
     "CheckDayCount",

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     audit_checkpoint_every_seconds: float = Field(default=300.0, gt=0)
     audit_sequencer_interval_seconds: float = Field(default=1.0, gt=0)
     audit_sequencer_batch: int = Field(default=5000, ge=1)
+    # The whole-log check (hub/audit/log_check.py): O(n) reads, so not every second.
+    audit_integrity_check_interval_seconds: float = Field(default=3600.0, gt=0)
     # After this many years an entry's link to its subject is erased; the leaf (with its
     # salted commitment) stays, so the tree still verifies.
     audit_subject_link_years: int = Field(default=7, ge=1)

@@ -1,8 +1,9 @@
 """``betrokken audit``: export and verify the log, sign checkpoints, and the officer's tools.
 
-``export``, ``checkpoint`` and ``public-key`` work on the hub's own database and key (run
-them where the hub runs). ``verify`` needs only the export and the verifier key, nothing
-of the hub (its logic is :mod:`crypto.audit_verify`: standard library and cryptography).
+``export``, ``check``, ``checkpoint`` and ``public-key`` work on the hub's own database and
+key (run them where the hub runs). ``verify`` needs only the export and the verifier key,
+nothing of the hub (its logic is :mod:`crypto.audit_verify`: standard library and
+cryptography).
 ``report``, ``search`` and ``inzage`` call the hub API with a privacy officer's token; a
 BSN is pseudonymised on this machine first, and the search is logged by the hub.
 """
@@ -66,7 +67,8 @@ def export(out: Path, start: int) -> None:
     from hub.audit import service
     from hub.audit.tree import build_export
     from hub.audit.vocabulary import Action
-    from hub.background import sequencer_job
+    from hub.background import integrity_job, sequencer_job
+    from hub.errors import AuditLogCompromised
     from hub.transactions import transaction
 
     runtime = _runtime()
@@ -79,8 +81,13 @@ def export(out: Path, start: int) -> None:
             reason=json.dumps({"from_index": start}),
         )
     sequencer_job(runtime, force_checkpoint=True)
-    with runtime.sessions() as session:
-        document = build_export(session, origin=runtime.settings.audit_origin, start=start)
+    try:
+        with runtime.sessions() as session:
+            document = build_export(session, origin=runtime.settings.audit_origin, start=start)
+    except AuditLogCompromised as error:
+        integrity_job(runtime, every_time=True)  # so /health and the officers know too
+        click.echo(f"no export written: {error.detail}", err=True)
+        sys.exit(1)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=1)
@@ -108,6 +115,36 @@ def verify(file: str, public_key: str, trusted_checkpoint: tuple[str, ...]) -> N
         click.echo(f"audit export does NOT verify: {error}", err=True)
         sys.exit(1)
     click.echo(describe(result))
+
+
+@audit.command("check")
+def check() -> None:
+    """Check that the stored log still reproduces its signed checkpoints; exit 1 if not.
+
+    Names each missing or altered leaf index, records the verdict that /health reports and
+    alerts every privacy officer to what it found.
+    """
+    from hub.background import integrity_job
+
+    runtime = _runtime()
+    result = integrity_job(runtime, every_time=True)
+    assert result is not None
+    if not result.intact:
+        click.echo(
+            f"audit log COMPROMISED: it no longer matches its signed checkpoints "
+            f"({result.fault_count} faults)",
+            err=True,
+        )
+        for fault in result.faults:
+            click.echo(f"  {fault.describe()}", err=True)
+        if result.fault_count > len(result.faults):
+            click.echo(f"  ... and {result.fault_count - len(result.faults)} more", err=True)
+        sys.exit(1)
+    signed = f"checkpoint {result.checkpoint}" if result.checkpoint else "no checkpoint yet"
+    click.echo(
+        f"audit log ok: {result.size} leaves reproduce the signed roots up to {signed}; "
+        f"{result.entries} entries agree with their leaves"
+    )
 
 
 @audit.command("checkpoint")

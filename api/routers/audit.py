@@ -71,7 +71,7 @@ def list_entries(
         since=since,
         until=until,
     )
-    entries = oversight.search_entries(
+    page = oversight.search_entries(
         session,
         actor,
         sequencer=runtime.sequencer,
@@ -80,7 +80,7 @@ def list_entries(
         after_seq=after,
         now=now,
     )
-    return EntryListOut.of(entries, limit)
+    return EntryListOut.of(page.items, page.next_after)
 
 
 @router.post("/searches", response_model=EntryListOut)
@@ -103,7 +103,7 @@ def search_by_subject(
         until=body.until,
         subject_key=subject.key,
     )
-    entries = oversight.search_entries(
+    page = oversight.search_entries(
         session,
         actor,
         sequencer=runtime.sequencer,
@@ -113,7 +113,7 @@ def search_by_subject(
         now=now,
         case_ref=body.case_ref,
     )
-    return EntryListOut.of(entries, body.limit)
+    return EntryListOut.of(page.items, page.next_after)
 
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut)

@@ -9,10 +9,19 @@ and whenever the officer opens the inbox:
 - ``checks_without_team_flag``: within ``audit_alert_unflagged_window_hours`` a member made
   at least ``audit_alert_unflagged_checks`` allowed checks on subjects where their team holds
   no flag (in any state) and never registered one: checks that belong to no case of theirs.
+- ``audit.integrity``: the log no longer agrees with what was signed (an entry's columns or
+  leaf were changed, a leaf is missing, a signed root is not reproduced). Raised by whatever
+  finds it: an officer's read, the evaluation here, the whole-log check (``log_check.py``).
 
 An alert names the member, team and window, with counts and the entry ids; never a subject.
-Evaluating again never repeats an alert: a new one must not overlap an earlier alert of the
-same rule on the same member. Evaluation holds the tree lock, so hub processes take turns.
+One probe is one alert: an open alert of the same rule on the same member whose window
+overlaps the new finding's, or ends less than the rule's window before it, is extended
+(window and counts, recounted over the whole window) instead of a second alert being added.
+Once the officer acknowledged it, a finding overlapping it is not repeated, and a later one
+is news: a new alert. Evaluation holds the tree lock, so hub processes take turns.
+
+Checks whose columns disagree with their signed leaf count for no rule: they raise the
+integrity alert instead.
 """
 
 from __future__ import annotations
@@ -20,18 +29,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
-from hub.audit.models import AuditAlert, AuditEntry
+from hub.audit.integrity import MAX_LISTED_FAULTS, Fault, Sieve, SignedEntry
+from hub.audit.models import AuditAlert
 from hub.audit.repository import EntryFilter
+from hub.audit.status import mark_compromised
 from hub.audit.vocabulary import Action, Outcome
 from hub.clock import Clock
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -40,11 +52,14 @@ from hub.settings import Settings
 from hub.transactions import transaction
 
 MAX_ENTRY_IDS = 50
+INTEGRITY_MEMBER = "system:audit-integrity"
+"""Who an integrity alert is about: the log itself, never a member named in a changed row."""
 
 
 class AlertRule(StrEnum):
     MANY_DISTINCT_SUBJECTS = "many_distinct_subjects"
     CHECKS_WITHOUT_TEAM_FLAG = "checks_without_team_flag"
+    AUDIT_INTEGRITY = "audit.integrity"
 
 
 class AlertStatus(StrEnum):
@@ -63,27 +78,44 @@ class Finding:
     detail: dict[str, object]
 
 
-def _checks(session: Session, since: datetime, until: datetime) -> list[AuditEntry]:
+def _checks(
+    session: Session, sieve: Sieve, since: datetime, until: datetime, member: str | None = None
+) -> list[SignedEntry]:
+    """The checks on a subject in [since, until) that agree with their signed leaf."""
+    where = EntryFilter(action=Action.CHECK, member=member, since=since, until=until)
     return [
         entry
-        for entry in repository.iter_entries(
-            session, EntryFilter(action=Action.CHECK, since=since, until=until)
-        )
+        for entry in sieve.intact(repository.iter_entries(session, where))
         if entry.subject_key is not None
     ]
 
 
+def _burst_detail(
+    checks: Sequence[SignedEntry], *, threshold: int, window: timedelta
+) -> dict[str, object]:
+    return {
+        "distinct_subjects": len({check.subject_key for check in checks}),
+        "checks": len(checks),
+        "threshold": threshold,
+        "window_minutes": int(window.total_seconds() // 60),
+        "entries": [str(check.id) for check in checks[:MAX_ENTRY_IDS]],
+    }
+
+
 def find_many_distinct_subjects(
-    entries: Sequence[AuditEntry], *, window: timedelta, threshold: int
+    entries: Sequence[SignedEntry], *, window: timedelta, threshold: int
 ) -> list[Finding]:
-    """Per member, windows of at most ``window`` holding ``threshold`` distinct subjects."""
-    by_member: dict[str, list[AuditEntry]] = {}
+    """Per member, bursts: from the first check whose ``window`` (the checks of the window
+    up to it) holds ``threshold`` distinct subjects, for as long as each next check's window
+    still does. A burst is one finding however long it lasts."""
+    by_member: dict[str, list[SignedEntry]] = {}
     for entry in entries:
         by_member.setdefault(entry.actor_sub, []).append(entry)
     findings = []
     for member, checks in by_member.items():
-        recent: deque[AuditEntry] = deque()
+        recent: deque[SignedEntry] = deque()
         subjects: Counter[bytes] = Counter()
+        burst: list[SignedEntry] = []
         for entry in sorted(checks, key=lambda e: (e.at, e.seq)):
             assert entry.subject_key is not None
             recent.append(entry)
@@ -95,37 +127,36 @@ def find_many_distinct_subjects(
                 if not subjects[dropped.subject_key]:
                     del subjects[dropped.subject_key]
             if len(subjects) >= threshold:
-                findings.append(
-                    Finding(
-                        rule=AlertRule.MANY_DISTINCT_SUBJECTS,
-                        member=member,
-                        organisation=entry.actor_organisation,
-                        team=entry.actor_team,
-                        window_start=recent[0].at,
-                        window_end=entry.at,
-                        detail={
-                            "distinct_subjects": len(subjects),
-                            "checks": len(recent),
-                            "threshold": threshold,
-                            "window_minutes": int(window.total_seconds() // 60),
-                            "entries": [str(e.id) for e in list(recent)[:MAX_ENTRY_IDS]],
-                        },
-                    )
-                )
-                recent.clear()  # start afresh: one alert per burst
-                subjects.clear()
+                burst = [*burst, entry] if burst else list(recent)
+            elif burst:
+                findings.append(_burst(member, burst, threshold=threshold, window=window))
+                burst = []
+        if burst:
+            findings.append(_burst(member, burst, threshold=threshold, window=window))
     return findings
 
 
+def _burst(member: str, checks: list[SignedEntry], *, threshold: int, window: timedelta) -> Finding:
+    return Finding(
+        rule=AlertRule.MANY_DISTINCT_SUBJECTS,
+        member=member,
+        organisation=checks[-1].actor_organisation,
+        team=checks[-1].actor_team,
+        window_start=checks[0].at,
+        window_end=checks[-1].at,
+        detail=_burst_detail(checks, threshold=threshold, window=window),
+    )
+
+
 def find_checks_without_team_flag(
-    entries: Sequence[AuditEntry],
+    entries: Sequence[SignedEntry],
     *,
     team_subjects: set[tuple[str, bytes]],
     threshold: int,
     window: timedelta,
 ) -> list[Finding]:
     """Members with ``threshold`` allowed checks on subjects their team has no flag on."""
-    by_member: dict[str, list[AuditEntry]] = {}
+    by_member: dict[str, list[SignedEntry]] = {}
     for entry in entries:
         if entry.outcome != Outcome.ALLOWED or entry.actor_team is None:
             continue
@@ -157,13 +188,21 @@ def find_checks_without_team_flag(
     return findings
 
 
+Recount = Callable[[Finding, datetime, datetime], dict[str, object]]
+"""A rule's counts for one member over a whole (extended) alert window."""
+
+
 def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> list[AuditAlert]:
-    """Run every rule over the recent log and store new alerts; returns those added."""
+    """Run every rule over the recent log; store new alerts and extend open ones.
+
+    Returns the alerts added or extended.
+    """
     repository.lock_tree(session)  # one evaluator at a time across hub processes
+    sieve = Sieve()
     burst = timedelta(minutes=settings.audit_alert_window_minutes)
     unflagged = timedelta(hours=settings.audit_alert_unflagged_window_hours)
     lookback = max(burst, unflagged)
-    checks = _checks(session, now - lookback, now + timedelta(microseconds=1))
+    checks = _checks(session, sieve, now - lookback, now + timedelta(microseconds=1))
     findings = find_many_distinct_subjects(
         [c for c in checks if c.at >= now - burst * 2],
         window=burst,
@@ -180,32 +219,153 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
         threshold=settings.audit_alert_unflagged_checks,
         window=unflagged,
     )
-    added = []
-    for finding in findings:
-        if repository.alert_overlapping(
-            session,
-            rule=finding.rule,
-            member=finding.member,
-            start=finding.window_start,
-            end=finding.window_end,
-        ):
-            continue
-        alert = AuditAlert(
-            id=uuid.uuid4(),
-            rule=finding.rule.value,
-            dedupe_key=f"{finding.rule}:{finding.member}:{finding.window_start.isoformat()}"[:200],
-            actor_sub=finding.member,
-            actor_organisation=finding.organisation,
-            actor_team=finding.team,
-            window_start=finding.window_start,
-            window_end=finding.window_end,
-            detail=json.dumps(finding.detail, sort_keys=True),
-            status=AlertStatus.OPEN.value,
-            created_at=now,
+
+    def member_checks(finding: Finding, start: datetime, end: datetime) -> list[SignedEntry]:
+        return _checks(session, sieve, start, end + timedelta(microseconds=1), finding.member)
+
+    def recount_burst(finding: Finding, start: datetime, end: datetime) -> dict[str, object]:
+        threshold = settings.audit_alert_distinct_subjects
+        return _burst_detail(member_checks(finding, start, end), threshold=threshold, window=burst)
+
+    def recount_unflagged(finding: Finding, start: datetime, end: datetime) -> dict[str, object]:
+        recounted = find_checks_without_team_flag(
+            member_checks(finding, start, end), team_subjects=held, threshold=1, window=unflagged
         )
-        repository.add_alert(session, alert)
-        added.append(alert)
-    return added
+        detail = recounted[0].detail if recounted else finding.detail
+        return {**detail, "threshold": settings.audit_alert_unflagged_checks}
+
+    rules: dict[AlertRule, tuple[timedelta, Recount]] = {
+        AlertRule.MANY_DISTINCT_SUBJECTS: (burst, recount_burst),
+        AlertRule.CHECKS_WITHOUT_TEAM_FLAG: (unflagged, recount_unflagged),
+    }
+    stored = []
+    for finding in findings:
+        window, recount = rules[finding.rule]
+        alert = _store(session, finding, touching=window, recount=recount, now=now)
+        if alert is not None and alert not in stored:
+            stored.append(alert)
+    if sieve.faults:
+        raise_integrity_alert(session, sieve.faults, now=now)
+    return stored
+
+
+def _store(
+    session: Session, finding: Finding, *, touching: timedelta, recount: Recount, now: datetime
+) -> AuditAlert | None:
+    """Extend the open alert this finding continues, or add one if it is news."""
+    grown = repository.open_alert_near(
+        session,
+        rule=finding.rule,
+        member=finding.member,
+        start=finding.window_start - touching,
+        end=finding.window_end + touching,
+    )
+    if grown is not None:
+        start = min(grown.window_start, finding.window_start)
+        end = max(grown.window_end, finding.window_end)
+        if (start, end) != (grown.window_start, grown.window_end):
+            grown.window_start, grown.window_end = start, end
+            grown.detail = json.dumps(recount(finding, start, end), sort_keys=True)
+            session.flush()
+        return grown
+    if repository.alert_overlapping(
+        session,
+        rule=finding.rule,
+        member=finding.member,
+        start=finding.window_start,
+        end=finding.window_end,
+    ):
+        return None  # acknowledged already
+    return _add(
+        session,
+        rule=finding.rule,
+        dedupe_key=f"{finding.rule}:{finding.member}:{finding.window_start.isoformat()}",
+        member=finding.member,
+        organisation=finding.organisation,
+        team=finding.team,
+        start=finding.window_start,
+        end=finding.window_end,
+        detail=finding.detail,
+        now=now,
+    )
+
+
+def _add(
+    session: Session,
+    *,
+    rule: AlertRule,
+    dedupe_key: str,
+    member: str,
+    organisation: str | None,
+    team: str | None,
+    start: datetime,
+    end: datetime,
+    detail: dict[str, Any],
+    now: datetime,
+) -> AuditAlert:
+    alert = AuditAlert(
+        id=uuid.uuid4(),
+        rule=rule.value,
+        dedupe_key=dedupe_key[:200],
+        actor_sub=member,
+        actor_organisation=organisation,
+        actor_team=team,
+        window_start=start,
+        window_end=end,
+        detail=json.dumps(detail, sort_keys=True),
+        status=AlertStatus.OPEN.value,
+        created_at=now,
+    )
+    repository.add_alert(session, alert)
+    return alert
+
+
+def raise_integrity_alert(
+    session: Session, faults: Sequence[Fault], *, now: datetime, count: int | None = None
+) -> None:
+    """Tell every organisation's officer where the log disagrees with what was signed, and
+    mark the log compromised (``/health``), in the caller's transaction.
+
+    The log is one tree for the whole hub, so a fault in it concerns every officer; the
+    alert names positions (leaf indexes) and column names, never a member or a subject.
+    An open integrity alert grows with new faults; once acknowledged, only a fault it did
+    not list raises a new one. ``count``: how many faults there are when ``faults`` lists
+    only the first.
+    """
+    faults = list(dict.fromkeys(faults))
+    mark_compromised(session, faults, now=now)  # first: its row lock makes raisers take turns
+    found = [fault.to_dict() for fault in faults]
+    for organisation in repository.organisation_slugs(session):
+        earlier = repository.alerts_of(
+            session, rule=AlertRule.AUDIT_INTEGRITY, organisation=organisation
+        )
+        known = [item for alert in earlier for item in json.loads(alert.detail)["faults"]]
+        new = [item for item in found if item not in known]
+        open_alert = next((a for a in earlier if a.status == AlertStatus.OPEN), None)
+        if open_alert is not None:
+            if new:
+                detail = json.loads(open_alert.detail)
+                listed = [*detail["faults"], *new]
+                detail["faults"] = listed[:MAX_LISTED_FAULTS]
+                detail["fault_count"] = max(detail["fault_count"], len(listed), count or 0)
+                open_alert.detail = json.dumps(detail, sort_keys=True)
+            open_alert.window_end = now
+            session.flush()
+        elif new:
+            detail = {"faults": new[:MAX_LISTED_FAULTS], "fault_count": max(len(new), count or 0)}
+            _add(
+                session,
+                rule=AlertRule.AUDIT_INTEGRITY,
+                # unique by design: whether it is news was decided above, from the faults
+                dedupe_key=f"{AlertRule.AUDIT_INTEGRITY}:{organisation}:{uuid.uuid4()}",
+                member=INTEGRITY_MEMBER,
+                organisation=organisation,
+                team=None,
+                start=now,
+                end=now,
+                detail=detail,
+                now=now,
+            )
 
 
 def run_alerts(

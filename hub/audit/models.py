@@ -102,3 +102,21 @@ class AuditAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditIntegrity(Base):
+    """The single row holding the last verdict on the log as a whole (``hub/audit/status.py``).
+
+    In the database rather than in a process, so every hub process's ``/health`` reports
+    what any of them, or ``betrokken audit check``, found.
+    """
+
+    __tablename__ = "audit_integrity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    # JSON list of integrity.Fault.to_dict(): positions and column names, never content.
+    faults: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_size: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,21 +15,19 @@ subject" holds), never sampled. Attributes:
 
 The trace id is the one of the W3C ``traceparent`` the caller sent (recorded in the leaf),
 else derived from the request id so the spans of one request share a trace.
+
+Every value comes from the entry's signed leaf; an entry whose stored columns disagree with
+it carries ``betrokken.integrity`` = ``tampered`` and ``betrokken.tampered_fields``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from hub.actor import Actor
-from hub.audit import service as audit
-from hub.audit.models import AuditEntry
-from hub.audit.repository import EntryFilter
+from hub.audit.integrity import SignedEntry
 from hub.audit.vocabulary import Action, Outcome
 
 SERVICE_NAME = "betrokken-hub"
@@ -77,15 +75,15 @@ def _nanos(moment: datetime) -> str:
     return str(int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000)
 
 
-def _trace_id(entry: AuditEntry) -> str:
+def _trace_id(entry: SignedEntry) -> str:
     if entry.trace_id and len(entry.trace_id) == 32:
         return entry.trace_id
     seed = entry.request_id or str(entry.id)
     return hashlib.sha256(b"betrokken/trace/" + seed.encode()).hexdigest()[:32]
 
 
-def span(entry: AuditEntry) -> dict[str, Any]:
-    """One OTLP/JSON span for one entry."""
+def span(entry: SignedEntry) -> dict[str, Any]:
+    """One OTLP/JSON span for one entry, as its signed leaf states it."""
     activity_id, activity_name = processing_activity(entry.action)
     attributes = [
         _attribute("dpl.core.processing_activity_id", activity_id),
@@ -96,13 +94,11 @@ def span(entry: AuditEntry) -> dict[str, Any]:
             _attribute("dpl.core.data_subject_id", subject_pseudonym(entry.subject_key)),
             _attribute("dpl.core.data_subject_id_type", SUBJECT_PSEUDONYM_TYPE),
         ]
-    else:
-        commitment = json.loads(entry.leaf).get("subject")
-        if commitment:
-            attributes += [
-                _attribute("dpl.core.data_subject_id", commitment),
-                _attribute("dpl.core.data_subject_id_type", SUBJECT_COMMITMENT_TYPE),
-            ]
+    elif entry.subject:
+        attributes += [
+            _attribute("dpl.core.data_subject_id", entry.subject),
+            _attribute("dpl.core.data_subject_id_type", SUBJECT_COMMITMENT_TYPE),
+        ]
     optional = {
         "enduser.id": entry.actor_sub,
         "enduser.role": entry.actor_role,
@@ -122,6 +118,11 @@ def span(entry: AuditEntry) -> dict[str, Any]:
     attributes += [_attribute(key, value) for key, value in optional.items() if value]
     if entry.leaf_index is not None:
         attributes.append(_attribute("betrokken.leaf_index", entry.leaf_index))
+    if entry.tampered:
+        attributes += [
+            _attribute("betrokken.integrity", "tampered"),
+            _attribute("betrokken.tampered_fields", ",".join(entry.tampered)),
+        ]
     status: dict[str, Any] = {"code": STATUS_OK}
     if entry.outcome != Outcome.ALLOWED:
         status = {"code": STATUS_ERROR, "message": f"{entry.outcome}: {entry.reason or ''}"}
@@ -138,29 +139,9 @@ def span(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def export_spans(
-    session: Session,
-    actor: Actor,
-    *,
-    since: datetime | None,
-    until: datetime | None,
-    after_seq: int,
-    limit: int,
-    origin: str,
-    now: datetime,
-) -> tuple[dict[str, Any], int | None]:
-    """A page of entries as an OTLP ``ExportTraceServiceRequest``, and the next ``after``."""
-    where = EntryFilter(since=since, until=until)
-    entries = audit.search_entries(
-        session,
-        actor,
-        where=where,
-        limit=limit,
-        after_seq=after_seq,
-        now=now,
-        action=Action.AUDIT_OTLP_EXPORT,
-    )
-    document = {
+def spans_document(entries: Sequence[SignedEntry], *, origin: str) -> dict[str, Any]:
+    """Entries as an OTLP ``ExportTraceServiceRequest`` (JSON)."""
+    return {
         "resourceSpans": [
             {
                 "resource": {
@@ -178,5 +159,3 @@ def export_spans(
             }
         ]
     }
-    next_after = entries[-1].seq if len(entries) == limit else None
-    return document, next_after

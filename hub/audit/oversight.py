@@ -4,11 +4,16 @@ A read of the tree first numbers the entries still waiting (``sequencer.catch_up
 officer sees and proves entries made a moment ago; the inbox first evaluates the alert
 rules. Both happen here, in the officer's service, and not in a dependency: a request's
 dependencies write nothing. Every read is itself audited by the function it calls.
+
+Entries are shown as their signed leaves state them (``integrity.signed``); one whose
+columns were changed is marked ``tampered`` and raises the integrity alert in the same
+transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +22,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import alerts, otlp, sar, tree
 from hub.audit import service as audit
+from hub.audit.integrity import SignedEntry, signed
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import SubjectAccessReportOut
@@ -26,6 +32,30 @@ from hub.audit.vocabulary import Action
 from hub.pseudonym import Subject
 from hub.settings import Settings
 from policies import Policy
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    items: list[SignedEntry]
+    next_after: int | None
+    """The ``seq`` to pass as ``after`` for the next page; None at the end."""
+
+
+def _signed_page(
+    session: Session, actor: Actor, entries: Sequence[AuditEntry], *, limit: int, now: datetime
+) -> EntryPage:
+    """The page as the entries' signed leaves state them; changed ones marked and alerted.
+
+    An entry whose leaf names another organisation was moved into this officer's view by
+    changing its columns: it is left out (it is another officer's to see), and alerted.
+    """
+    items = [signed(entry) for entry in entries]
+    faults = [item.fault() for item in items if not item.intact]
+    if faults:
+        alerts.raise_integrity_alert(session, faults, now=now)
+    next_after = entries[-1].seq if len(entries) == limit else None
+    shown = [item for item in items if item.actor_organisation == actor.organisation]
+    return EntryPage(items=shown, next_after=next_after)
 
 
 def search_entries(
@@ -38,12 +68,13 @@ def search_entries(
     after_seq: int,
     now: datetime,
     case_ref: str | None = None,
-) -> Sequence[AuditEntry]:
+) -> EntryPage:
     """A page of the officer's organisation's entries matching ``where`` (audited)."""
     catch_up(session, sequencer, now=now)
-    return audit.search_entries(
+    entries = audit.search_entries(
         session, actor, where=where, limit=limit, after_seq=after_seq, now=now, case_ref=case_ref
     )
+    return _signed_page(session, actor, entries, limit=limit, now=now)
 
 
 def latest_checkpoint(session: Session, *, sequencer: Sequencer, now: datetime) -> AuditCheckpoint:
@@ -110,16 +141,17 @@ def otlp_spans(
 ) -> tuple[dict[str, Any], int | None]:
     """A page of entries as OTLP spans, and the next ``after`` (audited)."""
     catch_up(session, sequencer, now=now)
-    return otlp.export_spans(
+    entries = audit.search_entries(
         session,
         actor,
-        since=since,
-        until=until,
-        after_seq=after_seq,
+        where=EntryFilter(since=since, until=until),
         limit=limit,
-        origin=origin,
+        after_seq=after_seq,
         now=now,
+        action=Action.AUDIT_OTLP_EXPORT,
     )
+    page = _signed_page(session, actor, entries, limit=limit, now=now)
+    return otlp.spans_document(page.items, origin=origin), page.next_after
 
 
 def list_alerts(

@@ -17,10 +17,18 @@ audited. Kinds:
   (a flag the team held before the check also counts as follow-up). Checks whose window is
   still open are counted as pending; entries whose subject was erased cannot be matched.
 - ``refusals``: refused actions per member, team, action, rule and reason.
+
+Every report counts entries as their signed leaves state them. An entry whose stored
+columns disagree with its leaf (``integrity.py``) is left out of the rows and counts, and
+listed in ``summary.tampered_entries`` by leaf index and the columns concerned; the
+officers get an ``audit.integrity`` alert for it. So an edit to the table can neither add
+to nor hide behind a report's figures; a row edited so that the period, organisation or
+action no longer select it is found by the whole-log check (``log_check.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +39,8 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
-from hub.audit.models import AuditEntry
+from hub.audit.alerts import raise_integrity_alert
+from hub.audit.integrity import Sieve, SignedEntry
 from hub.audit.repository import EntryFilter
 from hub.audit.views import Report, ReportKind
 from hub.audit.vocabulary import Action
@@ -71,7 +80,7 @@ def resolve_period(
     return since, until
 
 
-def _entry_ref(entry: AuditEntry, zone: ZoneInfo | None = None) -> dict[str, Any]:
+def _entry_ref(entry: SignedEntry, zone: ZoneInfo | None = None) -> dict[str, Any]:
     at = entry.at.astimezone(zone) if zone else entry.at
     return {
         "id": str(entry.id),
@@ -84,29 +93,30 @@ def _entry_ref(entry: AuditEntry, zone: ZoneInfo | None = None) -> dict[str, Any
     }
 
 
-def _is_member(entry: AuditEntry) -> bool:
+def _is_member(entry: SignedEntry) -> bool:
     return not entry.actor_sub.startswith(SYSTEM_PREFIX)
 
 
 def checks_per_member(
-    session: Session, since: datetime, until: datetime, *, organisation: str
+    session: Session, sieve: Sieve, since: datetime, until: datetime, *, organisation: str
 ) -> list[dict[str, Any]]:
     where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
     rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
-    for member, organisation, team, outcome, count in repository.count_by_member(session, where):
+    for entry in sieve.intact(repository.iter_entries(session, where)):
+        member, team = entry.actor_sub, entry.actor_team
         row = rows.setdefault(
-            (member, organisation, team),
+            (member, entry.actor_organisation, team),
             {
                 "member": member,
-                "organisation": organisation,
+                "organisation": entry.actor_organisation,
                 "team": team,
                 "checks": 0,
                 "allowed": 0,
                 "refused": 0,
             },
         )
-        row["checks"] += count
-        row[outcome if outcome in ("allowed", "refused") else "allowed"] += count
+        row["checks"] += 1
+        row[entry.outcome if entry.outcome in ("allowed", "refused") else "allowed"] += 1
     return sorted(rows.values(), key=lambda row: (-row["checks"], row["member"]))
 
 
@@ -119,12 +129,20 @@ def is_office_hours(moment: datetime, settings: Settings) -> bool:
 
 
 def off_hours(
-    session: Session, since: datetime, until: datetime, *, organisation: str, settings: Settings
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    settings: Settings,
 ) -> list[dict[str, Any]]:
     zone = ZoneInfo(settings.audit_timezone)
     per_member: dict[str, dict[str, Any]] = {}
-    for entry in repository.iter_entries(
-        session, EntryFilter(organisation=organisation, since=since, until=until)
+    for entry in sieve.intact(
+        repository.iter_entries(
+            session, EntryFilter(organisation=organisation, since=since, until=until)
+        )
     ):
         if not _is_member(entry):
             continue
@@ -160,25 +178,29 @@ def off_hours(
 
 
 def most_checked_subjects(
-    session: Session, since: datetime, until: datetime, *, organisation: str, limit: int
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    limit: int,
 ) -> list[dict[str, Any]]:
     where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
-    top = repository.most_checked_subjects(session, where, limit=limit)
+    counts: Counter[bytes] = Counter(
+        entry.subject_key
+        for entry in sieve.intact(repository.iter_entries(session, where))
+        if entry.subject_key is not None
+    )
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
     rows = []
-    for rank, (subject_key, checks, members) in enumerate(top, start=1):
+    for rank, (subject_key, checks) in enumerate(top, start=1):
         teams: Counter[str] = Counter()
         checked_by: Counter[str] = Counter()
         first: datetime | None = None
         last: datetime | None = None
-        for entry in repository.iter_entries(
-            session,
-            EntryFilter(
-                organisation=organisation,
-                action=Action.CHECK,
-                since=since,
-                until=until,
-                subject_key=subject_key,
-            ),
+        for entry in sieve.intact(
+            repository.iter_entries(session, dataclasses.replace(where, subject_key=subject_key))
         ):
             teams[entry.actor_team or "-"] += 1
             checked_by[entry.actor_sub] += 1
@@ -188,7 +210,7 @@ def most_checked_subjects(
             {
                 "label": f"subject-{rank:02d}",
                 "checks": checks,
-                "distinct_members": members,
+                "distinct_members": len(checked_by),
                 "teams": dict(teams.most_common()),
                 "members": dict(checked_by.most_common()),
                 "first_check": first.isoformat() if first else None,
@@ -200,6 +222,7 @@ def most_checked_subjects(
 
 def checks_without_follow_up(
     session: Session,
+    sieve: Sieve,
     since: datetime,
     until: datetime,
     *,
@@ -210,26 +233,33 @@ def checks_without_follow_up(
     window = timedelta(days=settings.audit_follow_up_days)
     checks = [
         entry
-        for entry in repository.iter_entries(
-            session,
-            EntryFilter(
-                organisation=organisation,
-                action=Action.CHECK,
-                outcome="allowed",
-                since=since,
-                until=until,
-            ),
+        for entry in sieve.intact(
+            repository.iter_entries(
+                session,
+                EntryFilter(
+                    organisation=organisation,
+                    action=Action.CHECK,
+                    outcome="allowed",
+                    since=since,
+                    until=until,
+                ),
+            )
         )
         if entry.subject_key is not None and entry.actor_team is not None
     ]
     # When each team first followed up on each subject (flags it held before count too).
     followed: dict[tuple[str, bytes], list[datetime]] = defaultdict(list)
     for action in FOLLOW_UP_ACTIONS:
-        for entry in repository.iter_entries(
-            session,
-            EntryFilter(
-                organisation=organisation, action=action, outcome="allowed", until=until + window
-            ),
+        for entry in sieve.intact(
+            repository.iter_entries(
+                session,
+                EntryFilter(
+                    organisation=organisation,
+                    action=action,
+                    outcome="allowed",
+                    until=until + window,
+                ),
+            )
         ):
             if entry.subject_key is not None and entry.actor_team is not None:
                 followed[(entry.actor_team, entry.subject_key)].append(entry.at)
@@ -280,12 +310,11 @@ def checks_without_follow_up(
 
 
 def refusals(
-    session: Session, since: datetime, until: datetime, *, organisation: str
+    session: Session, sieve: Sieve, since: datetime, until: datetime, *, organisation: str
 ) -> list[dict[str, Any]]:
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for entry in repository.iter_entries(
-        session, EntryFilter(organisation=organisation, outcome="refused", since=since, until=until)
-    ):
+    where = EntryFilter(organisation=organisation, outcome="refused", since=since, until=until)
+    for entry in sieve.intact(repository.iter_entries(session, where)):
         key = (entry.actor_sub, entry.actor_team, entry.action, entry.rule_id, entry.reason)
         row = groups.setdefault(
             key,
@@ -323,10 +352,11 @@ def run_report(
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be 1..100")
     summary: dict[str, Any] = {}
+    sieve = Sieve()
     if kind is ReportKind.CHECKS_PER_MEMBER:
-        rows = checks_per_member(session, since, until, organisation=organisation)
+        rows = checks_per_member(session, sieve, since, until, organisation=organisation)
     elif kind is ReportKind.OFF_HOURS:
-        rows = off_hours(session, since, until, organisation=organisation, settings=settings)
+        rows = off_hours(session, sieve, since, until, organisation=organisation, settings=settings)
         summary = {
             "timezone": settings.audit_timezone,
             "office_days": list(settings.audit_office_days),
@@ -336,13 +366,18 @@ def run_report(
             ],
         }
     elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
-        rows = most_checked_subjects(session, since, until, organisation=organisation, limit=limit)
+        rows = most_checked_subjects(
+            session, sieve, since, until, organisation=organisation, limit=limit
+        )
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
         rows, summary = checks_without_follow_up(
-            session, since, until, organisation=organisation, now=now, settings=settings
+            session, sieve, since, until, organisation=organisation, now=now, settings=settings
         )
     else:
-        rows = refusals(session, since, until, organisation=organisation)
+        rows = refusals(session, sieve, since, until, organisation=organisation)
+    if sieve.faults:
+        summary["tampered_entries"] = sieve.listed()
+        raise_integrity_alert(session, sieve.faults, now=now)
     audit.record_oversight(
         session,
         actor,

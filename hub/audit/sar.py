@@ -29,6 +29,10 @@ Retention runs (system actors) are not listed.
 
 The report is itself audited (``audit.subject_access_report``, purpose ``inzageverzoek``)
 and so appears in a later report on the same subject.
+
+Processing is read from the entries' signed leaves. An entry whose stored columns disagree
+with its leaf is left out and counted in ``tampered_entries`` (the page tells the citizen
+so), and the privacy officers get an ``audit.integrity`` alert naming it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
-from hub.audit.models import AuditEntry
+from hub.audit.alerts import raise_integrity_alert
+from hub.audit.integrity import Sieve, SignedEntry
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import EventLineOut, FlagLineOut, SubjectAccessReportOut
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
@@ -100,7 +105,7 @@ def _purpose_name(policy: Policy, purpose: str | None) -> str | None:
     return known.name if known else purpose
 
 
-def _event(entry: AuditEntry, policy: Policy, teams: dict[str, str]) -> EventLineOut:
+def _event(entry: SignedEntry, policy: Policy, teams: dict[str, str]) -> EventLineOut:
     return EventLineOut(
         at=entry.at,
         action=entry.action,
@@ -148,8 +153,11 @@ def subject_access_report(
     checks: list[EventLineOut] = []
     other: list[EventLineOut] = []
     where = EntryFilter(subject_key=subject.key, organisation=actor.organisation)
-    for entry in repository.iter_entries(session, where):
+    sieve = Sieve()
+    for entry in sieve.intact(repository.iter_entries(session, where)):
         (checks if entry.action == Action.CHECK else other).append(_event(entry, policy, teams))
+    if sieve.faults:
+        raise_integrity_alert(session, sieve.faults, now=now)
     audit.record(
         session,
         actor,
@@ -169,6 +177,7 @@ def subject_access_report(
         checks=checks,
         other_processing=other,
         notes=list(NOTES),
+        tampered_entries=len(sieve.faults),
     )
 
 
@@ -222,6 +231,13 @@ def render_html(report: SubjectAccessReportOut) -> str:
     )
     empty = '<tr><td colspan="6">Geen.</td></tr>'
     notes = "".join(f"<li>{escape(note)}</li>" for note in report.notes)
+    tampered = (
+        f"<p><strong>Let op:</strong> {report.tampered_entries} vermelding(en) in het "
+        "verwerkingslog over u komt niet overeen met wat bij het vastleggen is ondertekend en "
+        "staat hieronder niet. De functionaris gegevensbescherming onderzoekt dit.</p>\n"
+        if report.tampered_entries
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="nl">
 <head>
@@ -237,7 +253,7 @@ th {{ background: #f2f2f2; }}
 <body>
 <h1>Inzageverzoek: overzicht van verwerkingen</h1>
 <p>Opgesteld op {escape(_when(report.generated_at))} (AVG artikel 15).</p>
-<h2>Teams die bij u betrokken zijn of waren</h2>
+{tampered}<h2>Teams die bij u betrokken zijn of waren</h2>
 <table>
 <tr><th>Team</th><th>Doel</th><th>Grondslag</th><th>Sinds</th><th>Tot</th><th>Status</th></tr>
 {flag_rows or empty}

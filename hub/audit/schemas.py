@@ -6,12 +6,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.checkpoint import CheckpointSigner
-from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
+from hub.audit.integrity import SignedEntry
+from hub.audit.models import AuditAlert, AuditCheckpoint
 from hub.audit.views import ConsistencyProof, InclusionProof, Report
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
@@ -32,6 +33,8 @@ class DecisionRefOut(BaseModel):
 
 
 class EntryOut(BaseModel):
+    """An entry as its signed leaf states it (only ``seq`` and ``leaf_index`` are not in it)."""
+
     id: uuid.UUID
     seq: int
     leaf_index: int | None = Field(description="Position in the Merkle tree once sequenced.")
@@ -49,10 +52,15 @@ class EntryOut(BaseModel):
     reason: str | None
     request_id: str | None
     trace_id: str | None
+    integrity: Literal["ok", "tampered"] = Field(
+        description="'tampered' when stored columns disagree with the signed leaf shown here."
+    )
+    tampered_fields: list[str] = Field(
+        description="The columns that disagree ('leaf': the leaf does not match its hash)."
+    )
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> EntryOut:
-        leaf = json.loads(entry.leaf)
+    def of(cls, entry: SignedEntry) -> EntryOut:
         return cls(
             id=entry.id,
             seq=entry.seq,
@@ -67,7 +75,7 @@ class EntryOut(BaseModel):
                 role=entry.actor_role,
                 client=entry.client_id,
             ),
-            subject=leaf.get("subject"),
+            subject=entry.subject,
             purpose=entry.purpose,
             case_ref=entry.case_ref,
             object=entry.object_id,
@@ -81,6 +89,8 @@ class EntryOut(BaseModel):
             reason=entry.reason,
             request_id=entry.request_id,
             trace_id=entry.trace_id,
+            integrity="tampered" if entry.tampered else "ok",
+            tampered_fields=list(entry.tampered),
         )
 
 
@@ -89,10 +99,9 @@ class EntryListOut(BaseModel):
     next_after: int | None = Field(description="Pass as 'after' for the next page; null at end.")
 
     @classmethod
-    def of(cls, entries: Sequence[AuditEntry], limit: int) -> EntryListOut:
-        """A page of at most ``limit`` entries: a full one may have a next."""
-        items = [EntryOut.of(entry) for entry in entries]
-        return cls(items=items, next_after=items[-1].seq if len(items) == limit else None)
+    def of(cls, entries: Sequence[SignedEntry], next_after: int | None) -> EntryListOut:
+        """A page of entries; ``next_after`` follows the rows read, shown or left out."""
+        return cls(items=[EntryOut.of(entry) for entry in entries], next_after=next_after)
 
 
 class SubjectSearchIn(BaseModel):
@@ -276,3 +285,7 @@ class SubjectAccessReportOut(BaseModel):
     checks: list[EventLineOut]
     other_processing: list[EventLineOut]
     notes: list[str]
+    tampered_entries: int = Field(
+        description="Entries on the subject left out because they disagree with their signed "
+        "leaf; the privacy officers have an audit.integrity alert naming them."
+    )

@@ -9,6 +9,11 @@ tlog-tiles does) next to the compact range.
 :class:`SubtreeHashes` memoises perfect subtrees, so an export with K checkpoints costs
 O(n + K log² n) hashes rather than K full recomputations. Its proofs are the RFC 9162
 PATH and PROOF, the same as :mod:`crypto.merkle` produces (a test checks that).
+
+Before a proof or an export leaves, the stored leaves must still reproduce the signed
+roots it refers to: a missing row, a leaf that no longer matches its hash or a root that
+is not reproduced is :class:`AuditLogCompromised` (409) naming the leaf index, never a
+proof that cannot verify or a 500. The memoised subtrees make that check nearly free.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crypto.audit_verify import EXPORT_FORMAT
-from crypto.merkle import EMPTY_ROOT, CompactRange, hash_children
-from hub.audit import repository
+from crypto.checkpoint import CheckpointError, parse_signed_checkpoint
+from crypto.merkle import EMPTY_ROOT, HASH_SIZE, CompactRange, hash_children, hash_leaf
+from hub.audit import integrity, repository
+from hub.audit.integrity import Fault, Problem
 from hub.audit.models import AuditCheckpoint
 from hub.audit.views import ConsistencyProof, InclusionProof
-from hub.errors import InvalidInput, NotFound
+from hub.errors import AuditLogCompromised, InvalidInput, NotFound
 
 _MEMO_MIN_SIZE = 16  # smaller subtrees are cheaper to rehash than to keep
 
@@ -44,6 +51,10 @@ class SubtreeHashes:
     @property
     def size(self) -> int:
         return len(self._leaves)
+
+    @property
+    def leaves(self) -> Sequence[bytes]:
+        return self._leaves
 
     def root(self, start: int, end: int) -> bytes:
         n = end - start
@@ -109,21 +120,83 @@ def _checkpoint(session: Session, size: int | None) -> AuditCheckpoint:
     return checkpoint
 
 
+def compromised(faults: list[Fault]) -> AuditLogCompromised:
+    """The error that names where the log no longer matches what was signed."""
+    listed = [fault.to_dict() for fault in faults[: integrity.MAX_LISTED_FAULTS]]
+    return AuditLogCompromised(integrity.summary(faults), faults=listed)
+
+
+def _signed_root(checkpoint: AuditCheckpoint) -> bytes | None:
+    """The root its note signs, if the note parses and agrees with the checkpoint's row."""
+    try:
+        signed, _ = parse_signed_checkpoint(checkpoint.note)
+    except CheckpointError:
+        return None
+    if signed.size != checkpoint.size or signed.root_hash != checkpoint.root_hash:
+        return None
+    return signed.root_hash
+
+
+def _stored_leaves(session: Session, size: int) -> SubtreeHashes:
+    """The leaf hashes below ``size``; a missing or malformed one is named, not skipped."""
+    rows = repository.leaf_hashes(session, size=size)
+    faults = integrity.missing_leaves([index for index, _ in rows], size)
+    faults += [
+        Fault(Problem.LEAF_ALTERED, leaf_index=index)
+        for index, leaf_hash in rows
+        if len(leaf_hash) != HASH_SIZE
+    ]
+    if faults:
+        raise compromised(sorted(faults, key=lambda fault: fault.leaf_index or 0))
+    return SubtreeHashes([leaf_hash for _, leaf_hash in rows])
+
+
+def _root_faults(hashes: SubtreeHashes, checkpoints: Sequence[AuditCheckpoint]) -> list[Fault]:
+    """The first checkpoint (by size) whose signed root the leaves do not reproduce."""
+    verified = 0
+    for checkpoint in sorted(checkpoints, key=lambda c: c.size):
+        root = _signed_root(checkpoint)
+        if root is None:
+            return [Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)]
+        if hashes.root(0, checkpoint.size) != root:
+            return [
+                Fault(
+                    Problem.ROOT_MISMATCH,
+                    leaf_index=verified,
+                    last_index=checkpoint.size - 1,
+                    size=checkpoint.size,
+                )
+            ]
+        verified = checkpoint.size
+    return []
+
+
+def _reproduced(session: Session, *checkpoints: AuditCheckpoint) -> SubtreeHashes:
+    """The stored leaves, once they reproduce the signed roots of ``checkpoints``."""
+    hashes = _stored_leaves(session, max(checkpoint.size for checkpoint in checkpoints))
+    faults = _root_faults(hashes, checkpoints)
+    if faults:
+        raise compromised(faults)
+    return hashes
+
+
 def inclusion(
     session: Session, *, index: int, size: int | None, organisation: str | None = None
 ) -> InclusionProof:
     """Inclusion of leaf ``index`` in the signed tree of ``size`` (default: the latest).
 
-    With ``organisation``, only for an entry by that organisation's members: the proof
-    shows the leaf.
+    With ``organisation``, only for an entry by that organisation's members (as its signed
+    leaf says): the proof shows the leaf.
     """
     checkpoint = _checkpoint(session, size)
     if not 0 <= index < checkpoint.size:
         raise InvalidInput(f"leaf index must lie in 0..{checkpoint.size - 1}")
+    hashes = _reproduced(session, checkpoint)
     entry = repository.entry_at(session, index)
-    if entry is None or organisation not in (None, entry.actor_organisation):
+    if entry is None or organisation not in (None, integrity.signed(entry).actor_organisation):
         raise NotFound(f"no entry at leaf index {index}")
-    hashes = SubtreeHashes(repository.leaf_hashes(session, size=checkpoint.size))
+    if hash_leaf(entry.leaf.encode("utf-8")) != entry.leaf_hash:
+        raise compromised([Fault(Problem.LEAF_ALTERED, leaf_index=index)])
     return InclusionProof(
         index=index,
         entry=entry,
@@ -138,7 +211,7 @@ def consistency(session: Session, *, first: int, second: int | None) -> Consiste
     newer = _checkpoint(session, second)
     if older.size > newer.size:
         raise InvalidInput("the first size must not exceed the second")
-    hashes = SubtreeHashes(repository.leaf_hashes(session, size=newer.size))
+    hashes = _reproduced(session, older, newer)
     return ConsistencyProof(
         first=older, second=newer, proof=hashes.consistency_proof(older.size, newer.size)
     )
@@ -148,14 +221,15 @@ def build_export(session: Session, *, origin: str, start: int = 0) -> dict[str, 
     """The export document (docs/audit.md) from ``start`` up to the latest checkpoint.
 
     Run the sequencer with ``force_checkpoint`` first so the newest entries are covered.
+    Refused (:class:`AuditLogCompromised`) when the stored leaves no longer reproduce every
+    signed checkpoint, or an exported leaf no longer matches its hash.
     """
     latest = latest_checkpoint(session)
     if not 0 <= start <= latest.size:
         raise InvalidInput(f"start must lie in 0..{latest.size}")
-    leaves = repository.leaf_hashes(session, size=latest.size)
-    hashes = SubtreeHashes(leaves)
+    hashes = _reproduced(session, *repository.checkpoints(session))
     signed = list(repository.checkpoints(session, min_size=start))
-    prefix = CompactRange.from_leaf_hashes(leaves[:start]).hashes
+    prefix = CompactRange.from_leaf_hashes(hashes.leaves[:start]).hashes
     consistency_proofs = [
         {
             "first": older.size,
@@ -164,10 +238,16 @@ def build_export(session: Session, *, origin: str, start: int = 0) -> dict[str, 
         }
         for older, newer in pairwise(signed)
     ]
-    entries = [
-        {"index": entry.leaf_index, "leaf": entry.leaf, "leaf_hash": entry.leaf_hash.hex()}
-        for entry in repository.entries_in_tree(session, start=start, stop=latest.size)
-    ]
+    entries = []
+    altered = []
+    for entry in repository.entries_in_tree(session, start=start, stop=latest.size):
+        if hash_leaf(entry.leaf.encode("utf-8")) != entry.leaf_hash:
+            altered.append(Fault(Problem.LEAF_ALTERED, leaf_index=entry.leaf_index))
+        entries.append(
+            {"index": entry.leaf_index, "leaf": entry.leaf, "leaf_hash": entry.leaf_hash.hex()}
+        )
+    if altered:
+        raise compromised(altered)
     return {
         "format": EXPORT_FORMAT,
         "origin": origin,

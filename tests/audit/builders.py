@@ -11,6 +11,7 @@ from hub.audit.models import AuditEntry
 from hub.audit.service import record
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.runtime import Runtime
+from hub.settings import Settings
 from hub.transactions import transaction
 
 
@@ -53,3 +54,11 @@ def write_entries(runtime: Runtime, count: int, *, actor: Actor | None = None) -
             select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.seq)
         )
         return list(rows)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment under which ``betrokken audit ...`` works on the test's hub."""
+    return {
+        "BETROKKEN_DATA_DIR": str(settings.data_dir),
+        "BETROKKEN_DATABASE_URL": settings.sqlalchemy_url,
+    }

@@ -21,16 +21,10 @@ from hub.background import sequencer_job
 from hub.clock import FixedClock
 from hub.runtime import Runtime
 from hub.settings import Settings
+from tests.audit.builders import cli_env
 from tests.helpers import auth, check, opaque_pseudonym, register
 
 ENTRIES = 14
-
-
-def cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        "BETROKKEN_DATA_DIR": str(settings.data_dir),
-        "BETROKKEN_DATABASE_URL": settings.sqlalchemy_url,
-    }
 
 
 def fill_log(

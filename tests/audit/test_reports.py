@@ -165,6 +165,48 @@ def test_probing_raises_alerts_in_the_officers_inbox_once(
     assert "audit.alert_acknowledge" in actions and "audit.alerts_list" in actions
 
 
+def test_a_burst_of_checks_is_one_alert_that_grows(
+    client: TestClient, idp: DevIdentityProvider, clock: FixedClock
+) -> None:
+    anna = auth(idp, "anna", "pw-handhaving")
+
+    def burst(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            subject = opaque_pseudonym(f"burst-{n}")
+            assert check(client, anna, subject, purpose="rechtmatigheid").status_code == 200
+            clock.advance(timedelta(minutes=1))
+
+    def bursts() -> list[dict[str, Any]]:
+        inbox = client.get("/api/v1/audit/alerts", headers=officer(idp)).json()["items"]
+        return [a for a in inbox if a["rule"] == "many_distinct_subjects"]
+
+    burst(0, 10)  # the threshold is 4: once it was one alert per 4 subjects
+    [alert] = bursts()
+    assert (alert["detail"]["distinct_subjects"], alert["detail"]["checks"]) == (10, 10)
+    assert len(alert["detail"]["entries"]) == 10
+
+    burst(10, 5)  # the probe goes on: the same alert grows
+    [grown] = bursts()
+    assert grown["id"] == alert["id"] and grown["window_start"] == alert["window_start"]
+    assert grown["window_end"] > alert["window_end"]
+    assert (grown["detail"]["distinct_subjects"], grown["detail"]["checks"]) == (15, 15)
+
+    clock.advance(timedelta(minutes=30))  # a pause shorter than the window: still one probe
+    burst(15, 4)
+    [still] = bursts()
+    assert still["id"] == alert["id"] and still["detail"]["distinct_subjects"] == 19
+
+    acknowledged = client.post(
+        f"/api/v1/audit/alerts/{alert['id']}/acknowledgement", headers=officer(idp)
+    )
+    assert acknowledged.status_code == 200
+    assert len(bursts()) == 1  # evaluating again neither reopens nor repeats it
+    clock.advance(timedelta(hours=3))
+    burst(30, 4)  # a new probe after the handled one is news
+    newest, handled = bursts()
+    assert handled["id"] == alert["id"] and newest["detail"]["distinct_subjects"] == 4
+
+
 def test_checks_on_the_teams_own_subjects_raise_no_alert(
     client: TestClient, idp: DevIdentityProvider, clock: FixedClock
 ) -> None:
