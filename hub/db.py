@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from hub import db_timeout
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -164,8 +166,12 @@ def _json_value(value: object) -> str:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    On PostgreSQL, ``timeout`` bounds connecting, each statement and the wait for a pooled
+    connection (``hub/db_timeout.py``); without it (migrations) nothing is bounded.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -178,7 +184,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if timeout is None:
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout, **kwargs)
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded_connection(
+        _dialect: Dialect, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    ) -> Any:
+        return db_timeout.connect(cargs, cparams, seconds=timeout)
+
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -149,7 +149,8 @@ def demo_seed() -> None:
     from hub.transactions import transaction
 
     settings = _settings()
-    with transaction(make_sessionmaker(make_engine(settings.sqlalchemy_url))) as session:
+    engine = make_engine(settings.sqlalchemy_url, timeout=settings.database_timeout_seconds)
+    with transaction(make_sessionmaker(engine)) as session:
         added = seed_demo(session)
     click.echo(f"demo data ready ({added} rows added)")
 
