@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import uuid
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -205,3 +207,17 @@ def ping(sessions: sessionmaker[Session]) -> None:
     """One round trip to the database; raises when it cannot be reached."""
     with sessions() as session:
         session.execute(text("SELECT 1"))
+
+
+async def answers_within(sessions: sessionmaker[Session], seconds: float) -> bool:
+    """Whether the database answers a :func:`ping` within ``seconds``.
+
+    The ping runs in a thread that is not waited for longer: a frozen database holds it
+    until the engine's own timeout ends it.
+    """
+    pinged = asyncio.get_running_loop().run_in_executor(None, ping, sessions)
+    try:
+        await asyncio.wait_for(pinged, seconds)
+    except (TimeoutError, SQLAlchemyError):
+        return False
+    return True
