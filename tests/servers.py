@@ -1,4 +1,5 @@
-"""Start the hub and the pseudonymiser as real processes on 127.0.0.1, logs to files."""
+"""Start the hub and the pseudonymiser as real processes on 127.0.0.1, logs to files; find
+a process's children."""
 
 from __future__ import annotations
 
@@ -7,6 +8,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.services import Service, service
+
+
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after it
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
 
 
 @contextmanager
