@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import subprocess
 import sys
 
@@ -42,8 +44,14 @@ def serve(
         raise click.ClickException(str(error)) from None
     if with_pseudonymiser is None:
         with_pseudonymiser = not settings.is_production
+    host = host or settings.host
+    port = port or settings.port
+    _require_free_port(host, port)
     helper = None
     if with_pseudonymiser:
+        # Checked here too: a pseudonymiser that cannot listen would leave whatever holds
+        # the port answering in its place.
+        _require_free_port(host, settings.pseudonymiser_port)
         helper = subprocess.Popen(
             [
                 sys.executable,
@@ -52,15 +60,30 @@ def serve(
                 "pseudonymiser",
                 "serve",
                 "--host",
-                host or settings.host,
+                host,
             ]
         )
     try:
-        _run_uvicorn("api.app:create_app", host or settings.host, port or settings.port, workers)
+        _run_uvicorn("api.app:create_app", host, port, workers)
     finally:
         if helper is not None:
             helper.terminate()
             helper.wait(timeout=10)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse, in one line, to start on a port that is taken (bound as uvicorn binds it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = (
+                "in use (is another hub or pseudonymiser running?)"
+                if error.errno == errno.EADDRINUSE
+                else error.strerror
+            )
+            raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
 def _run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
@@ -97,12 +120,10 @@ def pseudonymiser_serve(host: str | None, port: int | None) -> None:
         create_pseudonymiser_app(settings)
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
-    _run_uvicorn(
-        "api.pseudonymiser.app:create_pseudonymiser_app",
-        host or settings.host,
-        port or settings.pseudonymiser_port,
-        1,
-    )
+    host = host or settings.host
+    port = port or settings.pseudonymiser_port
+    _require_free_port(host, port)
+    _run_uvicorn("api.pseudonymiser.app:create_pseudonymiser_app", host, port, 1)
 
 
 @pseudonymiser.command("rotate")
