@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import subprocess
 import sys
 
 import click
 
+from api.cli.parent import end_with_parent
 from hub.actor import Role
 from hub.errors import ConfigurationError
 from hub.settings import Settings
@@ -61,6 +63,8 @@ def serve(
                 "serve",
                 "--host",
                 host,
+                "--parent-pid",
+                str(os.getpid()),
             ]
         )
     try:
@@ -111,10 +115,13 @@ def pseudonymiser() -> None:
 @pseudonymiser.command("serve")
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None, help="Default BETROKKEN_PSEUDONYMISER_PORT (8001).")
-def pseudonymiser_serve(host: str | None, port: int | None) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Stop when it ends.")
+def pseudonymiser_serve(host: str | None, port: int | None, parent_pid: int | None) -> None:
     """Serve the pseudonymiser."""
     from api.pseudonymiser.app import create_pseudonymiser_app
 
+    if parent_pid is not None:  # started by `betrokken serve`
+        end_with_parent(parent_pid)
     settings = _settings()
     try:
         create_pseudonymiser_app(settings)

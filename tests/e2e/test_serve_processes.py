@@ -1,5 +1,5 @@
-"""``betrokken serve`` and its pseudonymiser as real processes: a port already taken stops a
-start with one line."""
+"""``betrokken serve`` and its pseudonymiser as real processes: the child ends with its
+parent, however the parent ends, and a port already taken stops a start with one line."""
 
 from __future__ import annotations
 
@@ -92,6 +92,22 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "kill"])
+def test_the_pseudonymiser_ends_with_serve(
+    env: dict[str, str], tmp_path: Path, how: signal.Signals
+) -> None:
+    pseudonymiser_port = int(env["BETROKKEN_PSEUDONYMISER_PORT"])
+    with serving(env, tmp_path / "serve.log") as (process, _):
+        [pseudonymiser] = children(process.pid)
+        os.kill(process.pid, how)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + CHILD_GONE_SECONDS
+        while running(pseudonymiser) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not running(pseudonymiser), "the pseudonymiser outlived betrokken serve"
+        assert port_is_free(pseudonymiser_port)
 
 
 def test_a_second_instance_names_the_taken_port_and_fails(
