@@ -40,20 +40,21 @@ def serve(
     from api.app import create_app
 
     settings = _settings()
-    try:
-        create_app(settings)  # load and check everything before binding the port
-    except (ConfigurationError, PolicyError) as error:
-        raise click.ClickException(str(error)) from None
     if with_pseudonymiser is None:
         with_pseudonymiser = not settings.is_production
     host = host or settings.host
     port = port or settings.port
     _require_free_port(host, port)
-    helper = None
     if with_pseudonymiser:
         # Checked here too: a pseudonymiser that cannot listen would leave whatever holds
         # the port answering in its place.
         _require_free_port(host, settings.pseudonymiser_port)
+    try:
+        create_app(settings)  # load and check everything before binding the port
+    except (ConfigurationError, PolicyError) as error:
+        raise click.ClickException(str(error)) from None
+    helper = None
+    if with_pseudonymiser:
         helper = subprocess.Popen(
             [
                 sys.executable,
@@ -123,13 +124,13 @@ def pseudonymiser_serve(host: str | None, port: int | None, parent_pid: int | No
     if parent_pid is not None:  # started by `betrokken serve`
         end_with_parent(parent_pid)
     settings = _settings()
+    host = host or settings.host
+    port = port or settings.pseudonymiser_port
+    _require_free_port(host, port)
     try:
         create_pseudonymiser_app(settings)
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
-    host = host or settings.host
-    port = port or settings.pseudonymiser_port
-    _require_free_port(host, port)
     _run_uvicorn("api.pseudonymiser.app:create_pseudonymiser_app", host, port, 1)
 
 
