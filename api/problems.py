@@ -9,11 +9,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub.errors import HubError
+from hub.errors import HubError, StorageUnavailable
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+"""Sent with every 503: the database or the audit log is out of reach, most often briefly
+(a restart, a failover), and a client that waits this long does not add to the crowd."""
 log = logging.getLogger("betrokken.api")
 
 _HTTP_CODES = {
@@ -38,7 +43,10 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """An RFC 9457 problem about the request for ``instance`` (its path)."""
+    """An RFC 9457 problem about the request for ``instance`` (its path); a 503 says when to
+    try again."""
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     body = {
         "type": f"urn:betrokken:problem:{code}",
         "title": title,
@@ -113,6 +121,29 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def is_database_fault(error: BaseException) -> bool:
+    """The database is out of reach or did not answer in time: a retry may succeed.
+
+    A refused statement (a broken constraint, bad SQL) is a fault of ours, not of the
+    database, and stays an internal error.
+    """
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or type(error) is DBAPIError
+    )
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    if not is_database_fault(error):
+        raise error  # on to _unexpected, as any other bug
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__
+    )
+    unavailable = StorageUnavailable("the database did not answer; try again later")
+    return hub_error(request.url.path, unavailable)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return internal_error(request.url.path)
@@ -122,4 +153,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HubError, _hub_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unexpected)

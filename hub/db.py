@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -23,8 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from hub import db_timeout
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -164,8 +171,12 @@ def _json_value(value: object) -> str:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    On PostgreSQL, ``timeout`` bounds connecting, each statement and the wait for a pooled
+    connection (``hub/db_timeout.py``); without it (migrations) nothing is bounded.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -178,14 +189,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if timeout is None:
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout, **kwargs)
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded_connection(
+        _dialect: Dialect, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    ) -> Any:
+        return db_timeout.connect(cargs, cparams, seconds=timeout)
+
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def ping(sessions: sessionmaker[Session]) -> None:
-    """One round trip to the database; raises when it cannot be reached."""
-    with sessions() as session:
-        session.execute(text("SELECT 1"))
+async def read_within(
+    sessions: sessionmaker[Session], seconds: float, read: Callable[[Session], T]
+) -> T | None:
+    """``read`` in a session of its own, or None if the database does not answer in time.
+
+    The read runs in a thread that is not waited for longer: a frozen database holds it
+    until the engine's own timeout ends it.
+    """
+
+    def run() -> T:
+        with sessions() as session:
+            return read(session)
+
+    reading = asyncio.get_running_loop().run_in_executor(None, run)
+    try:
+        return await asyncio.wait_for(reading, seconds)
+    except (TimeoutError, SQLAlchemyError):
+        return None

@@ -54,12 +54,15 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     keys = settings.keys_dir
     policy = PolicyFile(settings.policy_file, min_interval=settings.policy_check_interval_seconds)
     policy.load_strict()
-    engine = make_engine(settings.sqlalchemy_url)
+    timeout = settings.database_timeout_seconds
+    engine = make_engine(settings.sqlalchemy_url, timeout=timeout)
     statements_url = libpq_url(settings.sqlalchemy_url)
     return Runtime(
         settings=settings,
         sessions=make_sessionmaker(engine),
-        statements=StatementConnections(statements_url) if statements_url else None,
+        statements=(
+            StatementConnections(statements_url, timeout=timeout) if statements_url else None
+        ),
         policy=policy,
         keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
         handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),

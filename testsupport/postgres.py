@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from testsupport.net import free_port, wait_listening
+from testsupport.services import children
 
 PG_BIN = Path(os.environ.get("BETROKKEN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -62,7 +64,7 @@ class PostgresCluster:
             raise RuntimeError(f"PostgreSQL binaries not found in {PG_BIN}: run `make setup`")
         if not (self.data / "PG_VERSION").exists():
             self._initdb()
-        self.port = free_port()
+        self.port = self.port or free_port()  # started again: on the same port
         options = f"-p {self.port} -k {self.root} " + " ".join(
             f"-c {name}={value}" for name, value in self.settings.items()
         )
@@ -74,6 +76,27 @@ class PostgresCluster:
     def stop(self, *, mode: str = "fast") -> None:
         """``pg_ctl stop`` in ``mode`` (``fast``, or ``immediate`` when nothing needs keeping)."""
         run_as(self.user, [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop"])
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The postmaster and every process it started stopped (``SIGSTOP``) until the end.
+
+        Backends call ``setsid()``, so the postmaster's process group alone leaves them
+        answering: each is stopped by its id, the postmaster first so it forks no more.
+        """
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        processes = [postmaster]
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+            for child in children(postmaster):
+                with suppress(ProcessLookupError):  # it ended meanwhile
+                    os.kill(child, signal.SIGSTOP)
+                    processes.append(child)
+            yield
+        finally:
+            for process in processes:
+                with suppress(ProcessLookupError):
+                    os.kill(process, signal.SIGCONT)
 
     def _initdb(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -70,6 +70,22 @@ def wait_ready(
     raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")
 
 
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after it
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
 @contextmanager
 def service(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[Service]:
     """``betrokken <args> --port <free port>``, healthy before it is yielded."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import subprocess
 import sys
 
 import click
 
+from api.cli.parent import end_with_parent
 from hub.actor import Role
 from hub.errors import ConfigurationError
 from hub.settings import Settings
@@ -36,12 +40,19 @@ def serve(
     from api.app import create_app
 
     settings = _settings()
+    if with_pseudonymiser is None:
+        with_pseudonymiser = not settings.is_production
+    host = host or settings.host
+    port = port or settings.port
+    _require_free_port(host, port)
+    if with_pseudonymiser:
+        # Checked here too: a pseudonymiser that cannot listen would leave whatever holds
+        # the port answering in its place.
+        _require_free_port(host, settings.pseudonymiser_port)
     try:
         create_app(settings)  # load and check everything before binding the port
     except (ConfigurationError, PolicyError) as error:
         raise click.ClickException(str(error)) from None
-    if with_pseudonymiser is None:
-        with_pseudonymiser = not settings.is_production
     helper = None
     if with_pseudonymiser:
         helper = subprocess.Popen(
@@ -52,15 +63,32 @@ def serve(
                 "pseudonymiser",
                 "serve",
                 "--host",
-                host or settings.host,
+                host,
+                "--parent-pid",
+                str(os.getpid()),
             ]
         )
     try:
-        _run_uvicorn("api.app:create_app", host or settings.host, port or settings.port, workers)
+        _run_uvicorn("api.app:create_app", host, port, workers)
     finally:
         if helper is not None:
             helper.terminate()
             helper.wait(timeout=10)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse, in one line, to start on a port that is taken (bound as uvicorn binds it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = (
+                "in use (is another hub or pseudonymiser running?)"
+                if error.errno == errno.EADDRINUSE
+                else error.strerror
+            )
+            raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
 def _run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
@@ -88,21 +116,22 @@ def pseudonymiser() -> None:
 @pseudonymiser.command("serve")
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None, help="Default BETROKKEN_PSEUDONYMISER_PORT (8001).")
-def pseudonymiser_serve(host: str | None, port: int | None) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Stop when it ends.")
+def pseudonymiser_serve(host: str | None, port: int | None, parent_pid: int | None) -> None:
     """Serve the pseudonymiser."""
     from api.pseudonymiser.app import create_pseudonymiser_app
 
+    if parent_pid is not None:  # started by `betrokken serve`
+        end_with_parent(parent_pid)
     settings = _settings()
+    host = host or settings.host
+    port = port or settings.pseudonymiser_port
+    _require_free_port(host, port)
     try:
         create_pseudonymiser_app(settings)
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
-    _run_uvicorn(
-        "api.pseudonymiser.app:create_pseudonymiser_app",
-        host or settings.host,
-        port or settings.pseudonymiser_port,
-        1,
-    )
+    _run_uvicorn("api.pseudonymiser.app:create_pseudonymiser_app", host, port, 1)
 
 
 @pseudonymiser.command("rotate")
@@ -149,7 +178,8 @@ def demo_seed() -> None:
     from hub.transactions import transaction
 
     settings = _settings()
-    with transaction(make_sessionmaker(make_engine(settings.sqlalchemy_url))) as session:
+    engine = make_engine(settings.sqlalchemy_url, timeout=settings.database_timeout_seconds)
+    with transaction(make_sessionmaker(engine)) as session:
         added = seed_demo(session)
     click.echo(f"demo data ready ({added} rows added)")
 

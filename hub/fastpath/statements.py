@@ -5,6 +5,7 @@ autocommit that statement is its whole transaction, and its commit is as durable
 on the event loop with psycopg's async connection, it needs no thread, no session, no
 ``BEGIN``/``COMMIT`` and no ping: one round trip per group. A connection broken by a
 database restart fails its group (503) and is dropped; the next group connects anew.
+Connecting and each statement wait at most ``timeout`` seconds (``hub/db_timeout.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy.engine import make_url
 
+from hub import db_timeout
+
 
 def libpq_url(sqlalchemy_url: str) -> str | None:
     """The database URL as libpq reads it, for PostgreSQL; None for any other database."""
@@ -30,8 +33,9 @@ def libpq_url(sqlalchemy_url: str) -> str | None:
 class StatementConnections:
     """Idle autocommit connections per event loop, taken by one group at a time."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float) -> None:
         self._url = url
+        self._timeout = timeout
         self._idle: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[tuple[object, ...]]]
         ] = weakref.WeakKeyDictionary()
@@ -59,6 +63,9 @@ class StatementConnections:
         # actual arrays looks cheaper than a generic one: planning was half of the
         # database's CPU per group (docs/benchmarks.md). Their generic plans are the same
         # index lookups.
-        return await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, options="-c plan_cache_mode=force_generic_plan"
+        return await db_timeout.connect_async(
+            self._url,
+            seconds=self._timeout,
+            autocommit=True,
+            options="-c plan_cache_mode=force_generic_plan",
         )

@@ -11,6 +11,7 @@ class HealthOut(BaseModel):
     status: str
     database: str
     policy_version: str
-    audit_log: LogStatus = Field(
-        description="'compromised' once a check or an officer's read found the log altered."
+    audit_log: LogStatus | None = Field(
+        description="'compromised' once a check or an officer's read found the log altered; "
+        "null while the database does not answer."
     )

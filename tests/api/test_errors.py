@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
+from hub.flag import service as flag_service
+from hub.runtime import Runtime
 from tests.helpers import auth, opaque_pseudonym
 
 PROBLEM = "application/problem+json"
@@ -86,3 +91,41 @@ def test_role_without_permission_gets_403(client: TestClient, idp: DevIdentityPr
 def test_unknown_team_is_refused(client: TestClient, idp: DevIdentityProvider) -> None:
     answer = client.get("/api/v1/flags", headers=auth(idp, "zoe", "no-such-team"))
     assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+
+
+def _unreachable() -> Exception:
+    return OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        (_unreachable(), 503),
+        (PoolTimeout("QueuePool limit reached"), 503),
+        (DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True), 503),
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), 500),
+    ],
+    ids=["operational", "pool-timeout", "invalidated", "integrity"],
+)
+def test_database_faults_anywhere_are_503_with_retry_after(
+    runtime: Runtime,
+    idp: DevIdentityProvider,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    status: int,
+) -> None:
+    """A database out of reach is 503, whichever route meets it; a refused statement is a bug."""
+
+    def fail(*_: object, **__: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(flag_service, "list_team_flags", fail)
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/flags", headers=auth(idp, "anna", "pw-handhaving"))
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == PROBLEM
+    if status == 503:
+        assert answer.json()["code"] == "storage_unavailable"
+        assert int(answer.headers["Retry-After"]) >= 1
+    else:
+        assert answer.json()["code"] == "internal_error"

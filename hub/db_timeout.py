@@ -1,0 +1,104 @@
+"""A bound on every wait for PostgreSQL, so that no request hangs with the database.
+
+PostgreSQL ends a statement that runs longer than ``statement_timeout``, libpq gives up
+connecting after ``connect_timeout`` and TCP keepalives notice a peer that is gone. None of
+them helps when the server is there but does not answer (stopped with ``SIGSTOP``, swapping,
+stuck on a full disk): its kernel still acknowledges every packet. So these connections
+also stop waiting for an answer after the bound, and close, since the protocol is then in
+the middle of a command. The caller gets a ``psycopg.OperationalError`` either way, which
+the hub reports as 503 (``api/problems.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+import psycopg
+from psycopg.abc import RV, PQGen
+from psycopg.errors import _WaitTimeout  # what Connection.wait raises when its timeout ends
+from psycopg.rows import Row, TupleRow
+
+_WAIT_INTERVAL = 0.1
+"""psycopg's own: how often a wait wakes up to notice Ctrl-C."""
+
+
+def bounded_parameters(seconds: float, *, options: str = "") -> dict[str, Any]:
+    """libpq parameters that bound connecting and each statement by ``seconds``; ``options``
+    are the server options given besides."""
+    whole = max(1, math.ceil(seconds))  # libpq takes whole seconds here (and waits at least 2)
+    return {
+        "connect_timeout": whole,
+        "options": f"{options} -c statement_timeout={math.ceil(seconds * 1000)}".strip(),
+        "keepalives": 1,
+        "keepalives_idle": whole,
+        "keepalives_interval": whole,
+        "keepalives_count": 3,
+        "tcp_user_timeout": math.ceil(seconds * 1000),
+    }
+
+
+class BoundedConnection(psycopg.Connection[Row]):
+    """A connection that waits at most ``bound`` seconds for each answer of the server."""
+
+    bound: float | None = None
+
+    def wait(
+        self, gen: PQGen[RV], interval: float = _WAIT_INTERVAL, timeout: float | None = None
+    ) -> RV:
+        try:
+            return super().wait(gen, interval, self.bound if timeout is None else timeout)
+        except _WaitTimeout:
+            if timeout is not None:  # psycopg's own bound (cancelling): it knows what to do
+                raise
+            self.pgconn.finish()
+            raise _no_answer(self.bound) from None
+
+
+class BoundedAsyncConnection(psycopg.AsyncConnection[Row]):
+    """:class:`BoundedConnection` for the event loop."""
+
+    bound: float | None = None
+
+    async def wait(
+        self, gen: PQGen[RV], interval: float = _WAIT_INTERVAL, timeout: float | None = None
+    ) -> RV:
+        try:
+            return await super().wait(gen, interval, self.bound if timeout is None else timeout)
+        except _WaitTimeout:
+            if timeout is not None:
+                raise
+            self.pgconn.finish()
+            raise _no_answer(self.bound) from None
+
+
+def connect(
+    cargs: tuple[Any, ...], cparams: dict[str, Any], *, seconds: float
+) -> BoundedConnection[TupleRow]:
+    """What ``psycopg.connect(*cargs, **cparams)`` gives, bounded by ``seconds``."""
+    parameters = bounded_parameters(seconds, options=cparams.get("options", ""))
+    connection = BoundedConnection.connect(*cargs, **{**cparams, **parameters})
+    connection.bound = seconds
+    return connection
+
+
+async def connect_async(
+    url: str, *, seconds: float, options: str = "", autocommit: bool = False
+) -> BoundedAsyncConnection[TupleRow]:
+    """A connection on the event loop, made within ``seconds`` and bounded by them after."""
+    parameters = bounded_parameters(seconds, options=options)
+    try:
+        # libpq's connect_timeout is whole seconds, at least 2; this is the bound itself.
+        async with asyncio.timeout(seconds):
+            connection = await BoundedAsyncConnection.connect(
+                url, autocommit=autocommit, **parameters
+            )
+    except TimeoutError:
+        raise psycopg.OperationalError(f"no connection within {seconds} s") from None
+    connection.bound = seconds
+    return connection
+
+
+def _no_answer(seconds: float | None) -> psycopg.OperationalError:
+    return psycopg.OperationalError(f"the database did not answer within {seconds} s")
