@@ -32,6 +32,7 @@ from hub.audit.schemas import (
     SubjectSearchIn,
 )
 from hub.audit.views import ReportKind
+from hub.fields import MAX_POSITION
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -59,7 +60,9 @@ def list_entries(
     action: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(pattern=r"^(allowed|refused)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[int, Query(ge=0, description="The 'next_after' of the previous page.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="The 'next_after' of the previous page.")
+    ] = 0,
 ) -> EntryListOut:
     """Search by member, team, organisation, action, outcome and period (audited)."""
     where = EntryFilter(
@@ -132,10 +135,11 @@ def inclusion_proof(
     actor: PrivacyOfficer,
     runtime: RuntimeDep,
     now: Now,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1, description="A checkpoint size (default latest).")] = (
-        None
-    ),
+    index: Annotated[int, Query(ge=0, le=MAX_POSITION)],
+    size: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_POSITION, description="A checkpoint size (default latest)."),
+    ] = None,
 ) -> InclusionProofOut:
     """Proof that entry ``index`` is in the signed tree of ``size`` (audited: shows the leaf)."""
     proof = oversight.inclusion_proof(
@@ -150,8 +154,10 @@ def consistency_proof(
     _: PrivacyOfficer,
     runtime: RuntimeDep,
     now: Now,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int | None, Query(ge=0, description="Default: the latest.")] = None,
+    first: Annotated[int, Query(ge=0, le=MAX_POSITION)],
+    second: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="Default: the latest.")
+    ] = None,
 ) -> ConsistencyProofOut:
     """Proof that the signed tree of size ``first`` is a prefix of the one of ``second``."""
     proof = oversight.consistency_proof(
@@ -193,7 +199,7 @@ def list_alerts(
     now: Now,
     status: alerts.AlertStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> AlertListOut:
     """Your inbox of probing alerts, newest first (evaluated afresh when opened)."""
     found = oversight.list_alerts(
@@ -264,7 +270,7 @@ def otlp_spans(
     since: From = None,
     until: To = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> JSONResponse:
     """The entries as OTLP/JSON spans with Logboek Dataverwerkingen attributes (audited).
 

@@ -23,6 +23,7 @@ from hub.contact_request.schemas import (
     ContactRequestOut,
     DeclineIn,
 )
+from hub.fields import MAX_POSITION
 
 router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
 
@@ -61,7 +62,7 @@ def list_requests(
     now: Now,
     direction: Annotated[Literal["incoming", "outgoing"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> ContactRequestListOut:
     """Requests to and from your team."""
     views = service.list_requests(

@@ -17,6 +17,7 @@ from api.deps import (
     Now,
     RuntimeDep,
 )
+from hub.fields import MAX_POSITION
 from hub.flag import service
 from hub.flag.models import FlagStatus
 from hub.flag.schemas import FlagIn, FlagListOut, FlagOut, RegisteredFlagOut, RenewalIn
@@ -55,7 +56,7 @@ def list_flags(
     team: ActingTeam,
     status_filter: Annotated[FlagStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> FlagListOut:
     """Your own team's flags, newest first."""
     flags = service.list_team_flags(

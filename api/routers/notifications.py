@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ActingTeam, DbSession, Now, RuntimeDep, TeamLead, TeamMember
+from hub.fields import MAX_POSITION
 from hub.notification import service
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
 
@@ -21,7 +22,7 @@ def list_notifications(
     team: ActingTeam,
     unread: Annotated[bool, Query()] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> NotificationListOut:
     """Your team's inbox, newest first."""
     items = service.list_inbox(session, team=team, unread_only=unread, limit=limit, offset=offset)

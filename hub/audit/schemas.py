@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crypto.checkpoint import CheckpointSigner
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.views import ConsistencyProof, InclusionProof, Report
+from hub.fields import MAX_POSITION
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
 
@@ -112,7 +113,7 @@ class SubjectSearchIn(BaseModel):
         default=None, pattern=CASE_REF_PATTERN, description="Your own case, e.g. the request."
     )
     limit: int = Field(default=100, ge=1, le=500)
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=MAX_POSITION)
 
 
 class SubjectAccessReportIn(BaseModel):
