@@ -32,7 +32,7 @@ from hub.audit.schemas import (
     SubjectSearchIn,
 )
 from hub.audit.views import ReportKind
-from hub.fields import MAX_POSITION
+from hub.fields import MAX_POSITION, FreeText, MemberRef
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -54,10 +54,10 @@ def list_entries(
     now: Now,
     since: From = None,
     until: To = None,
-    member: Annotated[str | None, Query(max_length=200)] = None,
-    team: Annotated[str | None, Query(max_length=64)] = None,
-    organisation: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    member: Annotated[MemberRef | None, Query(max_length=200)] = None,
+    team: Annotated[FreeText | None, Query(max_length=64)] = None,
+    organisation: Annotated[FreeText | None, Query(max_length=64)] = None,
+    action: Annotated[FreeText | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(pattern=r"^(allowed|refused)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[

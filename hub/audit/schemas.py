@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crypto.checkpoint import CheckpointSigner
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.views import ConsistencyProof, InclusionProof, Report
-from hub.fields import MAX_POSITION
+from hub.fields import MAX_POSITION, FreeText, MemberRef
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
 
@@ -102,14 +102,14 @@ class SubjectSearchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     subject: SubjectIn
-    member: str | None = Field(default=None, max_length=200)
-    team: str | None = Field(default=None, max_length=64)
-    organisation: str | None = Field(default=None, max_length=64)
-    action: str | None = Field(default=None, max_length=64)
+    member: MemberRef | None = Field(default=None, max_length=200)
+    team: FreeText | None = Field(default=None, max_length=64)
+    organisation: FreeText | None = Field(default=None, max_length=64)
+    action: FreeText | None = Field(default=None, max_length=64)
     outcome: str | None = Field(default=None, pattern=r"^(allowed|refused)$")
     since: datetime | None = Field(default=None, alias="from")
     until: datetime | None = Field(default=None, alias="to")
-    case_ref: str | None = Field(
+    case_ref: FreeText | None = Field(
         default=None, pattern=CASE_REF_PATTERN, description="Your own case, e.g. the request."
     )
     limit: int = Field(default=100, ge=1, le=500)
@@ -120,7 +120,7 @@ class SubjectAccessReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
-    case_ref: str | None = Field(default=None, pattern=CASE_REF_PATTERN)
+    case_ref: FreeText | None = Field(default=None, pattern=CASE_REF_PATTERN)
 
 
 class CheckpointOut(BaseModel):

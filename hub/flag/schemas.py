@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.identifiers import IdentifierKind
+from hub.fields import Email, FreeText, Phone
 from hub.flag.models import Flag
 from hub.flag.views import RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS
@@ -28,17 +29,17 @@ class SubjectIn(BaseModel):
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+    name: FreeText = Field(min_length=1, max_length=200)
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
-    purpose: str = Field(pattern=CODE_PATTERN)
-    legal_basis: str | None = Field(default=None, pattern=CODE_PATTERN)
+    purpose: FreeText = Field(pattern=CODE_PATTERN)
+    legal_basis: FreeText | None = Field(default=None, pattern=CODE_PATTERN)
     expires_on: date | None = None
     contact: ContactIn | None = None
 
