@@ -313,7 +313,7 @@ def test_identifiers_written_with_separators_are_recognised(separator: str) -> N
     [
         "1234.56.782",
         "BSN 999990019",
-        "１２３４５６７８",
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",  # full-width
         "12345678",
         "x1234-5678y",
         "0.1.2.3.4.5.6.7",
