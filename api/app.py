@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
 from api.auth.validation import build_token_validator, claim_mapping
+from api.bodies import RequestBodies
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
 from api.middleware import API_VERSION, VersionHeader
@@ -32,13 +33,14 @@ API_PREFIX = "/api/v1"
 
 
 class HubApp(FastAPI):
-    """FastAPI with the busy routes and the ``API-Version`` header in front of it.
+    """FastAPI with the busy routes, the body checks and the ``API-Version`` header in front.
 
     FastAPI's own layers (telemetry, error pages, body limits) cost a direct route more than
     a tenth of its CPU; a direct route answers its own errors (``api/direct_routes.py``).
     """
 
     direct_routes: Sequence[DirectRoute] = ()
+    max_body_bytes: int = 64 * 1024
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -46,7 +48,7 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(app)
+            self._front = VersionHeader(RequestBodies(app, max_bytes=self.max_body_bytes))
         await self._front(scope, receive, send)
 
 
@@ -87,6 +89,7 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    app.max_body_bytes = settings.max_body_bytes
     app.state.runtime = runtime
     app.state.busy_writes = busy or busy_writes(runtime)
     app.state.claim_mapping = claim_mapping(settings)

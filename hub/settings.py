@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     port: int = 8000
     policy_file: Path = DEMO_POLICY
     policy_check_interval_seconds: float = 1.0  # how often the file's mtime is looked at
+    # Bytes a request body may have, on every route of the hub and the pseudonymiser: a flag
+    # or a check needs well under one KiB, a batch of 100 blinded elements about 5 KiB.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # Identity: the built-in development provider unless an issuer is configured.
     oidc_issuer: str | None = None
