@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import problems
+from api import openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.bodies import RequestBodies
 from api.busy import BusyWrites, busy_writes
@@ -106,6 +106,7 @@ def create_app(
     v1.include_router(retention.router)
     v1.include_router(audit.router)
     app.include_router(v1)
+    openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
     if direct:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from crypto.identifiers import (
     IdentifierError,
@@ -87,3 +87,11 @@ Phone = Annotated[
 """A phone number. Dutch numbers have 10 digits (0612345678) or 11 with +31, so the free
 text rule would refuse every one; a BSN has 9, so a phone of 9 digits that passes the
 elfproef is refused (a Dutch number without its leading zero may be too, rarely)."""
+
+ZONED_TIME = (
+    "An RFC 3339 date-time with its offset, e.g. 2026-11-23T09:00:00+01:00 or "
+    "2026-11-23T08:00:00Z; a time without one is refused, since it is ambiguous."
+)
+
+ZonedTime = Annotated[AwareDatetime, Field(description=ZONED_TIME)]
+"""A moment a caller names: it must carry its zone offset (422 otherwise)."""

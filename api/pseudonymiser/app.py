@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from api import problems
+from api import openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.bodies import RequestBodies
 from api.deps import get_actor, require
@@ -125,7 +125,9 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
             keys=[KeyOut(epoch=k.epoch, public_key=b64(k.public)) for k in service.keys.values()],
         )
 
-    @router.post("/evaluations", response_model=EvaluationOut)
+    @router.post(
+        "/evaluations", response_model=EvaluationOut, responses=openapi.errors(400, 404, 429)
+    )
     def evaluations(body: EvaluationIn, actor: Caller) -> EvaluationOut:
         """Evaluate a batch of blinded elements (POPRF, info = kind|epoch) with one proof."""
         return service.evaluate(actor.sub, body)
@@ -137,4 +139,5 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
         return StatisticsOut(evaluations=dict(service.counts))
 
     app.include_router(router)
+    openapi.document_problems(app)
     return app

@@ -9,13 +9,14 @@ consistency proofs are about the whole tree and show no entry.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import AwareDatetime
 
 from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.openapi import errors
 from hub.audit import alerts, oversight, reports, sar
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import (
@@ -32,12 +33,12 @@ from hub.audit.schemas import (
     SubjectSearchIn,
 )
 from hub.audit.views import ReportKind
-from hub.fields import MAX_POSITION, FreeText, MemberRef
+from hub.fields import MAX_POSITION, ZONED_TIME, FreeText, MemberRef
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-From = Annotated[datetime | None, Query(alias="from")]
-To = Annotated[datetime | None, Query(alias="to")]
+From = Annotated[AwareDatetime | None, Query(alias="from", description=ZONED_TIME)]
+To = Annotated[AwareDatetime | None, Query(alias="to", description=ZONED_TIME)]
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
@@ -46,7 +47,7 @@ def public_key(runtime: RuntimeDep) -> PublicKeyOut:
     return PublicKeyOut.of(runtime.audit_signer)
 
 
-@router.get("/entries", response_model=EntryListOut)
+@router.get("/entries", response_model=EntryListOut, responses=errors(400, 503))
 def list_entries(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -86,7 +87,7 @@ def list_entries(
     return EntryListOut.of(entries, limit)
 
 
-@router.post("/searches", response_model=EntryListOut)
+@router.post("/searches", response_model=EntryListOut, responses=errors(400, 503))
 def search_by_subject(
     body: SubjectSearchIn,
     session: DbSession,
@@ -119,7 +120,7 @@ def search_by_subject(
     return EntryListOut.of(entries, body.limit)
 
 
-@router.get("/checkpoints/latest", response_model=CheckpointOut)
+@router.get("/checkpoints/latest", response_model=CheckpointOut, responses=errors(404, 503))
 def latest_checkpoint(
     session: DbSession, _: PrivacyOfficer, runtime: RuntimeDep, now: Now
 ) -> CheckpointOut:
@@ -129,7 +130,7 @@ def latest_checkpoint(
     )
 
 
-@router.get("/proofs/inclusion", response_model=InclusionProofOut)
+@router.get("/proofs/inclusion", response_model=InclusionProofOut, responses=errors(400, 404, 503))
 def inclusion_proof(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -148,7 +149,9 @@ def inclusion_proof(
     return InclusionProofOut.of(proof)
 
 
-@router.get("/proofs/consistency", response_model=ConsistencyProofOut)
+@router.get(
+    "/proofs/consistency", response_model=ConsistencyProofOut, responses=errors(400, 404, 503)
+)
 def consistency_proof(
     session: DbSession,
     _: PrivacyOfficer,
@@ -166,7 +169,12 @@ def consistency_proof(
     return ConsistencyProofOut.of(proof)
 
 
-@router.get("/reports/{kind}", response_model=ReportOut, response_model_by_alias=True)
+@router.get(
+    "/reports/{kind}",
+    response_model=ReportOut,
+    response_model_by_alias=True,
+    responses=errors(400, 503),
+)
 def report(
     kind: ReportKind,
     session: DbSession,
@@ -191,7 +199,7 @@ def report(
     return ReportOut.of(result)
 
 
-@router.get("/alerts", response_model=AlertListOut)
+@router.get("/alerts", response_model=AlertListOut, responses=errors(503))
 def list_alerts(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -214,7 +222,9 @@ def list_alerts(
     return AlertListOut(items=[AlertOut.of(a) for a in found], limit=limit, offset=offset)
 
 
-@router.post("/alerts/{alert_id}/acknowledgement", response_model=AlertOut)
+@router.post(
+    "/alerts/{alert_id}/acknowledgement", response_model=AlertOut, responses=errors(404, 409, 503)
+)
 def acknowledge_alert(
     alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, now: Now
 ) -> AlertOut:
@@ -226,7 +236,7 @@ def acknowledge_alert(
 @router.post(
     "/subject-access-reports",
     response_model=SubjectAccessReportOut,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, **errors(503)},
 )
 def subject_access_report(
     body: SubjectAccessReportIn,
@@ -261,7 +271,7 @@ def _prefers_html(accept: str) -> bool:
     return kinds.index("text/html") < json_at
 
 
-@router.get("/otlp")
+@router.get("/otlp", responses=errors(400, 503))
 def otlp_spans(
     session: DbSession,
     actor: PrivacyOfficer,

@@ -16,6 +16,7 @@ from api.deps import (
     RuntimeDep,
     TeamMember,
 )
+from api.openapi import errors
 from hub.contact_request import service
 from hub.contact_request.schemas import (
     ContactRequestIn,
@@ -25,10 +26,15 @@ from hub.contact_request.schemas import (
 )
 from hub.fields import MAX_POSITION
 
-router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
+router = APIRouter(prefix="/contact-requests", tags=["contact requests"], responses=errors(503))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactRequestOut,
+    responses=errors(400, 404, 409),
+)
 def request_contact(
     body: ContactRequestIn,
     session: DbSession,
@@ -71,7 +77,7 @@ def list_requests(
     return ContactRequestListOut(items=[ContactRequestOut.of(v) for v in views])
 
 
-@router.get("/{request_id}", response_model=ContactRequestOut)
+@router.get("/{request_id}", response_model=ContactRequestOut, responses=errors(404))
 def get_request(
     request_id: uuid.UUID, session: DbSession, actor: TeamMember, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
@@ -80,7 +86,9 @@ def get_request(
     )
 
 
-@router.post("/{request_id}/acceptance", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/acceptance", response_model=ContactRequestOut, responses=errors(404, 409)
+)
 def accept(
     request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
@@ -89,7 +97,9 @@ def accept(
     return ContactRequestOut.of(view)
 
 
-@router.post("/{request_id}/decline", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/decline", response_model=ContactRequestOut, responses=errors(400, 404, 409)
+)
 def decline(
     request_id: uuid.UUID,
     body: DeclineIn,
@@ -105,7 +115,9 @@ def decline(
     return ContactRequestOut.of(view)
 
 
-@router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/withdrawal", response_model=ContactRequestOut, responses=errors(404, 409)
+)
 def withdraw(
     request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:

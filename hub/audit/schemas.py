@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crypto.checkpoint import CheckpointSigner
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.views import ConsistencyProof, InclusionProof, Report
-from hub.fields import MAX_POSITION, FreeText, MemberRef
+from hub.fields import MAX_POSITION, FreeText, MemberRef, ZonedTime
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
 
@@ -107,8 +107,8 @@ class SubjectSearchIn(BaseModel):
     organisation: FreeText | None = Field(default=None, max_length=64)
     action: FreeText | None = Field(default=None, max_length=64)
     outcome: str | None = Field(default=None, pattern=r"^(allowed|refused)$")
-    since: datetime | None = Field(default=None, alias="from")
-    until: datetime | None = Field(default=None, alias="to")
+    since: ZonedTime | None = Field(default=None, alias="from")
+    until: ZonedTime | None = Field(default=None, alias="to")
     case_ref: FreeText | None = Field(
         default=None, pattern=CASE_REF_PATTERN, description="Your own case, e.g. the request."
     )

@@ -11,7 +11,7 @@ from crypto.identifiers import IdentifierKind
 from hub.fields import Email, FreeText, Phone
 from hub.flag.models import Flag
 from hub.flag.views import RegisteredFlag
-from hub.pseudonym import PSEUDONYM_CHARS
+from hub.pseudonym import PSEUDONYM_CHARS, PSEUDONYM_PATTERN
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
@@ -23,7 +23,12 @@ class SubjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: IdentifierKind
-    pseudonym: str = Field(min_length=PSEUDONYM_CHARS, max_length=PSEUDONYM_CHARS)
+    pseudonym: str = Field(
+        min_length=PSEUDONYM_CHARS,
+        max_length=PSEUDONYM_CHARS,
+        pattern=PSEUDONYM_PATTERN,
+        description="The pseudonymiser's 64-byte output, base64url without padding, canonical.",
+    )
 
 
 class ContactIn(BaseModel):
