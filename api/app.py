@@ -8,9 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import openapi, problems
+from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
-from api.bodies import RequestBodies
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
 from api.middleware import API_VERSION, VersionHeader
@@ -48,7 +47,7 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(RequestBodies(app, max_bytes=self.max_body_bytes))
+            self._front = VersionHeader(bodies.RequestBodies(app, max_bytes=self.max_body_bytes))
         await self._front(scope, receive, send)
 
 
@@ -95,6 +94,7 @@ def create_app(
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
     problems.install(app)
+    bodies.install(app)
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)

@@ -4,11 +4,17 @@ One ASGI layer in front of each app (the hub's direct routes included), so that 
 refuses an oversized or non-JSON body the same way and before anything reads it. A declared
 ``Content-Length`` over the limit is answered at once; a streamed (chunked) body is counted
 as it arrives and reading stops at the limit, so a client cannot make the hub hold more than
-the limit and one chunk of it.
+the limit and one chunk of it. A JSON body is checked to be UTF-8 as it streams, so that a
+body that is not is a 422 on every route, as malformed JSON is (FastAPI made it a 400).
 """
 
 from __future__ import annotations
 
+import codecs
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,15 +24,29 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 """Methods whose body, when they have one, must be UTF-8 JSON (415 otherwise)."""
 
 
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive`` once a streamed body passes the limit.
+class BodyRefused(HTTPException):
+    """Raised from ``receive`` when the body streaming in is refused.
 
     An ``HTTPException`` because FastAPI passes those on from reading a body (it turns any
-    other error there into a 400); its handler renders it as the 413 below.
+    other error there into a 400); the direct routes pass it on to ``RequestBodies``.
     """
+
+
+class BodyTooLarge(BodyRefused):
+    """The body passed the limit: a 413, rendered by FastAPI's handler of HTTP errors."""
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, _too_large(max_bytes))
+
+
+class BodyNotUtf8(BodyRefused):
+    """The body is not UTF-8: a 422 like any malformed body (``install`` its handler)."""
+
+    def __init__(self) -> None:
+        super().__init__(422, _NOT_UTF8["msg"])
+
+
+_NOT_UTF8: dict[str, Any] = {"loc": ("body",), "msg": "the body is not valid UTF-8"}
 
 
 class RequestBodies:
@@ -47,7 +67,8 @@ class RequestBodies:
             return
         has_body = (length is not None and int(length) > 0) or b"transfer-encoding" in headers
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if has_body and scope["method"] in BODY_METHODS and not is_utf8_json(content_type):
+        json_body = has_body and scope["method"] in BODY_METHODS
+        if json_body and not is_utf8_json(content_type):
             response = problems.problem(
                 scope["path"],
                 status=415,
@@ -60,14 +81,21 @@ class RequestBodies:
 
         received = 0
         started = False
+        utf8 = codecs.getincrementaldecoder("utf-8")()
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > self.max_bytes:
                     raise BodyTooLarge(self.max_bytes)
+                try:
+                    if json_body:
+                        utf8.decode(chunk, final=not message.get("more_body", False))
+                except UnicodeDecodeError:
+                    raise BodyNotUtf8() from None
             return message
 
         async def watched_send(message: Message) -> None:
@@ -81,6 +109,10 @@ class RequestBodies:
             if started:
                 raise
             await self._too_large(scope, receive, send)
+        except BodyNotUtf8:
+            if started:
+                raise
+            await problems.invalid_payload(scope["path"], [_NOT_UTF8])(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problems.problem(
@@ -91,6 +123,15 @@ class RequestBodies:
             detail=_too_large(self.max_bytes),
         )
         await response(scope, receive, send)
+
+
+async def _not_utf8(request: Request, error: Exception) -> JSONResponse:
+    return problems.invalid_payload(request.url.path, [_NOT_UTF8])
+
+
+def install(app: FastAPI) -> None:
+    """Have ``app`` answer a body that is not UTF-8 as it answers malformed JSON."""
+    app.add_exception_handler(BodyNotUtf8, _not_utf8)
 
 
 def is_utf8_json(content_type: str) -> bool:

@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
-from api.bodies import BodyTooLarge
+from api.bodies import BodyRefused
 from api.busy import BusyWrites
 from api.deps import (
     RoleCheck,
@@ -148,7 +148,7 @@ class DirectRoutes:
             return await route.endpoint(body, actor, self._state.runtime, self._state.busy_writes)
         except HubError as error:
             return problems.hub_error(path, error)
-        except BodyTooLarge:
+        except BodyRefused:
             raise  # answered by RequestBodies, in front
         except Exception:
             log.exception("unhandled error on POST %s", path)
@@ -164,7 +164,7 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    """The whole body; ``receive`` raises ``BodyTooLarge`` past the limit."""
+    """The whole body; ``receive`` raises ``BodyRefused`` past the limit or at bad UTF-8."""
     chunks: list[bytes] = []
     while True:
         message = await receive()

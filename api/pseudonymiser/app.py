@@ -15,9 +15,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from api import openapi, problems
+from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
-from api.bodies import RequestBodies
 from api.deps import get_actor, require
 from api.middleware import install_version_header
 from api.pseudonymiser.keystore import EpochKey, OprfKeyStore
@@ -109,7 +108,8 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_validator = build_token_validator(settings)
     app.state.claim_mapping = claim_mapping(settings)
     problems.install(app)
-    app.add_middleware(RequestBodies, max_bytes=settings.max_body_bytes)
+    bodies.install(app)
+    app.add_middleware(bodies.RequestBodies, max_bytes=settings.max_body_bytes)
     install_version_header(app)  # added last, so outermost: on the body refusals too
     router = APIRouter(prefix="/api/v1")
 

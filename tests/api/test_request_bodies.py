@@ -92,6 +92,22 @@ def test_a_body_not_declared_utf8_json_is_415_on_every_route_with_one(
         _assert_problem(answer, 415, "unsupported_media_type")
 
 
+def test_a_body_that_is_not_utf8_is_malformed_on_every_route_with_one(
+    app_client: TestClient, idp: Any
+) -> None:
+    """As malformed JSON is: a 422, where FastAPI's routes made it a 400."""
+    headers = {**auth(idp, "anna", "pw-handhaving"), "content-type": "application/json"}
+    for method, path, body in _operations(app_client):
+        if body:
+            answer = app_client.request(
+                method, path, content=b'{"a": "\xe9t\xe9"}', headers=headers
+            )
+            _assert_problem(answer, 422, "invalid_payload")
+            assert answer.json()["errors"] == [
+                {"location": ["body"], "message": "the body is not valid UTF-8"}
+            ]
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["application/json", "application/json; charset=utf-8", "Application/JSON;Charset=UTF-8"],
