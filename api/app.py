@@ -26,7 +26,7 @@ from api.routers import (
 )
 from hub.background import hub_scheduler
 from hub.runtime import Runtime, build_runtime
-from hub.settings import Settings
+from hub.settings import DEFAULT_MAX_BODY_BYTES, Settings
 
 API_PREFIX = "/api/v1"
 
@@ -39,7 +39,7 @@ class HubApp(FastAPI):
     """
 
     direct_routes: Sequence[DirectRoute] = ()
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
