@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import problems
+from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
@@ -26,19 +26,20 @@ from api.routers import (
 )
 from hub.background import hub_scheduler
 from hub.runtime import Runtime, build_runtime
-from hub.settings import Settings
+from hub.settings import DEFAULT_MAX_BODY_BYTES, Settings
 
 API_PREFIX = "/api/v1"
 
 
 class HubApp(FastAPI):
-    """FastAPI with the busy routes and the ``API-Version`` header in front of it.
+    """FastAPI with the busy routes, the body checks and the ``API-Version`` header in front.
 
     FastAPI's own layers (telemetry, error pages, body limits) cost a direct route more than
     a tenth of its CPU; a direct route answers its own errors (``api/direct_routes.py``).
     """
 
     direct_routes: Sequence[DirectRoute] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -46,7 +47,7 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(app)
+            self._front = VersionHeader(bodies.RequestBodies(app, max_bytes=self.max_body_bytes))
         await self._front(scope, receive, send)
 
 
@@ -87,11 +88,13 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    app.max_body_bytes = settings.max_body_bytes
     app.state.runtime = runtime
     app.state.busy_writes = busy or busy_writes(runtime)
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
     problems.install(app)
+    bodies.install(app)
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)
@@ -103,6 +106,7 @@ def create_app(
     v1.include_router(retention.router)
     v1.include_router(audit.router)
     app.include_router(v1)
+    openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
     if direct:

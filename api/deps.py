@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from api.auth.tokens import ClaimMapping, TokenValidator, actor_from_claims
 from api.busy import BusyWrites
+from crypto.identifiers import looks_like_identifier
 from hub import transactions
 from hub.actor import Actor, Role
 from hub.errors import Forbidden, Unauthenticated
+from hub.fields import is_uuid
 from hub.organisation.repository import TeamRef
 from hub.runtime import Runtime
 from policies import Policy
@@ -140,7 +142,15 @@ async def authenticate(
 
 
 def _request_id(given: str | None) -> str:
-    return given if given and _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+    """The caller's request id, kept in the audit leaf; a fresh one for a malformed id or
+    one that may hold an identifier (a UUID never does)."""
+    if (
+        given
+        and _REQUEST_ID.fullmatch(given)
+        and (is_uuid(given) or not looks_like_identifier(given))
+    ):
+        return given
+    return str(uuid.uuid4())
 
 
 def _trace_id(traceparent: str | None) -> str | None:

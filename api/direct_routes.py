@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
+from api.bodies import BodyRefused
 from api.busy import BusyWrites
 from api.deps import (
     RoleCheck,
@@ -41,9 +42,6 @@ from hub.errors import HubError
 from hub.runtime import Runtime
 
 log = logging.getLogger("betrokken.api")
-
-MAX_BODY = 64 * 1024
-"""Bytes a busy route's body may have; a flag or a check needs well under one KiB."""
 
 Endpoint = Callable[[Any, Actor, Runtime, BusyWrites], Awaitable[Response]]
 
@@ -109,14 +107,12 @@ def _role_checks(dependant: Dependant) -> list[RoleCheck]:
     return found + [check for dep in dependant.dependencies for check in _role_checks(dep)]
 
 
-class PayloadTooLarge(HubError):
-    status = 413
-    code = "payload_too_large"
-    title = "Payload too large"
-
-
 class DirectRoutes:
-    """Serves its routes' ``POST`` requests itself; everything else goes on to the app."""
+    """Serves its routes' ``POST`` requests itself; everything else goes on to the app.
+
+    Its bodies' size and content type are checked in front of it (``api/bodies.py``), as
+    for every route.
+    """
 
     def __init__(self, app: ASGIApp, *, state: State, routes: Sequence[DirectRoute]) -> None:
         self.app = app
@@ -145,10 +141,6 @@ class DirectRoutes:
             )
             check_roles(actor, route.roles)
             raw = await _read_body(receive)
-            if not _is_json(headers.get("content-type", "")):
-                # As FastAPI's strict content type: a body not declared JSON is not read as JSON.
-                wrong_type = {"loc": ("body",), "msg": "send the body as application/json"}
-                return problems.invalid_payload(path, [wrong_type])
             try:
                 body = route.body.model_validate_json(raw)
             except ValidationError as error:
@@ -156,6 +148,8 @@ class DirectRoutes:
             return await route.endpoint(body, actor, self._state.runtime, self._state.busy_writes)
         except HubError as error:
             return problems.hub_error(path, error)
+        except BodyRefused:
+            raise  # answered by RequestBodies, in front
         except Exception:
             log.exception("unhandled error on POST %s", path)
             return problems.internal_error(path)
@@ -170,25 +164,16 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 async def _read_body(receive: Receive) -> bytes:
+    """The whole body; ``receive`` raises ``BodyRefused`` past the limit or at bad UTF-8."""
     chunks: list[bytes] = []
-    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge(f"the body may have at most {MAX_BODY} bytes")
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _is_json(content_type: str) -> bool:
-    kind, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
-    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def _in_body(error: ValidationError) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ data. They are synthetic: never use them for real subjects.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -34,6 +35,7 @@ __all__ = [
     "IdentifierError",
     "IdentifierKind",
     "SubjectType",
+    "looks_like_identifier",
     "parse_identifier",
     "poprf_info",
     "synthetic_bag",
@@ -194,6 +196,30 @@ def parse_identifier(kind: IdentifierKind | str, raw: str) -> Identifier:
     if parsed_kind == IdentifierKind.BSN and len(value) == 8 and _DIGITS.fullmatch(value):
         value = "0" + value
     return Identifier(parsed_kind, value)
+
+
+_SHORTEST_IDENTIFIER: Final = min(_LENGTHS.values())  # a KvK number: 8 digits
+
+
+def looks_like_identifier(text: str) -> bool:
+    """Whether ``text`` may hold a BSN, KvK number, vestigingsnummer or BAG id.
+
+    True when its digits, with the separators between them taken out, run to 8 or more:
+    ``1234.56.782``, ``12 34 56 78`` and ``0363-2001-0000-0001`` all do. A separator is
+    anything but a letter or a digit; a letter ends a run. Text is read after NFKC
+    normalisation, so full-width and other decimal digits count as digits. Blunt on
+    purpose: every identifier the hub keeps out has at least 8 digits, and a KvK number
+    has no check digit, so any 8 digits may be one (``PW-2026-0042`` is refused too).
+    """
+    run = 0
+    for char in unicodedata.normalize("NFKC", text):
+        if char.isdecimal():
+            run += 1
+            if run >= _SHORTEST_IDENTIFIER:
+                return True
+        elif char.isalpha():
+            run = 0
+    return False
 
 
 # -- Synthetic identifiers for tests and demo data -------------------------------------------

@@ -19,6 +19,8 @@ from hub.errors import InvalidPseudonym
 
 PSEUDONYM_BYTES = 64
 PSEUDONYM_CHARS = 86  # base64url of 64 bytes, without padding
+PSEUDONYM_PATTERN = r"^[A-Za-z0-9_-]{85}[AQgw]$"
+"""A canonical pseudonym: 86 characters carry 516 bits, so the last one's low 4 bits are 0."""
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]{86}$")
 SUBJECT_KEY_DOMAIN = b"betrokken/subject-key/v1\x00"
 

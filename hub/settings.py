@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from policies import DEMO_POLICY
 
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -36,6 +38,9 @@ class Settings(BaseSettings):
     port: int = 8000
     policy_file: Path = DEMO_POLICY
     policy_check_interval_seconds: float = 1.0  # how often the file's mtime is looked at
+    # Bytes a request body may have, on every route of the hub and the pseudonymiser: a flag
+    # or a check needs well under one KiB, a batch of 100 blinded elements about 5 KiB.
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
 
     # Identity: the built-in development provider unless an issuer is configured.
     oidc_issuer: str | None = None

@@ -21,6 +21,7 @@ from hub.migrate import upgrade
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
 from hub.transactions import transaction
+from tests.live import LiveServices, live_services
 from testsupport.postgres import PostgresCluster, throwaway_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -30,7 +31,11 @@ _counter = itertools.count()
 # Fixtures that start a server, and the mark a test using them gets (pyproject.toml lists
 # the marks; `make test-fast` leaves these tests out). A test that starts one without such
 # a fixture carries the mark itself.
-MARKS_BY_FIXTURE = {"postgres": "postgres", "oidc_provider": "processes"}
+MARKS_BY_FIXTURE = {
+    "postgres": "postgres",
+    "oidc_provider": "processes",
+    "live": "processes",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -119,3 +124,10 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def idp(settings: Settings) -> DevIdentityProvider:
     return DevIdentityProvider.for_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServices]:
+    """The hub and the pseudonymiser as processes, shared by the tests that need them."""
+    with live_services(tmp_path_factory.mktemp("live")) as services:
+        yield services

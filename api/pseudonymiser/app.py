@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from api import problems
+from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.deps import get_actor, require
 from api.middleware import install_version_header
@@ -108,7 +108,9 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_validator = build_token_validator(settings)
     app.state.claim_mapping = claim_mapping(settings)
     problems.install(app)
-    install_version_header(app)
+    bodies.install(app)
+    app.add_middleware(bodies.RequestBodies, max_bytes=settings.max_body_bytes)
+    install_version_header(app)  # added last, so outermost: on the body refusals too
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health")
@@ -123,7 +125,9 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
             keys=[KeyOut(epoch=k.epoch, public_key=b64(k.public)) for k in service.keys.values()],
         )
 
-    @router.post("/evaluations", response_model=EvaluationOut)
+    @router.post(
+        "/evaluations", response_model=EvaluationOut, responses=openapi.errors(400, 404, 429)
+    )
     def evaluations(body: EvaluationIn, actor: Caller) -> EvaluationOut:
         """Evaluate a batch of blinded elements (POPRF, info = kind|epoch) with one proof."""
         return service.evaluate(actor.sub, body)
@@ -135,4 +139,5 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
         return StatisticsOut(evaluations=dict(service.counts))
 
     app.include_router(router)
+    openapi.document_problems(app)
     return app

@@ -26,7 +26,12 @@ class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: IdentifierKind
-    epoch: str | None = Field(default=None, description="Defaults to the current epoch.")
+    epoch: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z._-]+$",
+        description="Defaults to the current epoch.",
+    )
     blinded_elements: list[str] = Field(min_length=1, max_length=MAX_BATCH)
 
 

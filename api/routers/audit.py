@@ -9,13 +9,14 @@ consistency proofs are about the whole tree and show no entry.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import AwareDatetime
 
 from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.openapi import errors
 from hub.audit import alerts, oversight, reports, sar
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import (
@@ -32,11 +33,12 @@ from hub.audit.schemas import (
     SubjectSearchIn,
 )
 from hub.audit.views import ReportKind
+from hub.fields import MAX_POSITION, ZONED_TIME, FreeText, MemberRef
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-From = Annotated[datetime | None, Query(alias="from")]
-To = Annotated[datetime | None, Query(alias="to")]
+From = Annotated[AwareDatetime | None, Query(alias="from", description=ZONED_TIME)]
+To = Annotated[AwareDatetime | None, Query(alias="to", description=ZONED_TIME)]
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
@@ -45,7 +47,7 @@ def public_key(runtime: RuntimeDep) -> PublicKeyOut:
     return PublicKeyOut.of(runtime.audit_signer)
 
 
-@router.get("/entries", response_model=EntryListOut)
+@router.get("/entries", response_model=EntryListOut, responses=errors(400, 503))
 def list_entries(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -53,13 +55,15 @@ def list_entries(
     now: Now,
     since: From = None,
     until: To = None,
-    member: Annotated[str | None, Query(max_length=200)] = None,
-    team: Annotated[str | None, Query(max_length=64)] = None,
-    organisation: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    member: Annotated[MemberRef | None, Query(max_length=200)] = None,
+    team: Annotated[FreeText | None, Query(max_length=64)] = None,
+    organisation: Annotated[FreeText | None, Query(max_length=64)] = None,
+    action: Annotated[FreeText | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(pattern=r"^(allowed|refused)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[int, Query(ge=0, description="The 'next_after' of the previous page.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="The 'next_after' of the previous page.")
+    ] = 0,
 ) -> EntryListOut:
     """Search by member, team, organisation, action, outcome and period (audited)."""
     where = EntryFilter(
@@ -83,7 +87,7 @@ def list_entries(
     return EntryListOut.of(page.items, page.next_after)
 
 
-@router.post("/searches", response_model=EntryListOut)
+@router.post("/searches", response_model=EntryListOut, responses=errors(400, 503))
 def search_by_subject(
     body: SubjectSearchIn,
     session: DbSession,
@@ -116,7 +120,7 @@ def search_by_subject(
     return EntryListOut.of(page.items, page.next_after)
 
 
-@router.get("/checkpoints/latest", response_model=CheckpointOut)
+@router.get("/checkpoints/latest", response_model=CheckpointOut, responses=errors(404, 503))
 def latest_checkpoint(
     session: DbSession, _: PrivacyOfficer, runtime: RuntimeDep, now: Now
 ) -> CheckpointOut:
@@ -126,16 +130,17 @@ def latest_checkpoint(
     )
 
 
-@router.get("/proofs/inclusion", response_model=InclusionProofOut)
+@router.get("/proofs/inclusion", response_model=InclusionProofOut, responses=errors(400, 404, 503))
 def inclusion_proof(
     session: DbSession,
     actor: PrivacyOfficer,
     runtime: RuntimeDep,
     now: Now,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1, description="A checkpoint size (default latest).")] = (
-        None
-    ),
+    index: Annotated[int, Query(ge=0, le=MAX_POSITION)],
+    size: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_POSITION, description="A checkpoint size (default latest)."),
+    ] = None,
 ) -> InclusionProofOut:
     """Proof that entry ``index`` is in the signed tree of ``size`` (audited: shows the leaf)."""
     proof = oversight.inclusion_proof(
@@ -144,14 +149,18 @@ def inclusion_proof(
     return InclusionProofOut.of(proof)
 
 
-@router.get("/proofs/consistency", response_model=ConsistencyProofOut)
+@router.get(
+    "/proofs/consistency", response_model=ConsistencyProofOut, responses=errors(400, 404, 503)
+)
 def consistency_proof(
     session: DbSession,
     _: PrivacyOfficer,
     runtime: RuntimeDep,
     now: Now,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int | None, Query(ge=0, description="Default: the latest.")] = None,
+    first: Annotated[int, Query(ge=0, le=MAX_POSITION)],
+    second: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="Default: the latest.")
+    ] = None,
 ) -> ConsistencyProofOut:
     """Proof that the signed tree of size ``first`` is a prefix of the one of ``second``."""
     proof = oversight.consistency_proof(
@@ -160,7 +169,12 @@ def consistency_proof(
     return ConsistencyProofOut.of(proof)
 
 
-@router.get("/reports/{kind}", response_model=ReportOut, response_model_by_alias=True)
+@router.get(
+    "/reports/{kind}",
+    response_model=ReportOut,
+    response_model_by_alias=True,
+    responses=errors(400, 503),
+)
 def report(
     kind: ReportKind,
     session: DbSession,
@@ -185,7 +199,7 @@ def report(
     return ReportOut.of(result)
 
 
-@router.get("/alerts", response_model=AlertListOut)
+@router.get("/alerts", response_model=AlertListOut, responses=errors(503))
 def list_alerts(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -193,7 +207,7 @@ def list_alerts(
     now: Now,
     status: alerts.AlertStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> AlertListOut:
     """Your inbox of probing alerts, newest first (evaluated afresh when opened)."""
     found = oversight.list_alerts(
@@ -208,7 +222,9 @@ def list_alerts(
     return AlertListOut(items=[AlertOut.of(a) for a in found], limit=limit, offset=offset)
 
 
-@router.post("/alerts/{alert_id}/acknowledgement", response_model=AlertOut)
+@router.post(
+    "/alerts/{alert_id}/acknowledgement", response_model=AlertOut, responses=errors(404, 409, 503)
+)
 def acknowledge_alert(
     alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, now: Now
 ) -> AlertOut:
@@ -220,7 +236,7 @@ def acknowledge_alert(
 @router.post(
     "/subject-access-reports",
     response_model=SubjectAccessReportOut,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, **errors(503)},
 )
 def subject_access_report(
     body: SubjectAccessReportIn,
@@ -255,7 +271,7 @@ def _prefers_html(accept: str) -> bool:
     return kinds.index("text/html") < json_at
 
 
-@router.get("/otlp")
+@router.get("/otlp", responses=errors(400, 503))
 def otlp_spans(
     session: DbSession,
     actor: PrivacyOfficer,
@@ -264,7 +280,7 @@ def otlp_spans(
     since: From = None,
     until: To = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> JSONResponse:
     """The entries as OTLP/JSON spans with Logboek Dataverwerkingen attributes (audited).
 

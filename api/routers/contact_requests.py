@@ -16,6 +16,7 @@ from api.deps import (
     RuntimeDep,
     TeamMember,
 )
+from api.openapi import errors
 from hub.contact_request import service
 from hub.contact_request.schemas import (
     ContactRequestIn,
@@ -23,11 +24,17 @@ from hub.contact_request.schemas import (
     ContactRequestOut,
     DeclineIn,
 )
+from hub.fields import MAX_POSITION
 
-router = APIRouter(prefix="/contact-requests", tags=["contact requests"])
+router = APIRouter(prefix="/contact-requests", tags=["contact requests"], responses=errors(503))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRequestOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactRequestOut,
+    responses=errors(400, 404, 409),
+)
 def request_contact(
     body: ContactRequestIn,
     session: DbSession,
@@ -61,7 +68,7 @@ def list_requests(
     now: Now,
     direction: Annotated[Literal["incoming", "outgoing"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> ContactRequestListOut:
     """Requests to and from your team."""
     views = service.list_requests(
@@ -70,7 +77,7 @@ def list_requests(
     return ContactRequestListOut(items=[ContactRequestOut.of(v) for v in views])
 
 
-@router.get("/{request_id}", response_model=ContactRequestOut)
+@router.get("/{request_id}", response_model=ContactRequestOut, responses=errors(404))
 def get_request(
     request_id: uuid.UUID, session: DbSession, actor: TeamMember, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
@@ -79,7 +86,9 @@ def get_request(
     )
 
 
-@router.post("/{request_id}/acceptance", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/acceptance", response_model=ContactRequestOut, responses=errors(404, 409)
+)
 def accept(
     request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:
@@ -88,7 +97,9 @@ def accept(
     return ContactRequestOut.of(view)
 
 
-@router.post("/{request_id}/decline", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/decline", response_model=ContactRequestOut, responses=errors(400, 404, 409)
+)
 def decline(
     request_id: uuid.UUID,
     body: DeclineIn,
@@ -104,7 +115,9 @@ def decline(
     return ContactRequestOut.of(view)
 
 
-@router.post("/{request_id}/withdrawal", response_model=ContactRequestOut)
+@router.post(
+    "/{request_id}/withdrawal", response_model=ContactRequestOut, responses=errors(404, 409)
+)
 def withdraw(
     request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
 ) -> ContactRequestOut:

@@ -17,15 +17,22 @@ from api.deps import (
     Now,
     RuntimeDep,
 )
+from api.openapi import errors
+from hub.fields import MAX_POSITION
 from hub.flag import service
 from hub.flag.models import FlagStatus
 from hub.flag.schemas import FlagIn, FlagListOut, FlagOut, RegisteredFlagOut, RenewalIn
 from hub.flag.service import Registration
 
-router = APIRouter(prefix="/flags", tags=["flags"])
+router = APIRouter(prefix="/flags", tags=["flags"], responses=errors(503))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredFlagOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredFlagOut,
+    responses=errors(400, 409),
+)
 async def register_flag(
     body: FlagIn, actor: FlagWriter, runtime: RuntimeDep, busy: BusyWritesDep
 ) -> Response:
@@ -55,7 +62,7 @@ def list_flags(
     team: ActingTeam,
     status_filter: Annotated[FlagStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> FlagListOut:
     """Your own team's flags, newest first."""
     flags = service.list_team_flags(
@@ -64,7 +71,7 @@ def list_flags(
     return FlagListOut(items=[FlagOut.of(f, team.slug) for f in flags], limit=limit, offset=offset)
 
 
-@router.delete("/{flag_id}", response_model=FlagOut)
+@router.delete("/{flag_id}", response_model=FlagOut, responses=errors(404, 409))
 def withdraw_flag(
     flag_id: uuid.UUID, session: DbSession, actor: FlagWriter, team: ActingTeam, now: Now
 ) -> FlagOut:
@@ -73,7 +80,7 @@ def withdraw_flag(
     return FlagOut.of(flag, actor.team or "")
 
 
-@router.post("/{flag_id}/renewal", response_model=FlagOut)
+@router.post("/{flag_id}/renewal", response_model=FlagOut, responses=errors(400, 404, 409))
 def renew_flag(
     flag_id: uuid.UUID,
     body: RenewalIn,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import BusyWritesDep, InvolvementChecker, RuntimeDep
+from api.openapi import errors
 from hub.involvement.schemas import InvolvementCheckIn, InvolvementOut
 from hub.involvement.service import CheckRequest
 
-router = APIRouter(prefix="/involvement-checks", tags=["involvement"])
+router = APIRouter(prefix="/involvement-checks", tags=["involvement"], responses=errors(503))
 
 
-@router.post("", response_model=InvolvementOut)
+@router.post("", response_model=InvolvementOut, responses=errors(429))
 async def check_involvement(
     body: InvolvementCheckIn, actor: InvolvementChecker, runtime: RuntimeDep, busy: BusyWritesDep
 ) -> Response:

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter
 
 from api.deps import ActingTeam, CurrentPolicy, DbSession, Now, TeamMember
+from api.openapi import errors
 from hub.match import service
 from hub.match.schemas import ContactStatusIn, MatchListOut, MatchOut, RegieIn
 
-router = APIRouter(prefix="/matches", tags=["matches"])
+router = APIRouter(prefix="/matches", tags=["matches"], responses=errors(503))
 
 
 @router.get("", response_model=MatchListOut)
@@ -22,7 +23,7 @@ def list_matches(
     return MatchListOut(items=[MatchOut.of(view) for view in views])
 
 
-@router.put("/{match_id}/regie", response_model=MatchOut)
+@router.put("/{match_id}/regie", response_model=MatchOut, responses=errors(400, 404))
 def set_regie(
     match_id: uuid.UUID,
     body: RegieIn,
@@ -45,7 +46,7 @@ def set_regie(
     return MatchOut.of(view)
 
 
-@router.put("/{match_id}/contact-status", response_model=MatchOut)
+@router.put("/{match_id}/contact-status", response_model=MatchOut, responses=errors(404))
 def set_contact_status(
     match_id: uuid.UUID,
     body: ContactStatusIn,

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ActingTeam, DbSession, Now, RuntimeDep, TeamLead, TeamMember
+from api.openapi import errors
+from hub.fields import MAX_POSITION
 from hub.notification import service
 from hub.notification.schemas import NotificationListOut, NotificationOut, WebhookIn, WebhookOut
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], responses=errors(503))
 
 
 @router.get("/notifications", response_model=NotificationListOut)
@@ -21,14 +23,16 @@ def list_notifications(
     team: ActingTeam,
     unread: Annotated[bool, Query()] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> NotificationListOut:
     """Your team's inbox, newest first."""
     items = service.list_inbox(session, team=team, unread_only=unread, limit=limit, offset=offset)
     return NotificationListOut(items=[NotificationOut.of(n) for n in items])
 
 
-@router.put("/notifications/{notification_id}/read", response_model=NotificationOut)
+@router.put(
+    "/notifications/{notification_id}/read", response_model=NotificationOut, responses=errors(404)
+)
 def mark_read(
     notification_id: uuid.UUID, session: DbSession, _: TeamMember, team: ActingTeam, now: Now
 ) -> NotificationOut:
@@ -37,7 +41,7 @@ def mark_read(
     return NotificationOut.of(notification)
 
 
-@router.put("/team/webhook", response_model=WebhookOut)
+@router.put("/team/webhook", response_model=WebhookOut, responses=errors(400))
 def set_webhook(
     body: WebhookIn,
     session: DbSession,

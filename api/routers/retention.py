@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Admin, CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.openapi import errors
 from hub.retention import service
 from hub.retention.schemas import ErasureIn, ErasureOut, RetentionRunOut
 
-router = APIRouter(tags=["retention"])
+router = APIRouter(tags=["retention"], responses=errors(503))
 
 
 @router.post("/retention-runs", response_model=RetentionRunOut)

@@ -14,6 +14,7 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.integrity import SignedEntry
 from hub.audit.models import AuditAlert, AuditCheckpoint
 from hub.audit.views import ConsistencyProof, InclusionProof, Report
+from hub.fields import MAX_POSITION, FreeText, MemberRef, ZonedTime
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
 
@@ -110,25 +111,25 @@ class SubjectSearchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     subject: SubjectIn
-    member: str | None = Field(default=None, max_length=200)
-    team: str | None = Field(default=None, max_length=64)
-    organisation: str | None = Field(default=None, max_length=64)
-    action: str | None = Field(default=None, max_length=64)
+    member: MemberRef | None = Field(default=None, max_length=200)
+    team: FreeText | None = Field(default=None, max_length=64)
+    organisation: FreeText | None = Field(default=None, max_length=64)
+    action: FreeText | None = Field(default=None, max_length=64)
     outcome: str | None = Field(default=None, pattern=r"^(allowed|refused)$")
-    since: datetime | None = Field(default=None, alias="from")
-    until: datetime | None = Field(default=None, alias="to")
-    case_ref: str | None = Field(
+    since: ZonedTime | None = Field(default=None, alias="from")
+    until: ZonedTime | None = Field(default=None, alias="to")
+    case_ref: FreeText | None = Field(
         default=None, pattern=CASE_REF_PATTERN, description="Your own case, e.g. the request."
     )
     limit: int = Field(default=100, ge=1, le=500)
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=MAX_POSITION)
 
 
 class SubjectAccessReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
-    case_ref: str | None = Field(default=None, pattern=CASE_REF_PATTERN)
+    case_ref: FreeText | None = Field(default=None, pattern=CASE_REF_PATTERN)
 
 
 class CheckpointOut(BaseModel):

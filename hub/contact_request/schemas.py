@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.contact_request.models import DeclineReason
 from hub.contact_request.views import RequestView
+from hub.fields import Email, FreeText, Phone
 from hub.flag.schemas import CODE_PATTERN, DecisionOut
 
 
@@ -16,9 +17,9 @@ class ContactRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     handle: str = Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
-    purpose: str = Field(pattern=CODE_PATTERN)
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+    purpose: FreeText = Field(pattern=CODE_PATTERN)
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class DeclineIn(BaseModel):

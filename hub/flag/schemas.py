@@ -8,9 +8,10 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.identifiers import IdentifierKind
+from hub.fields import Email, FreeText, Phone
 from hub.flag.models import Flag
 from hub.flag.views import RegisteredFlag
-from hub.pseudonym import PSEUDONYM_CHARS
+from hub.pseudonym import PSEUDONYM_CHARS, PSEUDONYM_PATTERN
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
@@ -22,23 +23,28 @@ class SubjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: IdentifierKind
-    pseudonym: str = Field(min_length=PSEUDONYM_CHARS, max_length=PSEUDONYM_CHARS)
+    pseudonym: str = Field(
+        min_length=PSEUDONYM_CHARS,
+        max_length=PSEUDONYM_CHARS,
+        pattern=PSEUDONYM_PATTERN,
+        description="The pseudonymiser's 64-byte output, base64url without padding, canonical.",
+    )
 
 
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+    name: FreeText = Field(min_length=1, max_length=200)
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
-    purpose: str = Field(pattern=CODE_PATTERN)
-    legal_basis: str | None = Field(default=None, pattern=CODE_PATTERN)
+    purpose: FreeText = Field(pattern=CODE_PATTERN)
+    legal_basis: FreeText | None = Field(default=None, pattern=CODE_PATTERN)
     expires_on: date | None = None
     contact: ContactIn | None = None
 

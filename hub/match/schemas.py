@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from hub.fields import FreeText
 from hub.match.views import MatchView, Participant
 
 
@@ -64,7 +65,7 @@ class MatchListOut(BaseModel):
 class RegieIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    team: str
+    team: FreeText = Field(max_length=64)
 
 
 class ContactStatusIn(BaseModel):

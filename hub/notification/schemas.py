@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import unquote, unquote_plus, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from hub.fields import refuse_identifier
 from hub.notification.models import Notification
 
 
@@ -36,10 +38,23 @@ class NotificationListOut(BaseModel):
     items: list[NotificationOut]
 
 
+def _no_identifier_in_url(url: str) -> str:
+    """A webhook URL is the team's to choose, but its path, query and fragment are sent on
+    every delivery and kept with the team: no identifier in them, even percent-encoded.
+    The host is left alone (an IP address's digits run long)."""
+    parts = urlsplit(url)
+    for part in (unquote(parts.path), unquote_plus(parts.query), unquote(parts.fragment)):
+        refuse_identifier(part)
+    refuse_identifier(unquote(parts.netloc).rpartition("@")[0])  # user:password
+    return url
+
+
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(pattern=r"^https?://[^\s]+$", max_length=500)
+    url: Annotated[str, AfterValidator(_no_identifier_in_url)] = Field(
+        pattern=r"^https?://[^\s]+$", max_length=500
+    )
 
 
 class WebhookOut(BaseModel):

@@ -114,7 +114,7 @@ def test_search_by_member_team_action_and_period_is_itself_audited(
     )
     assert nothing.json()["items"] == []
     naive = client.get("/api/v1/audit/entries", params={"from": "2026-11-23T08:00"}, headers=fenna)
-    assert naive.status_code == 400 and naive.json()["code"] == "invalid_input"
+    assert naive.status_code == 422 and naive.json()["code"] == "invalid_payload"
 
     paged = client.get("/api/v1/audit/entries", params={"limit": 1}, headers=fenna).json()
     assert len(paged["items"]) == 1 and paged["next_after"] == paged["items"][0]["seq"]

@@ -17,6 +17,7 @@ from crypto.identifiers import (
     IdentifierError,
     IdentifierKind,
     SubjectType,
+    looks_like_identifier,
     parse_identifier,
     poprf_info,
     synthetic_bag,
@@ -283,3 +284,53 @@ def test_synthetic_bag_accepts_a_gemeentecode() -> None:
     value = synthetic_bag(7, gemeentecode="0193")
     assert value.startswith("019320")
     assert parse_identifier(BAG, value).value == value
+
+
+def _written_out(digits: str, separator: str, groups: tuple[int, ...]) -> str:
+    """``digits`` in groups of the given sizes, as people write identifiers down."""
+    parts, start = [], 0
+    for size in groups:
+        parts.append(digits[start : start + size])
+        start += size
+    return separator.join(parts)
+
+
+@pytest.mark.parametrize("separator", [" ", ".", "-", "/", "_", ", ", " - "])
+def test_identifiers_written_with_separators_are_recognised(separator: str) -> None:
+    bsn, kvk, bag = synthetic_bsn(7), synthetic_kvk(7), synthetic_bag(7)
+    for written in (
+        _written_out(bsn, separator, (4, 2, 3)),
+        _written_out(bsn, separator, (3, 3, 3)),
+        _written_out(kvk, separator, (2, 2, 2, 2)),
+        _written_out(bag, separator, (4, 4, 4, 4)),
+        f"zaak over{separator}{_written_out(bsn, separator, (3, 3, 3))} gisteren",
+    ):
+        assert looks_like_identifier(written)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1234.56.782",
+        "BSN 999990019",
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",  # full-width
+        "12345678",
+        "x1234-5678y",
+        "0.1.2.3.4.5.6.7",
+    ],
+)
+def test_eight_digits_in_a_row_after_separators_look_like_an_identifier(text: str) -> None:
+    assert looks_like_identifier(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ZAAK-2026-001", "PW-2026-042", "AVG15-2026-9", "Z1234A5678", "", "Bram de Vries", "1234567"],
+)
+def test_fewer_digits_or_a_letter_between_them_do_not(text: str) -> None:
+    assert not looks_like_identifier(text)
+
+
+@given(n=st.integers(0, SYNTHETIC_BSN_COUNT - 1), separator=st.sampled_from(" .-/_"))
+def test_every_bsn_however_separated_looks_like_an_identifier(n: int, separator: str) -> None:
+    assert looks_like_identifier(separator.join(synthetic_bsn(n)))

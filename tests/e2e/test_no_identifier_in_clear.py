@@ -83,7 +83,7 @@ def test_scenario_leaves_no_identifier(database_url: str, tmp_path: Path) -> Non
         p_pw, h_pw = clients("pw-handhaving")
         people = p_pw.pseudonymise(IdentifierKind.BSN, SUBJECTS[IdentifierKind.BSN])
         answers = [
-            h_pw.check_involvement(person, purpose="rechtmatigheid", case_ref="PW-2026-0042")
+            h_pw.check_involvement(person, purpose="rechtmatigheid", case_ref="PW-2026-042")
             for person in people
         ]
         # The scenario did what it should: three known to schuldhulp, the fourth unknown.
