@@ -107,7 +107,7 @@ def calls(hub: Hub, flag_id: str) -> list[Call]:
     check = {
         "subject": {"kind": "bsn", "pseudonym": opaque_pseudonym("fault-check")},
         "purpose": "rechtmatigheid",
-        "case_ref": "PW-2026-0042",
+        "case_ref": "PW-2026-042",  # eight digits in a row would read as an identifier
     }
     return [
         Call("read", "GET", "/api/v1/flags", hub.bram),

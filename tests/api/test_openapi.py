@@ -58,10 +58,12 @@ def test_every_error_is_a_problem_of_one_shared_schema(spec: Any) -> None:
         if operation.get("parameters") or operation.get("requestBody"):
             expected.add("422")
         assert expected <= set(responses), (method, path)
-    health = spec["paths"][HEALTH_REPORT[0]]["get"]["responses"][HEALTH_REPORT[1]]
-    assert health["content"] == {
-        "application/json": {"schema": {"$ref": "#/components/schemas/HealthOut"}}
-    }
+    path, status = HEALTH_REPORT
+    health = spec["paths"][path]["get"]["responses"].get(status)
+    if health is not None:  # the hub's (the pseudonymiser's health has no database to lose)
+        assert health["content"] == {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HealthOut"}}
+        }
 
 
 def test_the_pseudonym_has_its_canonical_pattern(client: TestClient) -> None:
