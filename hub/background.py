@@ -28,6 +28,7 @@ def retention_job(runtime: Runtime) -> RetentionRun:
             policy=runtime.policy.current(),
             now=runtime.clock.now(),
             audit_subject_link_years=runtime.settings.audit_subject_link_years,
+            expiry_warning_days=runtime.settings.expiry_warning_days,
         )
 
 

@@ -55,6 +55,9 @@ class Flag(Base):
     status: Mapped[str] = mapped_column(String(16), default=FlagStatus.ACTIVE)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner was warned that this expiry is near; a renewal clears it, so the new
+    # expiry is warned of again (hub/retention/service.py).
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when an expired or withdrawn flag moves to the archive; deleted after the archive period.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rule_id: Mapped[str] = mapped_column(String(64))

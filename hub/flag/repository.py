@@ -212,6 +212,16 @@ def active_overdue(session: Session, *, now: datetime) -> Sequence[Flag]:
     return session.scalars(statement).all()
 
 
+def expiring_unwarned(session: Session, *, now: datetime, until: datetime) -> Sequence[Flag]:
+    """Live flags that expire at or before ``until`` and whose owner was not yet warned."""
+    statement = (
+        select(Flag)
+        .where(is_live(now), Flag.expires_at <= until, Flag.expiry_warned_at.is_(None))
+        .order_by(Flag.expires_at, Flag.id)
+    )
+    return session.scalars(statement).all()
+
+
 def withdrawn_unarchived(session: Session) -> Sequence[Flag]:
     statement = select(Flag).where(Flag.status == FlagStatus.WITHDRAWN, Flag.archived_at.is_(None))
     return session.scalars(statement).all()

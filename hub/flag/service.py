@@ -6,7 +6,7 @@ import calendar
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -65,16 +65,43 @@ def record_flag_event(
 
 
 def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime) -> datetime:
-    """The requested expiry (end of that day), or the policy's latest when none is asked."""
-    if expires_on is None:
+    """The requested expiry (end of that day), or the policy's latest when none is asked.
+
+    The expiry must lie after ``after`` (now, or a renewed flag's current expiry) and not
+    after ``latest``. A refusal names the first and the last day this check accepts, so
+    the message and the rule cannot disagree.
+    """
+    first_day, last_day = _first_day_after(after, tz=latest), _last_day_until(latest)
+    if expires_on is None and latest > after:
         return latest
-    expires_at = datetime.combine(expires_on, time(23, 59, 59), latest.tzinfo)
-    if expires_at <= after or expires_at > latest:
+    if expires_on is not None and first_day <= expires_on <= last_day:
+        return _end_of(expires_on, tz=latest)
+    if expires_on is None or first_day > last_day:
         raise InvalidInput(
-            f"expires_on must lie after {after.date().isoformat()} "
-            f"and at most on {latest.date().isoformat()}"
+            f"the flag already runs until {after.date().isoformat()}, as long as the policy "
+            f"allows from today; it can be renewed later"
         )
-    return expires_at
+    raise InvalidInput(
+        f"expires_on must lie between {first_day.isoformat()} and {last_day.isoformat()} "
+        f"(both included)"
+    )
+
+
+def _end_of(day: date, *, tz: datetime) -> datetime:
+    """The last second of ``day`` in ``tz``'s time zone: a chosen expiry ends its day."""
+    return datetime.combine(day, time(23, 59, 59), tz.tzinfo)
+
+
+def _first_day_after(moment: datetime, *, tz: datetime) -> date:
+    """The first day whose end lies after ``moment``."""
+    day = moment.astimezone(tz.tzinfo).date()
+    return day if _end_of(day, tz=tz) > moment else day + timedelta(days=1)
+
+
+def _last_day_until(moment: datetime) -> date:
+    """The last day whose end is not after ``moment``."""
+    day = moment.date()
+    return day if _end_of(day, tz=moment) <= moment else day - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -312,6 +339,7 @@ def renew_flag(
     )
     flag.expires_at = expires_at
     flag.renewed_at = now
+    flag.expiry_warned_at = None  # the new expiry is warned of in its turn
     session.flush()
     record_flag_event(
         session,
