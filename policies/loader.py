@@ -23,6 +23,7 @@ from policies.model import (
     DEFAULT_ARCHIVE_YEARS,
     DEFAULT_CONTACT_EXPIRY_DAYS,
     DEFAULT_RETENTION_MONTHS,
+    STATUTORY_RETENTION_MONTHS,
     WILDCARD,
     Action,
     Domain,
@@ -356,6 +357,16 @@ def _reference_problems(
         start, end = _date(basis["valid_from"]), _date(basis["review_by"])
         if start is not None and end is not None and end < start:
             report(("legal_bases", index, "review_by"), "'review_by' lies before 'valid_from'")
+
+    for index, entry in enumerate(data["domains"]):
+        months = entry.get("retention_months", DEFAULT_RETENTION_MONTHS)
+        if entry["id"] in STATUTORY_RETENTION_MONTHS:
+            ceiling, law = STATUTORY_RETENTION_MONTHS[entry["id"]]
+            if months > ceiling:
+                report(
+                    ("domains", index, "retention_months" if "retention_months" in entry else "id"),
+                    f"{entry['id']} flags may live at most {ceiling} months ({law}), not {months}",
+                )
 
     for index, rule in enumerate(data["rules"]):
         for key, known, label, wildcard in (

@@ -12,6 +12,9 @@ SUBJECT_TYPES = ("person", "address", "business")
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_ARCHIVE_YEARS = 5
 DEFAULT_CONTACT_EXPIRY_DAYS = 14
+# Domains whose flags a law limits: the Jeugdwet's verwijsindex removes a melding at most
+# two years after it was made (art. 7.1.4.5). A policy may set less, never more.
+STATUTORY_RETENTION_MONTHS = {"jeugd": (24, "Jeugdwet art. 7.1.4.5")}
 
 
 class Action(StrEnum):
