@@ -6,8 +6,8 @@ import asyncio
 import functools
 import json
 import uuid
-from datetime import UTC, date, datetime
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -21,7 +21,6 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
-    text,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
