@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.postgres import free_port
 from hub.migrate import upgrade
+from testsupport.net import free_port
 from testsupport.services import children
 
 STARTUP_SECONDS = 60.0
