@@ -216,7 +216,7 @@ def expiring_unwarned(session: Session, *, now: datetime, until: datetime) -> Se
     """Live flags that expire at or before ``until`` and whose owner was not yet warned."""
     statement = (
         select(Flag)
-        .where(is_live(now), Flag.expires_at <= until, Flag.expiry_warned_at.is_(None))
+        .where(is_live(now), Flag.expires_at.between(now, until), Flag.expiry_warned_at.is_(None))
         .order_by(Flag.expires_at, Flag.id)
     )
     return session.scalars(statement).all()

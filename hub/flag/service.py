@@ -72,11 +72,11 @@ def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime)
     the message and the rule cannot disagree.
     """
     first_day, last_day = _first_day_after(after, tz=latest), _last_day_until(latest)
-    if expires_on is None and latest > after:
-        return latest
+    if expires_on is None:
+        return max(latest, after)  # a renewal never shortens a flag
     if expires_on is not None and first_day <= expires_on <= last_day:
         return _end_of(expires_on, tz=latest)
-    if expires_on is None or first_day > last_day:
+    if first_day > last_day:
         raise InvalidInput(
             f"the flag already runs until {after.date().isoformat()}, as long as the policy "
             f"allows from today; it can be renewed later"
