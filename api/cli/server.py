@@ -215,7 +215,7 @@ def _init_hub_keys(settings: Settings) -> None:
     from hub.audit.signing import create_signing_key
     from hub.keys import create_secret
 
-    for name in ("subject.key", "handle.key"):
+    for name in ("subject.key", "handle.key", "reference.key"):
         path = settings.keys_dir / name
         if path.exists():
             click.echo(f"{path} exists, kept")
