@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.contact_request.models import DeclineReason
 from hub.contact_request.views import RequestView
-from hub.flag.schemas import CODE_PATTERN, DecisionOut
+from hub.flag.schemas import CODE_PATTERN, DecisionOut, OwnFlagOut
+from hub.involvement.schemas import CASE_REF_PATTERN
+from hub.references import looks_like_identifier
 
 
 class ContactRequestIn(BaseModel):
@@ -19,6 +21,18 @@ class ContactRequestIn(BaseModel):
     purpose: str = Field(pattern=CODE_PATTERN)
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
     phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
+    case_ref: str | None = Field(
+        default=None,
+        pattern=CASE_REF_PATTERN,
+        description="Your own case reference, to share with the flag's owner (optional).",
+    )
+
+    @field_validator("case_ref")
+    @classmethod
+    def _no_identifier_in_case_ref(cls, value: str | None) -> str | None:
+        if value is not None and looks_like_identifier(value):
+            raise ValueError("a case reference may not contain 8 or more digits in a row")
+        return value
 
 
 class DeclineIn(BaseModel):
@@ -42,13 +56,21 @@ class ContactRequestOut(BaseModel):
     purpose: str
     domain: str
     from_team: str
+    from_team_name: str
     to_team: str
+    to_team_name: str
     created_at: datetime
     expires_at: datetime
     decided_at: datetime | None
     decline_reason: str | None
     decision: DecisionOut
     contact: PartyOut | None = Field(description="The other side's contact, once accepted.")
+    requester_case_ref: str | None = Field(
+        default=None, description="The requester's own case reference, if it shared it."
+    )
+    flag: OwnFlagOut | None = Field(
+        default=None, description="Which of your flags the request is about (owner only)."
+    )
 
     @classmethod
     def of(cls, view: RequestView) -> ContactRequestOut:
@@ -60,7 +82,9 @@ class ContactRequestOut(BaseModel):
             purpose=request.purpose,
             domain=view.domain,
             from_team=view.requester_team.slug,
+            from_team_name=view.requester_team.name,
             to_team=view.owner_team.slug,
+            to_team_name=view.owner_team.name,
             created_at=request.created_at,
             expires_at=request.expires_at,
             decided_at=request.decided_at,
@@ -71,6 +95,8 @@ class ContactRequestOut(BaseModel):
                 policy_version=request.policy_version,
             ),
             contact=PartyOut(**view.other_contact) if view.other_contact else None,
+            requester_case_ref=view.case_ref,
+            flag=OwnFlagOut.of(view.flag) if view.flag else None,
         )
 
 

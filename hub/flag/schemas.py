@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.identifiers import IdentifierKind
 from hub.flag.models import Flag
-from hub.flag.views import RegisteredFlag
+from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS
 from policies import Decision
 
@@ -92,6 +92,28 @@ class FlagOut(BaseModel):
             expires_at=flag.expires_at,
             withdrawn_at=flag.withdrawn_at,
             contact_name=flag.contact_name,
+        )
+
+
+class OwnFlagOut(BaseModel):
+    """Which of your own flags something is about; shown to your team only."""
+
+    id: uuid.UUID
+    purpose: str
+    registered_at: datetime
+    expires_at: datetime
+    reference: str | None = Field(description="Your team's own case reference, if set.")
+    label: str | None = Field(description="Your team's own short label, if set.")
+
+    @classmethod
+    def of(cls, flag: OwnFlag) -> OwnFlagOut:
+        return cls(
+            id=flag.id,
+            purpose=flag.purpose,
+            registered_at=flag.registered_at,
+            expires_at=flag.expires_at,
+            reference=flag.reference,
+            label=flag.label,
         )
 
 

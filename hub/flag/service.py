@@ -19,7 +19,7 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
-from hub.flag.views import RegisteredFlag
+from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.match import service as match_service
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
@@ -37,6 +37,16 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def own_flag(flag: Flag) -> OwnFlag:
+    """``flag`` as its own team sees it in a list or a notice."""
+    return OwnFlag(
+        id=flag.id,
+        purpose=flag.purpose,
+        registered_at=flag.registered_at,
+        expires_at=flag.expires_at,
+    )
 
 
 def record_flag_event(

@@ -6,7 +6,9 @@ importing the service.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from hub.flag.models import Flag
 from hub.organisation.models import Team
@@ -18,3 +20,16 @@ class RegisteredFlag:
     flag: Flag
     team: Team
     decision: Decision
+
+
+@dataclass(frozen=True)
+class OwnFlag:
+    """One of a team's own flags as only that team sees it, with its own reference and
+    label (opened from their seals), so it can tell which of its clients a notice is about."""
+
+    id: uuid.UUID
+    purpose: str
+    registered_at: datetime
+    expires_at: datetime
+    reference: str | None = None
+    label: str | None = None
