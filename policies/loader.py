@@ -28,10 +28,12 @@ from policies.model import (
     Action,
     Domain,
     LegalBasis,
+    MatchContact,
     PolicyInfo,
     Purpose,
     RateLimit,
     Rule,
+    default_match_contact,
 )
 
 PathKey = tuple[str | int, ...]
@@ -52,7 +54,7 @@ _TYPE_WORDS = {
     "integer": "a whole number",
     "boolean": "true or false",
 }
-_ACTION_FIELDS = ("targets", "requires_approval", "expires_after_days")
+_ACTION_FIELDS = ("targets", "requires_approval", "expires_after_days", "match")
 _SINGULAR = {"roles": "role", "subject_types": "subject type", "action": "action"}
 
 
@@ -474,6 +476,9 @@ def _rule(r: Mapping[str, Any], line: int) -> Rule:
         expires_after_days=(
             r.get("expires_after_days", DEFAULT_CONTACT_EXPIRY_DAYS) if is_contact else None
         ),
+        match_contact=(
+            MatchContact(r["match"]["contact_details"]) if is_contact and "match" in r else None
+        ),
         confirm=r.get("confirm"),
         line=line,
     )
@@ -511,6 +516,8 @@ def _canonical(data: Mapping[str, Any]) -> dict[str, Any]:
         if rule["action"] == Action.CONTACT:
             rule.setdefault("requires_approval", True)
             rule.setdefault("expires_after_days", DEFAULT_CONTACT_EXPIRY_DAYS)
+            derived = default_match_contact(rule["requires_approval"]).value
+            rule.setdefault("match", {"contact_details": derived})
         rules.append(rule)
     limits = dict(data["rate_limits"])
     limits.setdefault("roles", {})

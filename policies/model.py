@@ -29,6 +29,27 @@ class Action(StrEnum):
 TARGETED_ACTIONS = frozenset({Action.SEE, Action.CONTACT})
 
 
+class MatchContact(StrEnum):
+    """What a match shows of another team, by the contact rule for the pair (``match:
+    contact_details:``). Without the term: ``automatic`` when the rule needs no approval
+    (a verwijsindex match, jeugd with jeugd), else ``on_request``."""
+
+    AUTOMATIC = "automatic"  # the other team's contact person, at once
+    ON_REQUEST = "on_request"  # only that the team is involved; contact by a request
+    NEVER = "never"  # only that the team is involved
+
+
+MATCH_CONTACT_WORDS = {
+    MatchContact.AUTOMATIC: "automatically",
+    MatchContact.ON_REQUEST: "only on an accepted request",
+    MatchContact.NEVER: "never",
+}
+
+
+def default_match_contact(requires_approval: bool) -> MatchContact:
+    return MatchContact.ON_REQUEST if requires_approval else MatchContact.AUTOMATIC
+
+
 @dataclass(frozen=True)
 class LegalBasis:
     """A grondslag: one law article, with the DPIA that relies on it and its review date."""
@@ -103,6 +124,7 @@ class Rule:
     targets: frozenset[str] = frozenset()
     requires_approval: bool = False
     expires_after_days: int | None = None
+    match_contact: MatchContact | None = None  # contact rules: what a match shows
     confirm: str | None = None
     line: int = field(default=0, compare=False)
 
@@ -156,3 +178,4 @@ class Decision:
     policy_version: str
     requires_approval: bool = False
     expires_after_days: int | None = None
+    match_contact: MatchContact | None = None
