@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.match.views import MatchView, Participant
 
@@ -21,7 +21,11 @@ class MatchTeamOut(BaseModel):
     team_name: str
     domain: str
     since: date
-    contact: ContactOut
+    contact_details: str = Field(
+        description="'shown', or why the contact person is not: 'on_request' (ask through a "
+        "contact request), 'never' (the policy), 'declined' (the team declined your request)."
+    )
+    contact: ContactOut | None
     already_in_contact: bool
 
     @classmethod
@@ -32,9 +36,12 @@ class MatchTeamOut(BaseModel):
             team_name=team.name,
             domain=team.domain_code,
             since=flag.registered_at.date(),
+            contact_details=participant.contact_details,
             contact=ContactOut(
                 name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
-            ),
+            )
+            if participant.contact_details == "shown"
+            else None,
             already_in_contact=participant.member.already_in_contact_at is not None,
         )
 

@@ -18,6 +18,8 @@ class Participant:
     team: Team
     flag: Flag
     member: MatchMember
+    contact_details: str = "shown"
+    """``shown``, or why the contact person is not (``declined``, ``on_request``, ``never``)."""
 
 
 @dataclass(frozen=True)
