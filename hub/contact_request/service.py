@@ -24,7 +24,7 @@ from hub.decisions import decision_ref, require_allowed
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
-from hub.flag.service import own_flag
+from hub.flag.views import OwnFlag
 from hub.handles import HandleSealer
 from hub.notification.service import notify
 from hub.organisation import repository as organisations
@@ -243,7 +243,7 @@ def _view(
         domain=flag.domain_code,
         other_contact=other,
         case_ref=case_ref,
-        flag=own_flag(flag) if direction == "incoming" else None,
+        flag=OwnFlag.of(flag, references=references) if direction == "incoming" else None,
     )
 
 

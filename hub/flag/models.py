@@ -62,3 +62,7 @@ class Flag(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rule_id: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(64))
+    # The owner team's own case reference and short label, sealed for that team and this
+    # flag (hub/references.py): the hub's words are codes, the team's own words stay sealed.
+    own_reference: Mapped[bytes | None] = mapped_column(LargeBinary)
+    own_label: Mapped[bytes | None] = mapped_column(LargeBinary)

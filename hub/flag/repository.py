@@ -38,6 +38,14 @@ def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
+def of_team(session: Session, *, team_id: uuid.UUID, flag_ids: Collection[uuid.UUID]) -> list[Flag]:
+    """Those of ``flag_ids`` that belong to one team (in any state)."""
+    if not flag_ids:
+        return []
+    statement = select(Flag).where(Flag.team_id == team_id, Flag.id.in_(list(flag_ids)))
+    return list(session.scalars(statement))
+
+
 def get_live(session: Session, flag_id: uuid.UUID, *, now: datetime) -> Flag | None:
     """The flag if it is live at ``now``; None if it is missing, withdrawn or expired."""
     return session.scalars(select(Flag).where(Flag.id == flag_id, is_live(now))).one_or_none()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crypto.identifiers import IdentifierKind
 from hub.flag.models import Flag
 from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS
+from hub.references import LABEL_MAX, REFERENCE_PATTERN, looks_like_identifier
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
@@ -33,7 +34,28 @@ class ContactIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
 
 
-class FlagIn(BaseModel):
+class OwnReferenceIn(BaseModel):
+    """Your team's own words on its flag, seen by your team only and stored sealed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str | None = Field(
+        default=None, pattern=REFERENCE_PATTERN, description="Your case reference."
+    )
+    label: str | None = Field(
+        default=None, min_length=1, max_length=LABEL_MAX, description="A short label."
+    )
+
+    @field_validator("reference", "label")
+    @classmethod
+    def _no_identifier(cls, value: str | None) -> str | None:
+        # Free text: a BSN, KvK number or BAG id must not reach the hub in clear here either.
+        if value is not None and looks_like_identifier(value):
+            raise ValueError("may not contain 8 or more digits in a row")
+        return value
+
+
+class FlagIn(OwnReferenceIn):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
@@ -77,9 +99,23 @@ class FlagOut(BaseModel):
     expires_at: datetime
     withdrawn_at: datetime | None
     contact_name: str
+    reference: str | None = Field(default=None, description="Your team's own case reference.")
+    label: str | None = Field(default=None, description="Your team's own short label.")
 
     @classmethod
-    def of(cls, flag: Flag, team_slug: str) -> FlagOut:
+    def of_own(cls, own: OwnFlag, team_slug: str) -> FlagOut:
+        """One of your team's flags, with its own reference and label."""
+        return cls.of(own.flag, team_slug, reference=own.reference, label=own.label)
+
+    @classmethod
+    def of(
+        cls,
+        flag: Flag,
+        team_slug: str,
+        *,
+        reference: str | None = None,
+        label: str | None = None,
+    ) -> FlagOut:
         return cls(
             id=flag.id,
             team=team_slug,
@@ -92,6 +128,8 @@ class FlagOut(BaseModel):
             expires_at=flag.expires_at,
             withdrawn_at=flag.withdrawn_at,
             contact_name=flag.contact_name,
+            reference=reference,
+            label=label,
         )
 
 
@@ -124,7 +162,12 @@ class RegisteredFlagOut(BaseModel):
     @classmethod
     def of(cls, registered: RegisteredFlag) -> RegisteredFlagOut:
         return cls(
-            flag=FlagOut.of(registered.flag, registered.team.slug),
+            flag=FlagOut.of(
+                registered.flag,
+                registered.team.slug,
+                reference=registered.reference,
+                label=registered.label,
+            ),
             decision=DecisionOut.of(registered.decision),
         )
 

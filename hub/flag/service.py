@@ -27,6 +27,7 @@ from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
+from hub.references import ReferenceSealer
 from policies import Action as PolicyAction
 from policies import Decision, Policy
 
@@ -39,13 +40,14 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def own_flag(flag: Flag) -> OwnFlag:
-    """``flag`` as its own team sees it in a list or a notice."""
-    return OwnFlag(
-        id=flag.id,
-        purpose=flag.purpose,
-        registered_at=flag.registered_at,
-        expires_at=flag.expires_at,
+def _seal_own_words(
+    flag: Flag, *, reference: str | None, label: str | None, references: ReferenceSealer
+) -> None:
+    flag.own_reference = (
+        None if reference is None else references.seal(reference, team=flag.team_id, row=flag.id)
+    )
+    flag.own_label = (
+        None if label is None else references.seal(label, team=flag.team_id, row=flag.id)
     )
 
 
@@ -124,6 +126,8 @@ class Registration:
     legal_basis: str | None = None
     expires_on: date | None = None
     contact: ContactIn | None = None
+    reference: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ def register_group(
     policy: Policy,
     now: datetime,
     teams: ActingTeams,
+    references: ReferenceSealer,
 ) -> list[RegisteredFlag | HubError]:
     """Several registrations in the caller's transaction, as if made one after another.
 
@@ -188,8 +193,17 @@ def register_group(
             continue
         taken.add((request.subject.key, team.id, request.purpose))
         flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
+        _seal_own_words(
+            flag, reference=request.reference, label=request.label, references=references
+        )
         registered.append((request.actor, flag, team))
-        outcomes[each.index] = RegisteredFlag(flag=flag, team=team, decision=each.decision)
+        outcomes[each.index] = RegisteredFlag(
+            flag=flag,
+            team=team,
+            decision=each.decision,
+            reference=request.reference,
+            label=request.label,
+        )
         record = AuditRecord(
             action=Action.FLAG_REGISTER,
             outcome=Outcome.ALLOWED,
@@ -278,8 +292,14 @@ def _new_flag(
 
 
 def withdraw_flag(
-    session: Session, actor: Actor, *, team: TeamRef, flag_id: uuid.UUID, now: datetime
-) -> Flag:
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    flag_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
+) -> OwnFlag:
     """Withdraw one of the actor's own team's flags; it leaves checks at once."""
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
@@ -307,7 +327,7 @@ def withdraw_flag(
     flag.withdrawn_at = now
     session.flush()
     record_flag_event(session, actor, flag, action=Action.FLAG_WITHDRAW, now=now)
-    return flag
+    return OwnFlag.of(flag, references=references)
 
 
 def list_team_flags(
@@ -315,15 +335,50 @@ def list_team_flags(
     *,
     team: TeamRef,
     status: FlagStatus | None = None,
+    references: ReferenceSealer,
     limit: int = 50,
     offset: int = 0,
-) -> Sequence[Flag]:
-    """The team's own flags, newest first."""
+) -> list[OwnFlag]:
+    """The team's own flags, newest first, with the team's own references."""
     if limit < 1 or limit > 500 or offset < 0:
         raise InvalidInput("limit must be 1..500 and offset non-negative")
-    return repository.list_for_team(
+    flags = repository.list_for_team(
         session, team_id=team.id, status=status, limit=limit, offset=offset
     )
+    return [OwnFlag.of(flag, references=references) for flag in flags]
+
+
+def set_own_words(
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    flag_id: uuid.UUID,
+    reference: str | None,
+    label: str | None,
+    now: datetime,
+    references: ReferenceSealer,
+) -> OwnFlag:
+    """Set (or clear, with None) the team's own reference and label on one of its flags.
+
+    The audit entry says that they changed and gives a keyed hash of the reference, so
+    the privacy officer can match it without the log holding the team's words.
+    """
+    flag = repository.get(session, flag_id)
+    if flag is None or flag.team_id != team.id:
+        raise NotFound("no such flag in your team")
+    _seal_own_words(flag, reference=reference, label=label, references=references)
+    session.flush()
+    digest = "none" if reference is None else references.digest(reference)
+    record_flag_event(
+        session,
+        actor,
+        flag,
+        action=Action.FLAG_REFERENCE,
+        now=now,
+        reason=f"reference {digest}; label {'set' if label else 'none'}",
+    )
+    return OwnFlag(flag=flag, reference=reference, label=label)
 
 
 def renew_flag(
@@ -335,7 +390,8 @@ def renew_flag(
     flag_id: uuid.UUID,
     expires_on: date | None,
     now: datetime,
-) -> Flag:
+    references: ReferenceSealer,
+) -> OwnFlag:
     """Extend a live flag of the actor's team, at most the policy's maximum from today."""
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
@@ -359,4 +415,4 @@ def renew_flag(
         now=now,
         reason=f"expires {expires_at.date()}",
     )
-    return flag
+    return OwnFlag.of(flag, references=references)

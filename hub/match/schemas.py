@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.flag.schemas import OwnFlagOut
 from hub.match.views import MatchView, Participant
 
 
@@ -51,6 +52,9 @@ class MatchOut(BaseModel):
     created_at: datetime
     regie_team: str | None
     already_in_contact: bool
+    flag: OwnFlagOut | None = Field(
+        default=None, description="Your own flag in the match, with your own reference."
+    )
     teams: list[MatchTeamOut]
 
     @classmethod
@@ -60,6 +64,7 @@ class MatchOut(BaseModel):
             created_at=view.match.created_at,
             regie_team=view.regie_team,
             already_in_contact=view.own.member.already_in_contact_at is not None,
+            flag=OwnFlagOut.of(view.own_flag) if view.own_flag else None,
             teams=[MatchTeamOut.of(p) for p in view.others],
         )
 

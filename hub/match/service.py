@@ -27,6 +27,7 @@ from hub.errors import InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.flag.repository import LiveFlag
+from hub.flag.views import OwnFlag
 from hub.match import repository
 from hub.match.models import Match, MatchMember
 from hub.match.views import MatchView, Participant
@@ -35,6 +36,7 @@ from hub.notification.models import Notification
 from hub.notification.service import new_notification
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
+from hub.references import ReferenceSealer
 from policies import MatchContact, Policy
 
 SHOWN = "shown"
@@ -220,11 +222,15 @@ def _tell_teams(
 
     visible = [card(new, (f, t)) for f, t in others if _may_see(policy, new, f, now=now)]
     if visible:
-        payload = {"match": str(match.id), "teams": visible}
+        payload = {"match": str(match.id), "flag": str(new_flag.id), "teams": visible}
         told.append(new_notification(team=new_team, kind=kind, payload=payload, now=now))
     for other_flag, other_team in others:
         if _may_see(policy, (other_flag, other_team), new_flag, now=now):
-            payload = {"match": str(match.id), "teams": [card((other_flag, other_team), new)]}
+            payload = {
+                "match": str(match.id),
+                "flag": str(other_flag.id),  # the recipient's own flag
+                "teams": [card((other_flag, other_team), new)],
+            }
             told.append(new_notification(team=other_team, kind=kind, payload=payload, now=now))
     return told, withheld
 
@@ -237,7 +243,12 @@ def _one_per_team(pairs: Iterable[tuple[Flag, Team]]) -> list[tuple[Flag, Team]]
 
 
 def _view(
-    session: Session, match: Match, team: TeamRef, policy: Policy, now: datetime
+    session: Session,
+    match: Match,
+    team: TeamRef,
+    policy: Policy,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView | None:
     participants = [
         Participant(t, f, m) for m, f, t in repository.live_members(session, match.id, now=now)
@@ -257,25 +268,36 @@ def _view(
         if p.team.id != team.id and _may_see(policy, (own.flag, own.team), p.flag, now=now)
     ]
     regie = next((p.team.slug for p in participants if p.team.id == match.regie_team_id), None)
-    return MatchView(match=match, own=own, others=others, regie_team=regie)
+    mine = OwnFlag.of(own.flag, references=references)
+    return MatchView(match=match, own=own, others=others, regie_team=regie, own_flag=mine)
 
 
 def list_matches(
-    session: Session, *, team: TeamRef, policy: Policy, now: datetime
+    session: Session,
+    *,
+    team: TeamRef,
+    policy: Policy,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> Sequence[MatchView]:
     """The team's live matches, showing only the teams the policy lets it see."""
     views = (
-        _view(session, m, team, policy, now)
+        _view(session, m, team, policy, now, references)
         for m in repository.matches_of_team(session, team.id, now=now)
     )
     return [view for view in views if view is not None and view.others]
 
 
 def _own_view(
-    session: Session, team: TeamRef, policy: Policy, match_id: uuid.UUID, now: datetime
+    session: Session,
+    team: TeamRef,
+    policy: Policy,
+    match_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     match = repository.get(session, match_id)
-    view = _view(session, match, team, policy, now) if match else None
+    view = _view(session, match, team, policy, now, references) if match else None
     if view is None:
         raise NotFound("no such match for your team")
     return view
@@ -290,9 +312,10 @@ def set_regie(
     match_id: uuid.UUID,
     team_slug: str,
     now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     """Record which member team holds regie (the teams agree on it among themselves)."""
-    view = _own_view(session, team, policy, match_id, now)
+    view = _own_view(session, team, policy, match_id, now, references)
     holder = next((p for p in [view.own, *view.others] if p.team.slug == team_slug), None)
     if holder is None:
         raise InvalidInput("regie can only go to a team in this match")
@@ -302,7 +325,13 @@ def set_regie(
     _audit_match(
         session, actor, view, action=Action.MATCH_REGIE, reason=f"regie: {team_slug}", now=now
     )
-    return MatchView(match=view.match, own=view.own, others=view.others, regie_team=team_slug)
+    return MatchView(
+        match=view.match,
+        own=view.own,
+        others=view.others,
+        regie_team=team_slug,
+        own_flag=view.own_flag,
+    )
 
 
 def mark_already_in_contact(
@@ -314,9 +343,10 @@ def mark_already_in_contact(
     match_id: uuid.UUID,
     in_contact: bool,
     now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     """The most common reason not to follow a match up: "we were already in contact"."""
-    view = _own_view(session, team, policy, match_id, now)
+    view = _own_view(session, team, policy, match_id, now, references)
     view.own.member.already_in_contact_at = now if in_contact else None
     session.flush()
     _audit_match(
