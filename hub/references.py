@@ -28,6 +28,7 @@ REFERENCE_DOMAIN = b"betrokken/own-reference/v1\x00"
 DIGEST_DOMAIN = b"betrokken/own-reference-digest/v1\x00"
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 LABEL_MAX = 60
+LABEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # one line of text, no control characters
 _NONCE = 12
 # Eight or more digits, optionally grouped by single spaces or dots (``1234 56 789``): a
 # BSN, KvK number or BAG id. A local, minimal check until crypto/identifiers.py has one.

@@ -11,7 +11,7 @@ from crypto.identifiers import IdentifierKind
 from hub.flag.models import Flag
 from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS
-from hub.references import LABEL_MAX, REFERENCE_PATTERN, looks_like_identifier
+from hub.references import LABEL_MAX, LABEL_PATTERN, REFERENCE_PATTERN, looks_like_identifier
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
@@ -43,7 +43,11 @@ class OwnReferenceIn(BaseModel):
         default=None, pattern=REFERENCE_PATTERN, description="Your case reference."
     )
     label: str | None = Field(
-        default=None, min_length=1, max_length=LABEL_MAX, description="A short label."
+        default=None,
+        min_length=1,
+        max_length=LABEL_MAX,
+        pattern=LABEL_PATTERN,
+        description="A short label, one line.",
     )
 
     @field_validator("reference", "label")

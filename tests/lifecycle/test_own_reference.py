@@ -119,3 +119,5 @@ def test_an_identifier_in_a_reference_or_label_is_refused_without_repeating_it(
         )
         assert refused.status_code == 422, field
         assert "999990019" not in refused.text
+    two_lines = register(client, sh, SUBJECT, purpose="schuldhulpverlening", label="a\nb")
+    assert two_lines.status_code == 422
