@@ -74,6 +74,7 @@ def busy_writes(
             policy=runtime.policy.current(),
             now=runtime.clock.now(),
             teams=runtime.teams,
+            references=runtime.references,
         )
 
     sessions = runtime.sessions

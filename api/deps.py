@@ -21,6 +21,7 @@ from hub.actor import Actor, Role
 from hub.errors import Forbidden, Unauthenticated
 from hub.fields import is_uuid
 from hub.organisation.repository import TeamRef
+from hub.references import ReferenceSealer
 from hub.runtime import Runtime
 from policies import Policy
 
@@ -33,6 +34,11 @@ async def get_runtime(request: Request) -> Runtime:
     # async: FastAPI runs a sync dependency in the thread pool, a hop that costs more than this
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_references(request: Request) -> ReferenceSealer:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.references
 
 
 async def get_busy_writes(request: Request) -> BusyWrites:
@@ -196,6 +202,7 @@ TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+References = Annotated[ReferenceSealer, Depends(get_references)]
 BusyWritesDep = Annotated[BusyWrites, Depends(get_busy_writes)]
 Now = Annotated[datetime, Depends(get_now)]
 CurrentPolicy = Annotated[Policy, Depends(get_policy)]

@@ -1,4 +1,5 @@
-"""The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks.
+"""The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks,
+and the alert on a broken policy file.
 
 Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
 process may run them on its own schedule, and the CLI runs the same functions.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from hub.audit.alerts import run_alerts
+from hub.audit.alerts import raise_policy_alert, run_alerts
 from hub.audit.log_check import LogCheck, run_log_check
 from hub.audit.models import AuditAlert
 from hub.audit.sequencer import SequencerRun, run_sequencer
@@ -28,6 +29,7 @@ def retention_job(runtime: Runtime) -> RetentionRun:
             policy=runtime.policy.current(),
             now=runtime.clock.now(),
             audit_subject_link_years=runtime.settings.audit_subject_link_years,
+            expiry_warning_days=runtime.settings.expiry_warning_days,
         )
 
 
@@ -39,6 +41,18 @@ def sequencer_job(runtime: Runtime, *, force_checkpoint: bool = False) -> Sequen
 
 def alerts_job(runtime: Runtime) -> list[AuditAlert]:
     return run_alerts(runtime.sessions, settings=runtime.settings, clock=runtime.clock)
+
+
+def policy_job(runtime: Runtime) -> int:
+    """Look at the policy file; while it is broken, make sure the officers were alerted."""
+    in_force = runtime.policy.current()
+    problem = runtime.policy.stale_reason
+    if problem is None:
+        return 0
+    with transaction(runtime.sessions) as session:
+        return raise_policy_alert(
+            session, problem=problem, version_in_force=in_force.version, now=runtime.clock.now()
+        )
 
 
 def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | None:
@@ -74,6 +88,9 @@ def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Sche
     )
     scheduler.every(
         settings.audit_alert_interval_seconds, "audit-alerts", lambda: alerts_job(runtime)
+    )
+    scheduler.every(
+        settings.audit_alert_interval_seconds, "policy-alert", lambda: policy_job(runtime)
     )
     scheduler.every(
         settings.audit_integrity_check_interval_seconds,

@@ -8,7 +8,7 @@ from hub.actor import Actor
 from hub.audit.vocabulary import Action as AuditAction
 from hub.audit.vocabulary import AuditRecord, DecisionRef, Outcome
 from hub.errors import PolicyRefusal
-from policies import Action, Context, Decision, Policy
+from policies import Action, Context, Decision, MatchContact, Policy
 
 
 def decision_ref(decision: Decision) -> DecisionRef:
@@ -88,3 +88,30 @@ def may_see(
             on=on,
         )
     ).allowed
+
+
+def match_contact(
+    policy: Policy,
+    *,
+    viewer_domain: str,
+    purpose: str,
+    subject_type: str,
+    target_domain: str,
+    on: date,
+) -> tuple[MatchContact, str]:
+    """What a match may show ``viewer_domain`` of a ``target_domain`` team's contact, by the
+    contact rule for the pair (``match: contact_details``), and the rule that says so."""
+    decision = policy.decide(
+        Context(
+            action=Action.CONTACT,
+            actor_domain=viewer_domain,
+            role="professional",
+            purpose=purpose,
+            subject_type=subject_type,
+            target_domain=target_domain,
+            on=on,
+        )
+    )
+    if not decision.allowed or decision.match_contact is None:
+        return MatchContact.NEVER, "no contact rule"
+    return decision.match_contact, f"rule {decision.rule_id}"

@@ -22,6 +22,7 @@ from hub.keys import load_or_create_secret
 from hub.notification.targets import WebhookTargets
 from hub.organisation.cache import ActingTeams
 from hub.pseudonym import SubjectKeyer
+from hub.references import ReferenceSealer
 from hub.settings import Settings
 from policies import PolicyFile
 
@@ -36,6 +37,8 @@ class Runtime:
     audit_signer: CheckpointSigner
     webhook_targets: WebhookTargets
     """Which webhook URLs may be set and called (never the hub's own network in production)."""
+    references: ReferenceSealer
+    """Seals teams' own case references and labels (``hub/references.py``)."""
     clock: Clock = field(default_factory=Clock)
     check_limits: CheckLimits = field(default_factory=CheckLimits)
     teams: ActingTeams = field(default_factory=ActingTeams)
@@ -67,6 +70,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         keyer=SubjectKeyer(load_or_create_secret(keys / "subject.key", create=create)),
         handles=HandleSealer(load_or_create_secret(keys / "handle.key", create=create)),
         audit_signer=load_signer(settings, create=create),
+        references=ReferenceSealer(load_or_create_secret(keys / "reference.key", create=create)),
         webhook_targets=WebhookTargets.of(settings),
         clock=clock or Clock(),
     )

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     background_jobs: bool = True
     retention_interval_seconds: float = 3600.0
     delivery_interval_seconds: float = 2.0
+    # The owner of a flag is told this many days before it expires (and again when it does).
+    expiry_warning_days: int = Field(default=14, ge=0)
 
     # Audit log (hub/audit): checkpoint signing, sequencing, reports and probing alerts.
     audit_origin: str = Field(

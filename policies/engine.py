@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from policies.model import (
+    MATCH_CONTACT_WORDS,
     ROLES,
     SUBJECT_TYPES,
     TARGETED_ACTIONS,
@@ -22,6 +23,7 @@ from policies.model import (
     Purpose,
     RateLimit,
     Rule,
+    default_match_contact,
 )
 
 Outcome = Literal["allows", "no match", "inactive", "not reached"]
@@ -253,11 +255,14 @@ class Policy:
 
     def _allow(self, rule: Rule, basis: LegalBasis, action: Action) -> Decision:
         reason = f"allowed by rule '{rule.id}' under {basis.citation} ('{basis.id}')"
+        match_contact = None
         if action is Action.CONTACT:
             if rule.requires_approval:
                 reason += "; the owner team must approve"
             if rule.expires_after_days is not None:
                 reason += f"; the request expires after {rule.expires_after_days} days"
+            match_contact = rule.match_contact or default_match_contact(rule.requires_approval)
+            reason += f"; a match shows contact details {MATCH_CONTACT_WORDS[match_contact]}"
         return Decision(
             allowed=True,
             rule_id=rule.id,
@@ -266,6 +271,7 @@ class Policy:
             policy_version=self._version,
             requires_approval=rule.requires_approval,
             expires_after_days=rule.expires_after_days,
+            match_contact=match_contact,
         )
 
     def _refuse(self, reason: str) -> Decision:

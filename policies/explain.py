@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.engine import Policy, RuleCheck, describe
-from policies.model import Action, Context
+from policies.model import MATCH_CONTACT_WORDS, Action, Context
 
 _OUTCOME_WORDS = {
     "allows": "ALLOWS",
@@ -51,6 +51,17 @@ def explain(policy: Policy, ctx: Context) -> str:
         if ctx.action == Action.CONTACT:
             approval = "the owner team must approve" if rule.requires_approval else "no approval"
             out.append(f"  contact: {approval}; expires after {rule.expires_after_days} days")
+            assert decision.match_contact is not None  # every allowed contact has one
+            source = (
+                "the rule's match.contact_details"
+                if rule.match_contact
+                else ("derived from requires_approval")
+            )
+            out.append(
+                f"  match: contact details {MATCH_CONTACT_WORDS[decision.match_contact]} "
+                f"({decision.match_contact.value}, {source}); never after the owner "
+                "declined a request from this team on the subject"
+            )
         for note in (rule.confirm, basis.confirm):
             if note:
                 out.append(f"  FG to confirm: {note}")

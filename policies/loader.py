@@ -23,14 +23,17 @@ from policies.model import (
     DEFAULT_ARCHIVE_YEARS,
     DEFAULT_CONTACT_EXPIRY_DAYS,
     DEFAULT_RETENTION_MONTHS,
+    STATUTORY_RETENTION_MONTHS,
     WILDCARD,
     Action,
     Domain,
     LegalBasis,
+    MatchContact,
     PolicyInfo,
     Purpose,
     RateLimit,
     Rule,
+    default_match_contact,
 )
 
 PathKey = tuple[str | int, ...]
@@ -51,7 +54,7 @@ _TYPE_WORDS = {
     "integer": "a whole number",
     "boolean": "true or false",
 }
-_ACTION_FIELDS = ("targets", "requires_approval", "expires_after_days")
+_ACTION_FIELDS = ("targets", "requires_approval", "expires_after_days", "match")
 _SINGULAR = {"roles": "role", "subject_types": "subject type", "action": "action"}
 
 
@@ -357,6 +360,16 @@ def _reference_problems(
         if start is not None and end is not None and end < start:
             report(("legal_bases", index, "review_by"), "'review_by' lies before 'valid_from'")
 
+    for index, entry in enumerate(data["domains"]):
+        months = entry.get("retention_months", DEFAULT_RETENTION_MONTHS)
+        if entry["id"] in STATUTORY_RETENTION_MONTHS:
+            ceiling, law = STATUTORY_RETENTION_MONTHS[entry["id"]]
+            if months > ceiling:
+                report(
+                    ("domains", index, "retention_months" if "retention_months" in entry else "id"),
+                    f"{entry['id']} flags may live at most {ceiling} months ({law}), not {months}",
+                )
+
     for index, rule in enumerate(data["rules"]):
         for key, known, label, wildcard in (
             ("domains", ids["domains"], "domain", True),
@@ -463,6 +476,9 @@ def _rule(r: Mapping[str, Any], line: int) -> Rule:
         expires_after_days=(
             r.get("expires_after_days", DEFAULT_CONTACT_EXPIRY_DAYS) if is_contact else None
         ),
+        match_contact=(
+            MatchContact(r["match"]["contact_details"]) if is_contact and "match" in r else None
+        ),
         confirm=r.get("confirm"),
         line=line,
     )
@@ -500,6 +516,8 @@ def _canonical(data: Mapping[str, Any]) -> dict[str, Any]:
         if rule["action"] == Action.CONTACT:
             rule.setdefault("requires_approval", True)
             rule.setdefault("expires_after_days", DEFAULT_CONTACT_EXPIRY_DAYS)
+            derived = default_match_contact(rule["requires_approval"]).value
+            rule.setdefault("match", {"contact_details": derived})
         rules.append(rule)
     limits = dict(data["rate_limits"])
     limits.setdefault("roles", {})

@@ -12,6 +12,9 @@ SUBJECT_TYPES = ("person", "address", "business")
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_ARCHIVE_YEARS = 5
 DEFAULT_CONTACT_EXPIRY_DAYS = 14
+# Domains whose flags a law limits: the Jeugdwet's verwijsindex removes a melding at most
+# two years after it was made (art. 7.1.4.5). A policy may set less, never more.
+STATUTORY_RETENTION_MONTHS = {"jeugd": (24, "Jeugdwet art. 7.1.4.5")}
 
 
 class Action(StrEnum):
@@ -24,6 +27,27 @@ class Action(StrEnum):
 
 
 TARGETED_ACTIONS = frozenset({Action.SEE, Action.CONTACT})
+
+
+class MatchContact(StrEnum):
+    """What a match shows of another team, by the contact rule for the pair (``match:
+    contact_details:``). Without the term: ``automatic`` when the rule needs no approval
+    (a verwijsindex match, jeugd with jeugd), else ``on_request``."""
+
+    AUTOMATIC = "automatic"  # the other team's contact person, at once
+    ON_REQUEST = "on_request"  # only that the team is involved; contact by a request
+    NEVER = "never"  # only that the team is involved
+
+
+MATCH_CONTACT_WORDS = {
+    MatchContact.AUTOMATIC: "automatically",
+    MatchContact.ON_REQUEST: "only on an accepted request",
+    MatchContact.NEVER: "never",
+}
+
+
+def default_match_contact(requires_approval: bool) -> MatchContact:
+    return MatchContact.ON_REQUEST if requires_approval else MatchContact.AUTOMATIC
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,7 @@ class Rule:
     targets: frozenset[str] = frozenset()
     requires_approval: bool = False
     expires_after_days: int | None = None
+    match_contact: MatchContact | None = None  # contact rules: what a match shows
     confirm: str | None = None
     line: int = field(default=0, compare=False)
 
@@ -153,3 +178,4 @@ class Decision:
     policy_version: str
     requires_approval: bool = False
     expires_after_days: int | None = None
+    match_contact: MatchContact | None = None

@@ -46,6 +46,10 @@ DEMO_USERS: dict[str, DemoUser] = {
     "bram": DemoUser("Bram Bakker, schuldhulpverlener", ("professional",), "schuldhulp"),
     "sanne": DemoUser("Sanne Visser, teamleider schuldhulp", ("team_lead",), "schuldhulp"),
     "wim": DemoUser("Wim de Boer, Wmo-consulent", ("professional",), "wmo-pgb"),
+    "jesse": DemoUser("Jesse Mulder, jeugdprofessional", ("professional",), "jeugd-wijkteam"),
+    "joke": DemoUser("Joke Smit, teamleider jeugd", ("team_lead",), "jeugd-wijkteam"),
+    "vincent": DemoUser("Vincent Kok, vergunningverlener", ("professional",), "vergunningen"),
+    "tessa": DemoUser("Tessa Peters, toezichthouder VTH", ("professional",), "vth-toezicht"),
     "fatima": DemoUser("Fatima El Amrani, functionaris gegevensbescherming", ("privacy_officer",)),
     "beheer": DemoUser("Applicatiebeheer", ("admin",)),
     "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), "adreskwaliteit"),
@@ -59,11 +63,20 @@ class DevIdentityProvider:
         self.audience = audience
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> DevIdentityProvider:
+    def for_settings(cls, settings: Settings, *, create: bool = True) -> DevIdentityProvider:
+        """The provider of the hub with these settings; ``create=False`` (``betrokken
+        dev-token``) refuses to make a key: one the hub does not have signs tokens it
+        rejects with "No key for kid"."""
         if settings.is_production:
             raise ConfigurationError("the development identity provider is off in production")
-        key = _load_or_create_key(settings.keys_dir / DEV_KEY_FILE)
-        return cls(key, audience=settings.oidc_audience)
+        path = settings.keys_dir / DEV_KEY_FILE
+        if not create and not path.exists():
+            raise ConfigurationError(
+                f"no development signing key in {settings.keys_dir.resolve()}: start the hub "
+                "first (`make run` in the repository), or set BETROKKEN_DATA_DIR to the data "
+                "directory of the hub you want a token for"
+            )
+        return cls(_load_or_create_key(path), audience=settings.oidc_audience)
 
     def jwks(self) -> KeySet:
         return KeySet([RSAKey.import_key(self._key.as_dict(private=False))])

@@ -6,6 +6,7 @@ import click
 
 from api.cli.audit import audit
 from api.cli.client import check, flag
+from api.cli.day import contact, erase, inbox
 from api.cli.lifecycle import notifications, retention
 from api.cli.policy import policy
 from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
@@ -27,6 +28,9 @@ for command in (
     policy,
     flag,
     check,
+    inbox,
+    contact,
+    erase,
     retention,
     notifications,
     audit,

@@ -4,8 +4,9 @@
 key (run them where the hub runs). ``verify`` needs only the export and the verifier key,
 nothing of the hub (its logic is :mod:`crypto.audit_verify`: standard library and
 cryptography).
-``report``, ``search`` and ``inzage`` call the hub API with a privacy officer's token; a
-BSN is pseudonymised on this machine first, and the search is logged by the hub.
+``report``, ``search``, ``inzage``, ``alerts`` and ``ack`` call the hub API with a privacy
+officer's token; a BSN is pseudonymised on this machine first, and the search is logged by
+the hub.
 """
 
 from __future__ import annotations
@@ -313,3 +314,28 @@ def inzage(
     accept = "text/html" if as_html else "application/json"
     response = _call(hub_url, token, "POST", "/subject-access-reports", json=body, accept=accept)
     click.echo(response.text if as_html else json.dumps(response.json(), indent=2))
+
+
+@audit.command("alerts")
+@_hub_options
+@click.option("--status", type=click.Choice(["open", "acknowledged"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts, not text.")
+def alerts(hub_url: str, token: str, status: str | None, as_json: bool) -> None:
+    """Your alerts: probing patterns, an altered log, a broken policy file."""
+    import api.cli.render as render
+
+    params = {"status": status} if status else {}
+    response = _call(hub_url, token, "GET", "/alerts", params=params)
+    render.emit(response.json(), as_json, render.alerts)
+
+
+@audit.command("ack")
+@click.argument("alert_id")
+@_hub_options
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts, not text.")
+def ack(hub_url: str, token: str, alert_id: str, as_json: bool) -> None:
+    """Acknowledge an alert you have looked into."""
+    import api.cli.render as render
+
+    response = _call(hub_url, token, "POST", f"/alerts/{alert_id}/acknowledgement")
+    render.emit(response.json(), as_json, lambda alert: render.alerts({"items": [alert]}))

@@ -14,12 +14,14 @@ def retention() -> None:
 
 @retention.command("run")
 def retention_run() -> None:
-    """Expire, archive and purge flags and expire overdue contact requests, once."""
+    """Warn of flags about to expire (BETROKKEN_EXPIRY_WARNING_DAYS ahead), expire, archive
+    and purge flags and expire overdue contact requests, once."""
     from hub.background import retention_job
     from hub.runtime import build_runtime
 
     run = retention_job(build_runtime(Settings()))
     click.echo(
+        f"warned {run.expiry_warnings} owners of flags about to expire; "
         f"expired {run.expired_flags}, archived {run.archived_flags}, purged {run.purged_flags} "
         f"flags; expired {run.expired_requests} contact requests; "
         f"removed {run.removed_matches} empty matches; "

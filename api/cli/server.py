@@ -215,7 +215,7 @@ def _init_hub_keys(settings: Settings) -> None:
     from hub.audit.signing import create_signing_key
     from hub.keys import create_secret
 
-    for name in ("subject.key", "handle.key"):
+    for name in ("subject.key", "handle.key", "reference.key"):
         path = settings.keys_dir / name
         if path.exists():
             click.echo(f"{path} exists, kept")
@@ -235,8 +235,9 @@ def _init_hub_keys(settings: Settings) -> None:
 @click.option(
     "--member",
     required=True,
-    help="Member id (the token subject). A demo user (anna, carla, bram, sanne, wim, fatima, "
-    "beheer, betrokken-connector-laa) brings their own team and roles.",
+    help="Member id (the token subject). A demo user (anna, carla, bram, sanne, wim, jesse, "
+    "joke, vincent, tessa, fatima, beheer, betrokken-connector-laa) brings their own team "
+    "and roles.",
 )
 @click.option(
     "--team", "teams", multiple=True, help="Team slug, e.g. pw-handhaving; repeat for several."
@@ -262,7 +263,7 @@ def dev_token(
 
     settings = _settings()
     try:
-        idp = DevIdentityProvider.for_settings(settings)
+        idp = DevIdentityProvider.for_settings(settings, create=False)
     except ConfigurationError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

@@ -13,6 +13,7 @@ from api.deps import (
     DbSession,
     Now,
     Professional,
+    References,
     RuntimeDep,
     TeamMember,
 )
@@ -55,7 +56,9 @@ def request_contact(
         purpose=body.purpose,
         email=body.email,
         phone=body.phone,
+        case_ref=body.case_ref,
         now=now,
+        references=runtime.references,
     )
     return ContactRequestOut.of(view)
 
@@ -66,23 +69,39 @@ def list_requests(
     actor: TeamMember,
     team: ActingTeam,
     now: Now,
+    references: References,
     direction: Annotated[Literal["incoming", "outgoing"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> ContactRequestListOut:
     """Requests to and from your team."""
     views = service.list_requests(
-        session, actor, team=team, direction=direction, limit=limit, offset=offset, now=now
+        session,
+        actor,
+        team=team,
+        direction=direction,
+        limit=limit,
+        offset=offset,
+        now=now,
+        references=references,
     )
     return ContactRequestListOut(items=[ContactRequestOut.of(v) for v in views])
 
 
 @router.get("/{request_id}", response_model=ContactRequestOut, responses=errors(404))
 def get_request(
-    request_id: uuid.UUID, session: DbSession, actor: TeamMember, team: ActingTeam, now: Now
+    request_id: uuid.UUID,
+    session: DbSession,
+    actor: TeamMember,
+    team: ActingTeam,
+    now: Now,
+    references: References,
 ) -> ContactRequestOut:
+    """One request to or from your team; to the owner with the flag it is about."""
     return ContactRequestOut.of(
-        service.get_request(session, actor, team=team, request_id=request_id, now=now)
+        service.get_request(
+            session, actor, team=team, request_id=request_id, now=now, references=references
+        )
     )
 
 
@@ -90,10 +109,23 @@ def get_request(
     "/{request_id}/acceptance", response_model=ContactRequestOut, responses=errors(404, 409)
 )
 def accept(
-    request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
+    request_id: uuid.UUID,
+    session: DbSession,
+    actor: Professional,
+    team: ActingTeam,
+    now: Now,
+    references: References,
 ) -> ContactRequestOut:
     """Accept: both sides receive each other's contact details."""
-    view = service.decide(session, actor, team=team, request_id=request_id, accept=True, now=now)
+    view = service.decide(
+        session,
+        actor,
+        team=team,
+        request_id=request_id,
+        accept=True,
+        now=now,
+        references=references,
+    )
     return ContactRequestOut.of(view)
 
 
@@ -107,10 +139,18 @@ def decline(
     actor: Professional,
     team: ActingTeam,
     now: Now,
+    references: References,
 ) -> ContactRequestOut:
     """Decline with a reason code."""
     view = service.decide(
-        session, actor, team=team, request_id=request_id, accept=False, reason=body.reason, now=now
+        session,
+        actor,
+        team=team,
+        request_id=request_id,
+        accept=False,
+        reason=body.reason,
+        now=now,
+        references=references,
     )
     return ContactRequestOut.of(view)
 
@@ -119,9 +159,16 @@ def decline(
     "/{request_id}/withdrawal", response_model=ContactRequestOut, responses=errors(404, 409)
 )
 def withdraw(
-    request_id: uuid.UUID, session: DbSession, actor: Professional, team: ActingTeam, now: Now
+    request_id: uuid.UUID,
+    session: DbSession,
+    actor: Professional,
+    team: ActingTeam,
+    now: Now,
+    references: References,
 ) -> ContactRequestOut:
     """Withdraw your pending request."""
     return ContactRequestOut.of(
-        service.withdraw(session, actor, team=team, request_id=request_id, now=now)
+        service.withdraw(
+            session, actor, team=team, request_id=request_id, now=now, references=references
+        )
     )

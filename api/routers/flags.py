@@ -15,13 +15,21 @@ from api.deps import (
     FlagReader,
     FlagWriter,
     Now,
+    References,
     RuntimeDep,
 )
 from api.openapi import errors
 from hub.fields import MAX_POSITION
 from hub.flag import service
 from hub.flag.models import FlagStatus
-from hub.flag.schemas import FlagIn, FlagListOut, FlagOut, RegisteredFlagOut, RenewalIn
+from hub.flag.schemas import (
+    FlagIn,
+    FlagListOut,
+    FlagOut,
+    OwnReferenceIn,
+    RegisteredFlagOut,
+    RenewalIn,
+)
 from hub.flag.service import Registration
 
 router = APIRouter(prefix="/flags", tags=["flags"], responses=errors(503))
@@ -46,6 +54,8 @@ async def register_flag(
             legal_basis=body.legal_basis,
             expires_on=body.expires_on,
             contact=body.contact,
+            reference=body.reference,
+            label=body.label,
         )
     )
     answer = RegisteredFlagOut.of(registered)
@@ -60,24 +70,61 @@ def list_flags(
     session: DbSession,
     actor: FlagReader,
     team: ActingTeam,
+    references: References,
     status_filter: Annotated[FlagStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> FlagListOut:
-    """Your own team's flags, newest first."""
+    """Your own team's flags, newest first, with your own references and labels."""
     flags = service.list_team_flags(
-        session, team=team, status=status_filter, limit=limit, offset=offset
+        session, team=team, status=status_filter, limit=limit, offset=offset, references=references
     )
-    return FlagListOut(items=[FlagOut.of(f, team.slug) for f in flags], limit=limit, offset=offset)
+    return FlagListOut(
+        items=[FlagOut.of_own(f, team.slug) for f in flags], limit=limit, offset=offset
+    )
 
 
 @router.delete("/{flag_id}", response_model=FlagOut, responses=errors(404, 409))
 def withdraw_flag(
-    flag_id: uuid.UUID, session: DbSession, actor: FlagWriter, team: ActingTeam, now: Now
+    flag_id: uuid.UUID,
+    session: DbSession,
+    actor: FlagWriter,
+    team: ActingTeam,
+    now: Now,
+    references: References,
 ) -> FlagOut:
     """Withdraw one of your team's flags; it leaves involvement checks at once."""
-    flag = service.withdraw_flag(session, actor, team=team, flag_id=flag_id, now=now)
-    return FlagOut.of(flag, actor.team or "")
+    flag = service.withdraw_flag(
+        session, actor, team=team, flag_id=flag_id, now=now, references=references
+    )
+    return FlagOut.of_own(flag, team.slug)
+
+
+@router.put("/{flag_id}/own-reference", response_model=FlagOut)
+def set_own_reference(
+    flag_id: uuid.UUID,
+    body: OwnReferenceIn,
+    session: DbSession,
+    actor: FlagWriter,
+    team: ActingTeam,
+    now: Now,
+    references: References,
+) -> FlagOut:
+    """Set or clear your team's own case reference and label on one of its flags.
+
+    Only your team ever sees them; the hub stores them sealed.
+    """
+    flag = service.set_own_words(
+        session,
+        actor,
+        team=team,
+        flag_id=flag_id,
+        reference=body.reference,
+        label=body.label,
+        now=now,
+        references=references,
+    )
+    return FlagOut.of_own(flag, team.slug)
 
 
 @router.post("/{flag_id}/renewal", response_model=FlagOut, responses=errors(400, 404, 409))
@@ -89,6 +136,7 @@ def renew_flag(
     team: ActingTeam,
     policy: CurrentPolicy,
     now: Now,
+    references: References,
 ) -> FlagOut:
     """Extend one of your team's live flags, at most the policy's maximum from today."""
     flag = service.renew_flag(
@@ -99,5 +147,6 @@ def renew_flag(
         flag_id=flag_id,
         expires_on=body.expires_on,
         now=now,
+        references=references,
     )
-    return FlagOut.of(flag, actor.team or "")
+    return FlagOut.of_own(flag, team.slug)

@@ -24,16 +24,20 @@ however the database is doing."""
     responses={503: {"model": HealthOut, "description": "The database is unavailable."}},
 )
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    """``ok``, or ``degraded`` (503) with the dependency that is down; and the audit log's
-    last verdict (read in the same round trip that shows the database answers)."""
+    """``ok``, or ``degraded`` (503) with the dependency that is down; the audit log's last
+    verdict (read in the same round trip that shows the database answers); and whether the
+    policy in force is ``stale`` because the file on disk is broken."""
     # async: the read's thread is not waited for beyond its bound (hub.db.read_within)
     audit_log = await read_within(runtime.sessions, DATABASE_WAIT_SECONDS, log_status)
     up = audit_log is not None
+    in_force = runtime.policy.current()
     answer = HealthOut(
         status="ok" if up else "degraded",
         database="ok" if up else "unavailable",
-        policy_version=runtime.policy.current().version,
+        policy_version=in_force.version,
         audit_log=audit_log,
+        policy="stale" if runtime.policy.error else "ok",
+        policy_problem=runtime.policy.stale_reason,
     )
     if up:
         return JSONResponse(answer.model_dump(mode="json"))

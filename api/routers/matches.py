@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import ActingTeam, CurrentPolicy, DbSession, Now, TeamMember
+from api.deps import ActingTeam, CurrentPolicy, DbSession, Now, References, TeamMember
 from api.openapi import errors
 from hub.match import service
 from hub.match.schemas import ContactStatusIn, MatchListOut, MatchOut, RegieIn
@@ -16,10 +16,16 @@ router = APIRouter(prefix="/matches", tags=["matches"], responses=errors(503))
 
 @router.get("", response_model=MatchListOut)
 def list_matches(
-    session: DbSession, _: TeamMember, team: ActingTeam, policy: CurrentPolicy, now: Now
+    session: DbSession,
+    _: TeamMember,
+    team: ActingTeam,
+    policy: CurrentPolicy,
+    now: Now,
+    references: References,
 ) -> MatchListOut:
-    """Live matches of your team, with the other teams the policy lets you see."""
-    views = service.list_matches(session, team=team, policy=policy, now=now)
+    """Live matches of your team, with the other teams the policy lets you see and your
+    own flag in each, with your own reference."""
+    views = service.list_matches(session, team=team, policy=policy, now=now, references=references)
     return MatchListOut(items=[MatchOut.of(view) for view in views])
 
 
@@ -32,6 +38,7 @@ def set_regie(
     team: ActingTeam,
     policy: CurrentPolicy,
     now: Now,
+    references: References,
 ) -> MatchOut:
     """Record which team in the match holds regie."""
     view = service.set_regie(
@@ -42,6 +49,7 @@ def set_regie(
         match_id=match_id,
         team_slug=body.team,
         now=now,
+        references=references,
     )
     return MatchOut.of(view)
 
@@ -55,6 +63,7 @@ def set_contact_status(
     team: ActingTeam,
     policy: CurrentPolicy,
     now: Now,
+    references: References,
 ) -> MatchOut:
     """Mark that your team was already in contact with the others."""
     view = service.mark_already_in_contact(
@@ -65,5 +74,6 @@ def set_contact_status(
         match_id=match_id,
         in_contact=body.already_in_contact,
         now=now,
+        references=references,
     )
     return MatchOut.of(view)

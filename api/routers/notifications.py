@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ActingTeam, DbSession, Now, RuntimeDep, TeamLead, TeamMember
+from api.deps import ActingTeam, DbSession, Now, References, RuntimeDep, TeamLead, TeamMember
 from api.openapi import errors
 from hub.fields import MAX_POSITION
 from hub.notification import service
@@ -21,13 +21,22 @@ def list_notifications(
     session: DbSession,
     _: TeamMember,
     team: ActingTeam,
+    references: References,
     unread: Annotated[bool, Query()] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> NotificationListOut:
-    """Your team's inbox, newest first."""
-    items = service.list_inbox(session, team=team, unread_only=unread, limit=limit, offset=offset)
-    return NotificationListOut(items=[NotificationOut.of(n) for n in items])
+    """Your team's inbox, newest first; a notice about one of your flags shows it with your
+    own reference."""
+    items = service.list_inbox(
+        session,
+        team=team,
+        unread_only=unread,
+        limit=limit,
+        offset=offset,
+        references=references,
+    )
+    return NotificationListOut(items=[NotificationOut.of_item(item) for item in items])
 
 
 @router.put(

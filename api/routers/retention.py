@@ -16,13 +16,15 @@ router = APIRouter(tags=["retention"], responses=errors(503))
 def run_retention(
     session: DbSession, actor: Admin, runtime: RuntimeDep, policy: CurrentPolicy, now: Now
 ) -> RetentionRunOut:
-    """Expire, archive and purge flags and expire overdue requests now (idempotent)."""
+    """Warn of near expiries, expire, archive and purge flags and expire overdue requests
+    now (idempotent)."""
     run = service.run_retention(
         session,
         actor,
         policy=policy,
         now=now,
         audit_subject_link_years=runtime.settings.audit_subject_link_years,
+        expiry_warning_days=runtime.settings.expiry_warning_days,
     )
     return RetentionRunOut.of(run)
 

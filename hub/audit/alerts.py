@@ -12,6 +12,9 @@ and whenever the officer opens the inbox:
 - ``audit.integrity``: the log no longer agrees with what was signed (an entry's columns or
   leaf were changed, a leaf is missing, a signed root is not reproduced). Raised by whatever
   finds it: an officer's read, the evaluation here, the whole-log check (``log_check.py``).
+- ``policy.stale``: the policy file on disk is broken, so an edit the officer may believe
+  in force is not; names file, line and problem and the version that stays in force.
+  Raised by the policy job (``hub/background.py``), once per problem and version.
 
 An alert names the member, team and window, with counts and the entry ids; never a subject.
 One probe is one alert: an open alert of the same rule on the same member whose window
@@ -54,12 +57,15 @@ from hub.transactions import transaction
 MAX_ENTRY_IDS = 50
 INTEGRITY_MEMBER = "system:audit-integrity"
 """Who an integrity alert is about: the log itself, never a member named in a changed row."""
+POLICY_MEMBER = "system:policy"
+"""Who a stale-policy alert is about: the policy file, not a member."""
 
 
 class AlertRule(StrEnum):
     MANY_DISTINCT_SUBJECTS = "many_distinct_subjects"
     CHECKS_WITHOUT_TEAM_FLAG = "checks_without_team_flag"
     AUDIT_INTEGRITY = "audit.integrity"
+    POLICY_STALE = "policy.stale"
 
 
 class AlertStatus(StrEnum):
@@ -366,6 +372,39 @@ def raise_integrity_alert(
                 detail=detail,
                 now=now,
             )
+
+
+def raise_policy_alert(
+    session: Session, *, problem: str, version_in_force: str, now: datetime
+) -> int:
+    """Tell every organisation's officer that the policy file is broken and which version
+    stays in force, in the caller's transaction; how many alerts were added.
+
+    One alert per problem and version in force: the job finds the same broken file every
+    time it runs, and an acknowledged alert is not raised again until something changes.
+    """
+    detail = {"problem": problem, "version_in_force": version_in_force}
+    raised = 0
+    for organisation in repository.organisation_slugs(session):
+        earlier = repository.alerts_of(
+            session, rule=AlertRule.POLICY_STALE, organisation=organisation
+        )
+        if any(json.loads(alert.detail) == detail for alert in earlier):
+            continue
+        _add(
+            session,
+            rule=AlertRule.POLICY_STALE,
+            dedupe_key=f"{AlertRule.POLICY_STALE}:{organisation}:{uuid.uuid4()}",
+            member=POLICY_MEMBER,
+            organisation=organisation,
+            team=None,
+            start=now,
+            end=now,
+            detail=detail,
+            now=now,
+        )
+        raised += 1
+    return raised
 
 
 def run_alerts(

@@ -247,6 +247,11 @@ def team_names(session: Session) -> dict[str, str]:
     return {slug: name for slug, name in session.execute(select(Team.slug, Team.name))}
 
 
+def organisation_names(session: Session) -> dict[str, str]:
+    statement = select(Organisation.slug, Organisation.name)
+    return {slug: name for slug, name in session.execute(statement)}
+
+
 # --- alerts ------------------------------------------------------------------------------
 
 

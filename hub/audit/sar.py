@@ -51,6 +51,7 @@ from hub.audit.repository import EntryFilter
 from hub.audit.schemas import EventLineOut, FlagLineOut, SubjectAccessReportOut
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.flag import repository as flags_repository
+from hub.involvement.limits import LOCAL_TIME
 from hub.pseudonym import Subject
 from policies import Policy
 
@@ -62,6 +63,7 @@ ACTIVITY_NAMES: dict[str, str] = {
     Action.FLAG_EXPIRE: "Betrokkenheid verlopen",
     Action.FLAG_ARCHIVE: "Betrokkenheid gearchiveerd",
     Action.FLAG_PURGE: "Betrokkenheid verwijderd",
+    Action.FLAG_REFERENCE: "Eigen kenmerk van het team bij de betrokkenheid vastgelegd",
     Action.SUBJECT_ERASE: "Gegevens over u gewist",
     Action.CHECK: "Raadpleging: is een ander team betrokken?",
     Action.MATCH_CREATED: "Twee teams zijn over elkaars betrokkenheid geïnformeerd",
@@ -105,12 +107,15 @@ def _purpose_name(policy: Policy, purpose: str | None) -> str | None:
     return known.name if known else purpose
 
 
-def _event(entry: SignedEntry, policy: Policy, teams: dict[str, str]) -> EventLineOut:
+def _event(
+    entry: SignedEntry, policy: Policy, teams: dict[str, str], organisations: dict[str, str]
+) -> EventLineOut:
     return EventLineOut(
         at=entry.at,
         action=entry.action,
         description=ACTIVITY_NAMES.get(entry.action, entry.action),
         organisation=entry.actor_organisation,
+        organisation_name=organisations.get(entry.actor_organisation or ""),
         team=entry.actor_team,
         team_name=teams.get(entry.actor_team) if entry.actor_team else None,
         purpose=entry.purpose,
@@ -132,6 +137,7 @@ def subject_access_report(
 ) -> SubjectAccessReportOut:
     """Collect the report for ``subject`` and audit that it was made."""
     teams = repository.team_names(session)
+    organisations = repository.organisation_names(session)
     flags = [
         FlagLineOut(
             team=team.slug,
@@ -155,7 +161,8 @@ def subject_access_report(
     where = EntryFilter(subject_key=subject.key, organisation=actor.organisation)
     sieve = Sieve()
     for entry in sieve.intact(repository.iter_entries(session, where)):
-        (checks if entry.action == Action.CHECK else other).append(_event(entry, policy, teams))
+        line = _event(entry, policy, teams, organisations)
+        (checks if entry.action == Action.CHECK else other).append(line)
     if sieve.faults:
         raise_integrity_alert(session, sieve.faults, now=now)
     audit.record(
@@ -182,7 +189,8 @@ def subject_access_report(
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%d-%m-%Y %H:%M UTC") if moment else "—"
+    """Dutch local time, as the citizen reads a clock."""
+    return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if moment else "—"
 
 
 def _cells(*values: str | None) -> str:
@@ -209,7 +217,7 @@ def render_html(report: SubjectAccessReportOut) -> str:
         + _cells(
             _when(line.at),
             line.team_name or line.team,
-            line.organisation,
+            line.organisation_name or line.organisation,
             line.purpose_name,
             line.legal_basis_citation,
             OUTCOME_NAMES.get(line.outcome, line.outcome),
@@ -223,7 +231,7 @@ def render_html(report: SubjectAccessReportOut) -> str:
             _when(line.at),
             line.description,
             line.team_name or line.team,
-            line.organisation,
+            line.organisation_name or line.organisation,
             line.purpose_name,
         )
         + "</tr>"
@@ -252,7 +260,8 @@ th {{ background: #f2f2f2; }}
 </head>
 <body>
 <h1>Inzageverzoek: overzicht van verwerkingen</h1>
-<p>Opgesteld op {escape(_when(report.generated_at))} (AVG artikel 15).</p>
+<p>Opgesteld op {escape(_when(report.generated_at))} (AVG artikel 15). Tijden zijn
+Nederlandse tijd.</p>
 {tampered}<h2>Teams die bij u betrokken zijn of waren</h2>
 <table>
 <tr><th>Team</th><th>Doel</th><th>Grondslag</th><th>Sinds</th><th>Tot</th><th>Status</th></tr>

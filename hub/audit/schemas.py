@@ -270,6 +270,7 @@ class EventLineOut(BaseModel):
     action: str
     description: str
     organisation: str | None
+    organisation_name: str | None = None
     team: str | None
     team_name: str | None
     purpose: str | None

@@ -22,6 +22,7 @@ class Action(StrEnum):
     FLAG_EXPIRE = "flag.expire"
     FLAG_ARCHIVE = "flag.archive"
     FLAG_PURGE = "flag.purge"
+    FLAG_REFERENCE = "flag.reference"  # the owner team set its own reference or label
     SUBJECT_ERASE = "subject.erase"
     MATCH_CREATED = "match.created"
     MATCH_JOINED = "match.joined"

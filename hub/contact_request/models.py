@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime
@@ -47,6 +47,9 @@ class ContactRequest(Base):
     requester_email: Mapped[str | None] = mapped_column(String(200))
     requester_phone: Mapped[str | None] = mapped_column(String(40))
     purpose: Mapped[str] = mapped_column(String(64))
+    # The requester's own case reference, if it chose to share it with the owner: sealed
+    # (hub/references.py), bound to the requesting team and this request.
+    requester_case_ref: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=True)
     decline_reason: Mapped[str | None] = mapped_column(String(32))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.contact_request.models import ContactRequest, RequestStatus
 from hub.db import insert_new
+from hub.flag.models import Flag
 
 
 def add(session: Session, request: ContactRequest) -> None:
@@ -58,3 +59,22 @@ def overdue(session: Session, *, now: datetime) -> Sequence[ContactRequest]:
         ContactRequest.status == RequestStatus.PENDING, ContactRequest.expires_at <= now
     )
     return session.scalars(statement).all()
+
+
+def decided_on_subject(
+    session: Session, *, subject_key: bytes
+) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
+    """The latest decision (accepted or declined) per (owner team, requesting team) on
+    any flag on one subject: what a match between the two may show (hub/match/service.py)."""
+    statement = (
+        select(
+            ContactRequest.owner_team_id, ContactRequest.requester_team_id, ContactRequest.status
+        )
+        .join(Flag, Flag.id == ContactRequest.flag_id)
+        .where(
+            Flag.subject_key == subject_key,
+            ContactRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.DECLINED]),
+        )
+        .order_by(ContactRequest.decided_at, ContactRequest.id)
+    )
+    return {(owner, requester): status for owner, requester, status in session.execute(statement)}

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.contact_request.models import DeclineReason
 from hub.contact_request.views import RequestView
 from hub.fields import Email, FreeText, Phone
-from hub.flag.schemas import CODE_PATTERN, DecisionOut
+from hub.flag.schemas import CODE_PATTERN, DecisionOut, OwnFlagOut
+from hub.involvement.schemas import CASE_REF_PATTERN
 
 
 class ContactRequestIn(BaseModel):
@@ -20,6 +21,11 @@ class ContactRequestIn(BaseModel):
     purpose: FreeText = Field(pattern=CODE_PATTERN)
     email: Email | None = None
     phone: Phone | None = None
+    case_ref: FreeText | None = Field(
+        default=None,
+        pattern=CASE_REF_PATTERN,
+        description="Your own case reference, to share with the flag's owner (optional).",
+    )
 
 
 class DeclineIn(BaseModel):
@@ -43,13 +49,21 @@ class ContactRequestOut(BaseModel):
     purpose: str
     domain: str
     from_team: str
+    from_team_name: str
     to_team: str
+    to_team_name: str
     created_at: datetime
     expires_at: datetime
     decided_at: datetime | None
     decline_reason: str | None
     decision: DecisionOut
     contact: PartyOut | None = Field(description="The other side's contact, once accepted.")
+    requester_case_ref: str | None = Field(
+        default=None, description="The requester's own case reference, if it shared it."
+    )
+    flag: OwnFlagOut | None = Field(
+        default=None, description="Which of your flags the request is about (owner only)."
+    )
 
     @classmethod
     def of(cls, view: RequestView) -> ContactRequestOut:
@@ -61,7 +75,9 @@ class ContactRequestOut(BaseModel):
             purpose=request.purpose,
             domain=view.domain,
             from_team=view.requester_team.slug,
+            from_team_name=view.requester_team.name,
             to_team=view.owner_team.slug,
+            to_team_name=view.owner_team.name,
             created_at=request.created_at,
             expires_at=request.expires_at,
             decided_at=request.decided_at,
@@ -72,6 +88,8 @@ class ContactRequestOut(BaseModel):
                 policy_version=request.policy_version,
             ),
             contact=PartyOut(**view.other_contact) if view.other_contact else None,
+            requester_case_ref=view.case_ref,
+            flag=OwnFlagOut.of(view.flag) if view.flag else None,
         )
 
 

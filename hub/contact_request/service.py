@@ -24,11 +24,13 @@ from hub.decisions import decision_ref, require_allowed
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
+from hub.flag.views import OwnFlag
 from hub.handles import HandleSealer
 from hub.notification.service import notify
 from hub.organisation import repository as organisations
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
+from hub.references import ReferenceSealer
 from policies import Action as PolicyAction
 from policies import Policy
 
@@ -95,10 +97,17 @@ def request_contact(
     handle: str,
     purpose: str,
     now: datetime,
+    references: ReferenceSealer,
     email: str | None = None,
     phone: str | None = None,
+    case_ref: str | None = None,
 ) -> RequestView:
-    """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch."""
+    """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch.
+
+    ``case_ref``, the requester's own case reference, is shown to the owner only if the
+    requester gives it; the request keeps it sealed, the audit entry holds it as a check's
+    entry holds the check's (so the privacy officer finds a case's requests by it).
+    """
     opened = handles.open(handle, member=actor.sub, now=now)
     flag = flags.get_live(session, opened.flag_id, now=now)
     if flag is None:
@@ -121,8 +130,9 @@ def request_contact(
     if repository.pending_between(session, flag_id=flag.id, requester_team_id=team.id):
         raise Conflict("your team already has a pending request on this flag")
     requester = _team(session, team.id)
+    request_id = uuid.uuid4()
     request = ContactRequest(
-        id=uuid.uuid4(),
+        id=request_id,
         flag_id=flag.id,
         owner_team_id=owner.id,
         requester_team_id=team.id,
@@ -131,6 +141,9 @@ def request_contact(
         requester_email=email or requester.contact_email,
         requester_phone=phone or requester.contact_phone,
         purpose=purpose,
+        requester_case_ref=(
+            references.seal(case_ref, team=team.id, row=request_id) if case_ref else None
+        ),
         requires_approval=decision.requires_approval,
         status=RequestStatus.PENDING if decision.requires_approval else RequestStatus.ACCEPTED,
         created_at=now,
@@ -151,6 +164,7 @@ def request_contact(
             purpose=purpose,
             object_id=str(request.id),
             decision=decision_ref(decision),
+            case_ref=case_ref,  # as a check's: the officer finds the case's requests by it
         ),
         at=now,
     )
@@ -160,8 +174,11 @@ def request_contact(
         kind=Action.CONTACT_REQUEST_CREATE,
         payload={
             "request": str(request.id),
+            "flag": str(flag.id),
             "from_team": team.slug,
+            "from_team_name": requester.name,
             "purpose": purpose,
+            "legal_basis": request.legal_basis,
             "status": request.status,
             "requester": _requester_contact(request, requester)
             if request.status == RequestStatus.ACCEPTED
@@ -171,7 +188,7 @@ def request_contact(
     )
     if request.status == RequestStatus.ACCEPTED:
         _tell_requester(session, request, flag, owner, now=now)
-    return _view(request, flag, owner, requester, direction="outgoing")
+    return _view(request, flag, owner, requester, direction="outgoing", references=references)
 
 
 def _tell_requester(
@@ -195,7 +212,13 @@ def _tell_requester(
 
 
 def _view(
-    request: ContactRequest, flag: Flag, owner: Team, requester: Team, *, direction: str
+    request: ContactRequest,
+    flag: Flag,
+    owner: Team,
+    requester: Team,
+    *,
+    direction: str,
+    references: ReferenceSealer,
 ) -> RequestView:
     accepted = request.status == RequestStatus.ACCEPTED
     other = None
@@ -205,6 +228,11 @@ def _view(
             if direction == "outgoing"
             else _requester_contact(request, requester)
         )
+    case_ref = None
+    if request.requester_case_ref is not None:
+        case_ref = references.open(
+            request.requester_case_ref, team=request.requester_team_id, row=request.id
+        )
     return RequestView(
         request=request,
         direction=direction,
@@ -212,6 +240,8 @@ def _view(
         requester_team=requester,
         domain=flag.domain_code,
         other_contact=other,
+        case_ref=case_ref,
+        flag=OwnFlag.of(flag, references=references) if direction == "incoming" else None,
     )
 
 
@@ -248,19 +278,30 @@ def _expire_if_due(
 
 
 def _seen_by(
-    session: Session, actor: Actor, request: ContactRequest, team: TeamRef, now: datetime
+    session: Session,
+    actor: Actor,
+    request: ContactRequest,
+    team: TeamRef,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> RequestView:
     flag, owner, requester = _parties(session, request)
     _expire_if_due(session, actor, request, flag, now)
     direction = "incoming" if team.id == owner.id else "outgoing"
-    return _view(request, flag, owner, requester, direction=direction)
+    return _view(request, flag, owner, requester, direction=direction, references=references)
 
 
 def get_request(
-    session: Session, actor: Actor, *, team: TeamRef, request_id: uuid.UUID, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    request_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> RequestView:
     request, _, _, _ = _load(session, team, request_id)
-    return _seen_by(session, actor, request, team, now)
+    return _seen_by(session, actor, request, team, now, references)
 
 
 def list_requests(
@@ -272,11 +313,12 @@ def list_requests(
     limit: int,
     offset: int,
     now: datetime,
+    references: ReferenceSealer,
 ) -> Sequence[RequestView]:
     requests = repository.list_for_team(
         session, team_id=team.id, direction=direction, limit=limit, offset=offset
     )
-    return [_seen_by(session, actor, request, team, now) for request in requests]
+    return [_seen_by(session, actor, request, team, now, references) for request in requests]
 
 
 def _transition(
@@ -310,6 +352,7 @@ def decide(
     request_id: uuid.UUID,
     accept: bool,
     now: datetime,
+    references: ReferenceSealer,
     reason: DeclineReason | None = None,
 ) -> RequestView:
     """Accept or decline: only the flag's owner or a team lead of the owner team."""
@@ -331,11 +374,17 @@ def decide(
         now=now,
     )
     _tell_requester(session, request, flag, owner, now=now)
-    return _view(request, flag, owner, requester, direction="incoming")
+    return _view(request, flag, owner, requester, direction="incoming", references=references)
 
 
 def withdraw(
-    session: Session, actor: Actor, *, team: TeamRef, request_id: uuid.UUID, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    request_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> RequestView:
     """The requester (or a team lead of the requesting team) withdraws a pending request."""
     request, flag, owner, requester = _load(session, team, request_id)
@@ -359,7 +408,7 @@ def withdraw(
         payload={"request": str(request.id), "status": request.status},
         now=now,
     )
-    return _view(request, flag, owner, requester, direction="outgoing")
+    return _view(request, flag, owner, requester, direction="outgoing", references=references)
 
 
 def expire_overdue(session: Session, actor: Actor, *, now: datetime) -> int:

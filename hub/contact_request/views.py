@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.contact_request.models import ContactRequest
+from hub.flag.views import OwnFlag
 from hub.organisation.models import Team
 
 
@@ -23,3 +24,7 @@ class RequestView:
     requester_team: Team
     domain: str
     other_contact: dict[str, Any] | None
+    case_ref: str | None = None
+    """The requester's case reference, if it shared it; both sides see it."""
+    flag: OwnFlag | None = None
+    """Which of the owner's flags the request is about; for the owner only."""

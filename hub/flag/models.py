@@ -55,7 +55,14 @@ class Flag(Base):
     status: Mapped[str] = mapped_column(String(16), default=FlagStatus.ACTIVE)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner was warned that this expiry is near; a renewal clears it, so the new
+    # expiry is warned of again (hub/retention/service.py).
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when an expired or withdrawn flag moves to the archive; deleted after the archive period.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rule_id: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(64))
+    # The owner team's own case reference and short label, sealed for that team and this
+    # flag (hub/references.py): the hub's words are codes, the team's own words stay sealed.
+    own_reference: Mapped[bytes | None] = mapped_column(LargeBinary)
+    own_label: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -38,6 +38,14 @@ def get(session: Session, flag_id: uuid.UUID) -> Flag | None:
     return session.get(Flag, flag_id)
 
 
+def of_team(session: Session, *, team_id: uuid.UUID, flag_ids: Collection[uuid.UUID]) -> list[Flag]:
+    """Those of ``flag_ids`` that belong to one team (in any state)."""
+    if not flag_ids:
+        return []
+    statement = select(Flag).where(Flag.team_id == team_id, Flag.id.in_(list(flag_ids)))
+    return list(session.scalars(statement))
+
+
 def get_live(session: Session, flag_id: uuid.UUID, *, now: datetime) -> Flag | None:
     """The flag if it is live at ``now``; None if it is missing, withdrawn or expired."""
     return session.scalars(select(Flag).where(Flag.id == flag_id, is_live(now))).one_or_none()
@@ -209,6 +217,16 @@ def subjects_of_teams(session: Session, *, team_slugs: Sequence[str]) -> set[tup
 def active_overdue(session: Session, *, now: datetime) -> Sequence[Flag]:
     """Active flags that are no longer live (their expiry passed): retention marks them."""
     statement = select(Flag).where(Flag.status == FlagStatus.ACTIVE, ~is_live(now))
+    return session.scalars(statement).all()
+
+
+def expiring_unwarned(session: Session, *, now: datetime, until: datetime) -> Sequence[Flag]:
+    """Live flags that expire at or before ``until`` and whose owner was not yet warned."""
+    statement = (
+        select(Flag)
+        .where(is_live(now), Flag.expires_at.between(now, until), Flag.expiry_warned_at.is_(None))
+        .order_by(Flag.expires_at, Flag.id)
+    )
     return session.scalars(statement).all()
 
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from crypto.identifiers import IdentifierKind
 from hub.fields import Email, FreeText, Phone
 from hub.flag.models import Flag
-from hub.flag.views import RegisteredFlag
+from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.pseudonym import PSEUDONYM_CHARS, PSEUDONYM_PATTERN
+from hub.references import LABEL_MAX, LABEL_PATTERN, REFERENCE_PATTERN
 from policies import Decision
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
@@ -39,7 +40,24 @@ class ContactIn(BaseModel):
     phone: Phone | None = None
 
 
-class FlagIn(BaseModel):
+class OwnReferenceIn(BaseModel):
+    """Your team's own words on its flag, seen by your team only and stored sealed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: FreeText | None = Field(
+        default=None, pattern=REFERENCE_PATTERN, description="Your case reference."
+    )
+    label: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=LABEL_MAX,
+        pattern=LABEL_PATTERN,
+        description="A short label, one line.",
+    )
+
+
+class FlagIn(OwnReferenceIn):
     model_config = ConfigDict(extra="forbid")
 
     subject: SubjectIn
@@ -83,9 +101,23 @@ class FlagOut(BaseModel):
     expires_at: datetime
     withdrawn_at: datetime | None
     contact_name: str
+    reference: str | None = Field(default=None, description="Your team's own case reference.")
+    label: str | None = Field(default=None, description="Your team's own short label.")
 
     @classmethod
-    def of(cls, flag: Flag, team_slug: str) -> FlagOut:
+    def of_own(cls, own: OwnFlag, team_slug: str) -> FlagOut:
+        """One of your team's flags, with its own reference and label."""
+        return cls.of(own.flag, team_slug, reference=own.reference, label=own.label)
+
+    @classmethod
+    def of(
+        cls,
+        flag: Flag,
+        team_slug: str,
+        *,
+        reference: str | None = None,
+        label: str | None = None,
+    ) -> FlagOut:
         return cls(
             id=flag.id,
             team=team_slug,
@@ -98,6 +130,30 @@ class FlagOut(BaseModel):
             expires_at=flag.expires_at,
             withdrawn_at=flag.withdrawn_at,
             contact_name=flag.contact_name,
+            reference=reference,
+            label=label,
+        )
+
+
+class OwnFlagOut(BaseModel):
+    """Which of your own flags something is about; shown to your team only."""
+
+    id: uuid.UUID
+    purpose: str
+    registered_at: datetime
+    expires_at: datetime
+    reference: str | None = Field(description="Your team's own case reference, if set.")
+    label: str | None = Field(description="Your team's own short label, if set.")
+
+    @classmethod
+    def of(cls, flag: OwnFlag) -> OwnFlagOut:
+        return cls(
+            id=flag.id,
+            purpose=flag.purpose,
+            registered_at=flag.registered_at,
+            expires_at=flag.expires_at,
+            reference=flag.reference,
+            label=flag.label,
         )
 
 
@@ -108,7 +164,12 @@ class RegisteredFlagOut(BaseModel):
     @classmethod
     def of(cls, registered: RegisteredFlag) -> RegisteredFlagOut:
         return cls(
-            flag=FlagOut.of(registered.flag, registered.team.slug),
+            flag=FlagOut.of(
+                registered.flag,
+                registered.team.slug,
+                reference=registered.reference,
+                label=registered.label,
+            ),
             decision=DecisionOut.of(registered.decision),
         )
 

@@ -6,7 +6,7 @@ import calendar
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
-from hub.flag.views import RegisteredFlag
+from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.match import service as match_service
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
@@ -27,6 +27,7 @@ from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 from hub.pseudonym import Subject
+from hub.references import ReferenceSealer
 from policies import Action as PolicyAction
 from policies import Decision, Policy
 
@@ -37,6 +38,17 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def _seal_own_words(
+    flag: Flag, *, reference: str | None, label: str | None, references: ReferenceSealer
+) -> None:
+    flag.own_reference = (
+        None if reference is None else references.seal(reference, team=flag.team_id, row=flag.id)
+    )
+    flag.own_label = (
+        None if label is None else references.seal(label, team=flag.team_id, row=flag.id)
+    )
 
 
 def record_flag_event(
@@ -65,16 +77,43 @@ def record_flag_event(
 
 
 def choose_expiry(expires_on: date | None, *, after: datetime, latest: datetime) -> datetime:
-    """The requested expiry (end of that day), or the policy's latest when none is asked."""
+    """The requested expiry (end of that day), or the policy's latest when none is asked.
+
+    The expiry must lie after ``after`` (now, or a renewed flag's current expiry) and not
+    after ``latest``. A refusal names the first and the last day this check accepts, so
+    the message and the rule cannot disagree.
+    """
+    first_day, last_day = _first_day_after(after, tz=latest), _last_day_until(latest)
     if expires_on is None:
-        return latest
-    expires_at = datetime.combine(expires_on, time(23, 59, 59), latest.tzinfo)
-    if expires_at <= after or expires_at > latest:
+        return max(latest, after)  # a renewal never shortens a flag
+    if expires_on is not None and first_day <= expires_on <= last_day:
+        return _end_of(expires_on, tz=latest)
+    if first_day > last_day:
         raise InvalidInput(
-            f"expires_on must lie after {after.date().isoformat()} "
-            f"and at most on {latest.date().isoformat()}"
+            f"the flag already runs until {after.date().isoformat()}, as long as the policy "
+            f"allows from today; it can be renewed later"
         )
-    return expires_at
+    raise InvalidInput(
+        f"expires_on must lie between {first_day.isoformat()} and {last_day.isoformat()} "
+        f"(both included)"
+    )
+
+
+def _end_of(day: date, *, tz: datetime) -> datetime:
+    """The last second of ``day`` in ``tz``'s time zone: a chosen expiry ends its day."""
+    return datetime.combine(day, time(23, 59, 59), tz.tzinfo)
+
+
+def _first_day_after(moment: datetime, *, tz: datetime) -> date:
+    """The first day whose end lies after ``moment``."""
+    day = moment.astimezone(tz.tzinfo).date()
+    return day if _end_of(day, tz=tz) > moment else day + timedelta(days=1)
+
+
+def _last_day_until(moment: datetime) -> date:
+    """The last day whose end is not after ``moment``."""
+    day = moment.date()
+    return day if _end_of(day, tz=moment) <= moment else day - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -87,6 +126,8 @@ class Registration:
     legal_basis: str | None = None
     expires_on: date | None = None
     contact: ContactIn | None = None
+    reference: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +146,7 @@ def register_group(
     policy: Policy,
     now: datetime,
     teams: ActingTeams,
+    references: ReferenceSealer,
 ) -> list[RegisteredFlag | HubError]:
     """Several registrations in the caller's transaction, as if made one after another.
 
@@ -151,8 +193,17 @@ def register_group(
             continue
         taken.add((request.subject.key, team.id, request.purpose))
         flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
+        _seal_own_words(
+            flag, reference=request.reference, label=request.label, references=references
+        )
         registered.append((request.actor, flag, team))
-        outcomes[each.index] = RegisteredFlag(flag=flag, team=team, decision=each.decision)
+        outcomes[each.index] = RegisteredFlag(
+            flag=flag,
+            team=team,
+            decision=each.decision,
+            reference=request.reference,
+            label=request.label,
+        )
         record = AuditRecord(
             action=Action.FLAG_REGISTER,
             outcome=Outcome.ALLOWED,
@@ -241,8 +292,14 @@ def _new_flag(
 
 
 def withdraw_flag(
-    session: Session, actor: Actor, *, team: TeamRef, flag_id: uuid.UUID, now: datetime
-) -> Flag:
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    flag_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
+) -> OwnFlag:
     """Withdraw one of the actor's own team's flags; it leaves checks at once."""
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
@@ -270,7 +327,7 @@ def withdraw_flag(
     flag.withdrawn_at = now
     session.flush()
     record_flag_event(session, actor, flag, action=Action.FLAG_WITHDRAW, now=now)
-    return flag
+    return OwnFlag.of(flag, references=references)
 
 
 def list_team_flags(
@@ -278,15 +335,50 @@ def list_team_flags(
     *,
     team: TeamRef,
     status: FlagStatus | None = None,
+    references: ReferenceSealer,
     limit: int = 50,
     offset: int = 0,
-) -> Sequence[Flag]:
-    """The team's own flags, newest first."""
+) -> list[OwnFlag]:
+    """The team's own flags, newest first, with the team's own references."""
     if limit < 1 or limit > 500 or offset < 0:
         raise InvalidInput("limit must be 1..500 and offset non-negative")
-    return repository.list_for_team(
+    flags = repository.list_for_team(
         session, team_id=team.id, status=status, limit=limit, offset=offset
     )
+    return [OwnFlag.of(flag, references=references) for flag in flags]
+
+
+def set_own_words(
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    flag_id: uuid.UUID,
+    reference: str | None,
+    label: str | None,
+    now: datetime,
+    references: ReferenceSealer,
+) -> OwnFlag:
+    """Set (or clear, with None) the team's own reference and label on one of its flags.
+
+    The audit entry says that they changed and gives a keyed hash of the reference, so
+    the privacy officer can match it without the log holding the team's words.
+    """
+    flag = repository.get(session, flag_id)
+    if flag is None or flag.team_id != team.id:
+        raise NotFound("no such flag in your team")
+    _seal_own_words(flag, reference=reference, label=label, references=references)
+    session.flush()
+    digest = "none" if reference is None else references.digest(reference)
+    record_flag_event(
+        session,
+        actor,
+        flag,
+        action=Action.FLAG_REFERENCE,
+        now=now,
+        reason=f"reference {digest}; label {'set' if label else 'none'}",
+    )
+    return OwnFlag(flag=flag, reference=reference, label=label)
 
 
 def renew_flag(
@@ -298,7 +390,8 @@ def renew_flag(
     flag_id: uuid.UUID,
     expires_on: date | None,
     now: datetime,
-) -> Flag:
+    references: ReferenceSealer,
+) -> OwnFlag:
     """Extend a live flag of the actor's team, at most the policy's maximum from today."""
     flag = repository.get(session, flag_id)
     if flag is None or flag.team_id != team.id:
@@ -312,6 +405,7 @@ def renew_flag(
     )
     flag.expires_at = expires_at
     flag.renewed_at = now
+    flag.expiry_warned_at = None  # the new expiry is warned of in its turn
     session.flush()
     record_flag_event(
         session,
@@ -321,4 +415,4 @@ def renew_flag(
         now=now,
         reason=f"expires {expires_at.date()}",
     )
-    return flag
+    return OwnFlag.of(flag, references=references)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from hub.audit.status import LogStatus
@@ -14,4 +16,12 @@ class HealthOut(BaseModel):
     audit_log: LogStatus | None = Field(
         description="'compromised' once a check or an officer's read found the log altered; "
         "null while the database does not answer."
+    )
+    policy: Literal["ok", "stale"] = Field(
+        default="ok",
+        description="'stale' while the policy file on disk is broken: the hub keeps serving "
+        "policy_version, the last good one (a restart would refuse the broken file).",
+    )
+    policy_problem: str | None = Field(
+        default=None, description="Why the policy is stale: file name, line and problem."
     )

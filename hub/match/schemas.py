@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.fields import FreeText
+from hub.flag.schemas import OwnFlagOut
 from hub.match.views import MatchView, Participant
 
 
@@ -22,7 +23,11 @@ class MatchTeamOut(BaseModel):
     team_name: str
     domain: str
     since: date
-    contact: ContactOut
+    contact_details: str = Field(
+        description="'shown', or why the contact person is not: 'on_request' (ask through a "
+        "contact request), 'never' (the policy), 'declined' (the team declined your request)."
+    )
+    contact: ContactOut | None
     already_in_contact: bool
 
     @classmethod
@@ -33,9 +38,12 @@ class MatchTeamOut(BaseModel):
             team_name=team.name,
             domain=team.domain_code,
             since=flag.registered_at.date(),
+            contact_details=participant.contact_details,
             contact=ContactOut(
                 name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
-            ),
+            )
+            if participant.contact_details == "shown"
+            else None,
             already_in_contact=participant.member.already_in_contact_at is not None,
         )
 
@@ -45,6 +53,9 @@ class MatchOut(BaseModel):
     created_at: datetime
     regie_team: str | None
     already_in_contact: bool
+    flag: OwnFlagOut | None = Field(
+        default=None, description="Your own flag in the match, with your own reference."
+    )
     teams: list[MatchTeamOut]
 
     @classmethod
@@ -54,6 +65,7 @@ class MatchOut(BaseModel):
             created_at=view.match.created_at,
             regie_team=view.regie_team,
             already_in_contact=view.own.member.already_in_contact_at is not None,
+            flag=OwnFlagOut.of(view.own_flag) if view.own_flag else None,
             teams=[MatchTeamOut.of(p) for p in view.others],
         )
 

@@ -1,7 +1,11 @@
 """Matches: when a flag meets other teams' flags on one subject, the teams learn of each other.
 
 Every team in a match is told about the others it may see under the policy (with the
-purpose of its own flag), with their contact persons. Nothing about the subject is sent.
+purpose of its own flag). Their contact persons are shown only where the contact rule for
+the pair says so without a request (``match: contact_details: automatic``, a verwijsindex
+match), or once the other team accepted a request (``on_request``); never after the other
+team declined a request from the viewer's team on this subject: a decline holds. Nothing
+about the subject is sent.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import may_see
+from hub.contact_request import repository as contact_requests
+from hub.contact_request.models import RequestStatus
+from hub.decisions import match_contact, may_see
 from hub.errors import InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.flag.repository import LiveFlag
+from hub.flag.views import OwnFlag
 from hub.match import repository
 from hub.match.models import Match, MatchMember
 from hub.match.views import MatchView, Participant
@@ -29,7 +36,12 @@ from hub.notification.models import Notification
 from hub.notification.service import new_notification
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
-from policies import Policy
+from hub.references import ReferenceSealer
+from policies import MatchContact, Policy
+
+SHOWN = "shown"
+DECLINED = "declined"
+Decided = Mapping[tuple[uuid.UUID, uuid.UUID], str]  # (owner, requester) → latest decision
 
 
 def _may_see(policy: Policy, viewer: tuple[Flag, Team], target: Flag, *, now: datetime) -> bool:
@@ -46,17 +58,45 @@ def _may_see(policy: Policy, viewer: tuple[Flag, Team], target: Flag, *, now: da
     )
 
 
-def contact_card(flag: Flag, team: Team) -> dict[str, Any]:
+def contact_details(
+    policy: Policy,
+    viewer: tuple[Flag, Team],
+    other: tuple[Flag, Team],
+    decided: Decided,
+    *,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Whether ``viewer``'s team may see ``other``'s contact person in a match: ``shown``,
+    or why not (``declined``, ``on_request``, ``never``) with the words for the audit."""
+    (viewer_flag, viewer_team), (other_flag, other_team) = viewer, other
+    latest = decided.get((other_team.id, viewer_team.id))
+    if latest == RequestStatus.DECLINED:
+        return DECLINED, f"{other_team.slug} declined a contact request from {viewer_team.slug}"
+    mode, rule = match_contact(
+        policy,
+        viewer_domain=viewer_team.domain_code,
+        purpose=viewer_flag.purpose,
+        subject_type=viewer_flag.subject_type,
+        target_domain=other_flag.domain_code,
+        on=now.date(),
+    )
+    if mode is MatchContact.AUTOMATIC or (
+        mode is MatchContact.ON_REQUEST and latest == RequestStatus.ACCEPTED
+    ):
+        return SHOWN, None
+    return mode.value, f"{rule} shows {other_team.slug} to {viewer_team.slug} {mode.value}"
+
+
+def contact_card(flag: Flag, team: Team, *, shown: str = SHOWN) -> dict[str, Any]:
+    """A team in a match notice; its contact person only when ``shown``."""
+    contact = {"name": flag.contact_name, "email": flag.contact_email, "phone": flag.contact_phone}
     return {
         "team": team.slug,
         "team_name": team.name,
         "domain": team.domain_code,
         "since": flag.registered_at.date().isoformat(),
-        "contact": {
-            "name": flag.contact_name,
-            "email": flag.contact_email,
-            "phone": flag.contact_phone,
-        },
+        "contact_details": shown,
+        "contact": contact if shown == SHOWN else None,
     }
 
 
@@ -138,14 +178,18 @@ def _join(
     ]
     repository.add(session, *([match] if created else []), *joining)
     kind = Action.MATCH_CREATED if created else Action.MATCH_JOINED
-    told = _tell_teams(policy, match, flag, team, live, kind=kind, now=now)
+    decided = contact_requests.decided_on_subject(session, subject_key=flag.subject_key)
+    told, withheld = _tell_teams(policy, match, flag, team, live, decided, kind=kind, now=now)
     notifications.add(session, *told)
+    reason = f"{len(told)} teams notified"
+    if withheld:  # the audit shows why a team saw no contact person
+        reason += "; contact details withheld: " + "; ".join(withheld)
     record = AuditRecord(
         action=kind,
         outcome=Outcome.ALLOWED,
         subject_key=flag.subject_key,
         object_id=str(match.id),
-        reason=f"{len(told)} teams notified",
+        reason=reason,
     )
     return match, record
 
@@ -156,24 +200,39 @@ def _tell_teams(
     new_flag: Flag,
     new_team: Team,
     live: Iterable[tuple[Flag, Team]],
+    decided: Decided,
     *,
     kind: Action,
     now: datetime,
-) -> list[Notification]:
-    """The new team hears of all others it may see; the others hear of the new team."""
+) -> tuple[list[Notification], list[str]]:
+    """The new team hears of all others it may see; the others hear of the new team.
+
+    Returns the notices and, for the audit, why contact details were withheld.
+    """
     others = _one_per_team((f, t) for f, t in live if t.id != new_team.id)
     told: list[Notification] = []
-    visible = [
-        contact_card(f, t) for f, t in others if _may_see(policy, (new_flag, new_team), f, now=now)
-    ]
+    withheld: list[str] = []
+    new = (new_flag, new_team)
+
+    def card(viewer: tuple[Flag, Team], other: tuple[Flag, Team]) -> dict[str, Any]:
+        shown, why = contact_details(policy, viewer, other, decided, now=now)
+        if why is not None:
+            withheld.append(why)
+        return contact_card(*other, shown=shown)
+
+    visible = [card(new, (f, t)) for f, t in others if _may_see(policy, new, f, now=now)]
     if visible:
-        payload = {"match": str(match.id), "teams": visible}
+        payload = {"match": str(match.id), "flag": str(new_flag.id), "teams": visible}
         told.append(new_notification(team=new_team, kind=kind, payload=payload, now=now))
     for other_flag, other_team in others:
         if _may_see(policy, (other_flag, other_team), new_flag, now=now):
-            payload = {"match": str(match.id), "teams": [contact_card(new_flag, new_team)]}
+            payload = {
+                "match": str(match.id),
+                "flag": str(other_flag.id),  # the recipient's own flag
+                "teams": [card((other_flag, other_team), new)],
+            }
             told.append(new_notification(team=other_team, kind=kind, payload=payload, now=now))
-    return told
+    return told, withheld
 
 
 def _one_per_team(pairs: Iterable[tuple[Flag, Team]]) -> list[tuple[Flag, Team]]:
@@ -184,7 +243,12 @@ def _one_per_team(pairs: Iterable[tuple[Flag, Team]]) -> list[tuple[Flag, Team]]
 
 
 def _view(
-    session: Session, match: Match, team: TeamRef, policy: Policy, now: datetime
+    session: Session,
+    match: Match,
+    team: TeamRef,
+    policy: Policy,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView | None:
     participants = [
         Participant(t, f, m) for m, f, t in repository.live_members(session, match.id, now=now)
@@ -192,31 +256,48 @@ def _view(
     own = next((p for p in participants if p.team.id == team.id), None)
     if own is None:
         return None
+    decided = contact_requests.decided_on_subject(session, subject_key=match.subject_key)
     others = [
-        p
+        Participant(
+            p.team,
+            p.flag,
+            p.member,
+            contact_details(policy, (own.flag, own.team), (p.flag, p.team), decided, now=now)[0],
+        )
         for p in participants
         if p.team.id != team.id and _may_see(policy, (own.flag, own.team), p.flag, now=now)
     ]
     regie = next((p.team.slug for p in participants if p.team.id == match.regie_team_id), None)
-    return MatchView(match=match, own=own, others=others, regie_team=regie)
+    mine = OwnFlag.of(own.flag, references=references)
+    return MatchView(match=match, own=own, others=others, regie_team=regie, own_flag=mine)
 
 
 def list_matches(
-    session: Session, *, team: TeamRef, policy: Policy, now: datetime
+    session: Session,
+    *,
+    team: TeamRef,
+    policy: Policy,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> Sequence[MatchView]:
     """The team's live matches, showing only the teams the policy lets it see."""
     views = (
-        _view(session, m, team, policy, now)
+        _view(session, m, team, policy, now, references)
         for m in repository.matches_of_team(session, team.id, now=now)
     )
     return [view for view in views if view is not None and view.others]
 
 
 def _own_view(
-    session: Session, team: TeamRef, policy: Policy, match_id: uuid.UUID, now: datetime
+    session: Session,
+    team: TeamRef,
+    policy: Policy,
+    match_id: uuid.UUID,
+    now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     match = repository.get(session, match_id)
-    view = _view(session, match, team, policy, now) if match else None
+    view = _view(session, match, team, policy, now, references) if match else None
     if view is None:
         raise NotFound("no such match for your team")
     return view
@@ -231,9 +312,10 @@ def set_regie(
     match_id: uuid.UUID,
     team_slug: str,
     now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     """Record which member team holds regie (the teams agree on it among themselves)."""
-    view = _own_view(session, team, policy, match_id, now)
+    view = _own_view(session, team, policy, match_id, now, references)
     holder = next((p for p in [view.own, *view.others] if p.team.slug == team_slug), None)
     if holder is None:
         raise InvalidInput("regie can only go to a team in this match")
@@ -243,7 +325,13 @@ def set_regie(
     _audit_match(
         session, actor, view, action=Action.MATCH_REGIE, reason=f"regie: {team_slug}", now=now
     )
-    return MatchView(match=view.match, own=view.own, others=view.others, regie_team=team_slug)
+    return MatchView(
+        match=view.match,
+        own=view.own,
+        others=view.others,
+        regie_team=team_slug,
+        own_flag=view.own_flag,
+    )
 
 
 def mark_already_in_contact(
@@ -255,9 +343,10 @@ def mark_already_in_contact(
     match_id: uuid.UUID,
     in_contact: bool,
     now: datetime,
+    references: ReferenceSealer,
 ) -> MatchView:
     """The most common reason not to follow a match up: "we were already in contact"."""
-    view = _own_view(session, team, policy, match_id, now)
+    view = _own_view(session, team, policy, match_id, now, references)
     view.own.member.already_in_contact_at = now if in_contact else None
     session.flush()
     _audit_match(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.flag.models import Flag
+from hub.flag.views import OwnFlag
 from hub.match.models import Match, MatchMember
 from hub.organisation.models import Team
 
@@ -18,6 +19,8 @@ class Participant:
     team: Team
     flag: Flag
     member: MatchMember
+    contact_details: str = "shown"
+    """``shown``, or why the contact person is not (``declined``, ``on_request``, ``never``)."""
 
 
 @dataclass(frozen=True)
@@ -26,3 +29,5 @@ class MatchView:
     own: Participant
     others: list[Participant]
     regie_team: str | None
+    own_flag: OwnFlag | None = None
+    """The team's own flag in the match, with its own reference (the team's view only)."""

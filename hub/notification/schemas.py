@@ -11,7 +11,10 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hub.fields import refuse_identifier
+from hub.flag.schemas import OwnFlagOut
+from hub.flag.views import OwnFlag
 from hub.notification.models import Notification
+from hub.notification.views import InboxItem
 
 
 class NotificationOut(BaseModel):
@@ -21,9 +24,16 @@ class NotificationOut(BaseModel):
     read_at: datetime | None
     delivery: str
     payload: dict[str, Any]
+    flag: OwnFlagOut | None = Field(
+        default=None, description="Your own flag this is about, with your own reference."
+    )
 
     @classmethod
-    def of(cls, notification: Notification) -> NotificationOut:
+    def of_item(cls, item: InboxItem) -> NotificationOut:
+        return cls.of(item.notification, flag=item.flag)
+
+    @classmethod
+    def of(cls, notification: Notification, *, flag: OwnFlag | None = None) -> NotificationOut:
         return cls(
             id=notification.id,
             kind=notification.kind,
@@ -31,6 +41,7 @@ class NotificationOut(BaseModel):
             read_at=notification.read_at,
             delivery=notification.delivery,
             payload=json.loads(notification.payload),
+            flag=OwnFlagOut.of(flag) if flag else None,
         )
 
 

@@ -15,12 +15,16 @@ from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.errors import InvalidInput, NotFound, WebhookTargetRefused
+from hub.flag import repository as flags
+from hub.flag.views import OwnFlag
 from hub.notification import repository
 from hub.notification.models import Delivery, Notification
 from hub.notification.targets import WebhookTargets
+from hub.notification.views import InboxItem
 from hub.organisation import repository as organisations
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
+from hub.references import ReferenceSealer
 
 
 def notify(
@@ -57,14 +61,32 @@ def new_notification(
 
 
 def list_inbox(
-    session: Session, *, team: TeamRef, unread_only: bool, limit: int, offset: int
-) -> Sequence[Notification]:
-    """The team's inbox, newest first."""
+    session: Session,
+    *,
+    team: TeamRef,
+    unread_only: bool,
+    limit: int,
+    offset: int,
+    references: ReferenceSealer,
+) -> Sequence[InboxItem]:
+    """The team's inbox, newest first; a notice about one of the team's flags shows that
+    flag with the team's own reference (opened now: the stored notice holds only its id)."""
     if not 1 <= limit <= 500 or offset < 0:
         raise InvalidInput("limit must be 1..500 and offset non-negative")
-    return repository.list_for_team(
+    notifications = repository.list_for_team(
         session, team_id=team.id, unread_only=unread_only, limit=limit, offset=offset
     )
+    about = {n.id: flag_id for n in notifications if (flag_id := _flag_of(n)) is not None}
+    own = {
+        flag.id: OwnFlag.of(flag, references=references)
+        for flag in flags.of_team(session, team_id=team.id, flag_ids=set(about.values()))
+    }
+    return [InboxItem(n, own.get(about[n.id]) if n.id in about else None) for n in notifications]
+
+
+def _flag_of(notification: Notification) -> uuid.UUID | None:
+    flag_id = json.loads(notification.payload).get("flag")
+    return uuid.UUID(flag_id) if isinstance(flag_id, str) else None
 
 
 def mark_read(

@@ -17,6 +17,7 @@ class RetentionRunOut(BaseModel):
     expired_requests: int
     removed_matches: int
     unlinked_audit_entries: int
+    expiry_warnings: int
 
     @classmethod
     def of(cls, run: RetentionRun) -> RetentionRunOut:
@@ -27,6 +28,7 @@ class RetentionRunOut(BaseModel):
             expired_requests=run.expired_requests,
             removed_matches=run.removed_matches,
             unlinked_audit_entries=run.unlinked_audit_entries,
+            expiry_warnings=run.expiry_warnings,
         )
 
 

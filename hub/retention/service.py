@@ -2,12 +2,15 @@
 
 Lookups and matching already ignore a flag from the moment it expires or is withdrawn;
 the run makes that state explicit, archives, purges and expires overdue contact requests.
-Running it twice changes nothing the second time.
+Before that, a flag's owner is warned that it will expire, and told when it has: in the
+inbox, and by webhook and e-mail where the team has them. Running it twice changes nothing
+the second time, and tells nobody twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,10 +21,12 @@ from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request.service import expire_overdue
 from hub.errors import InvalidInput
 from hub.flag import repository as flags
-from hub.flag.models import FlagStatus
+from hub.flag.models import Flag, FlagStatus
 from hub.flag.service import add_months, record_flag_event
 from hub.involvement.limits import local_day
 from hub.involvement.repository import forget_day_counts_before
+from hub.notification.service import notify
+from hub.organisation import repository as organisations
 from hub.pseudonym import Subject
 from hub.retention import repository
 from hub.retention.views import RetentionRun
@@ -35,6 +40,40 @@ RETENTION_ACTOR = Actor(
     roles=frozenset({Role.ADMIN}),
 )
 ERASURE_REASONS = ("objection", "death", "unlawful")
+FLAG_EXPIRING = "flag.expiring"  # the notification kinds the owner's inbox shows
+FLAG_EXPIRED = "flag.expired"
+
+
+def expiry_notice(flag: Flag) -> dict[str, Any]:
+    """What the owner is told about its flag's expiry: which flag, and how to renew it."""
+    return {
+        "flag": str(flag.id),
+        "domain": flag.domain_code,
+        "purpose": flag.purpose,
+        "expires_at": flag.expires_at.isoformat(),
+        "renew": f"POST /api/v1/flags/{flag.id}/renewal",
+    }
+
+
+def warn_of_expiry(session: Session, *, now: datetime, warning_days: int) -> int:
+    """Tell each owner, once, that a live flag expires within ``warning_days``.
+
+    The flag remembers the warning (``expiry_warned_at``); a renewal forgets it, so the
+    new expiry is warned of in its turn.
+    """
+    due = flags.expiring_unwarned(session, now=now, until=now + timedelta(days=warning_days))
+    teams = organisations.teams_by_id(session, {flag.team_id for flag in due})
+    for flag in due:
+        flag.expiry_warned_at = now
+        notify(
+            session,
+            team=teams[flag.team_id],
+            kind=FLAG_EXPIRING,
+            payload=expiry_notice(flag),
+            now=now,
+        )
+    session.flush()
+    return len(due)
 
 
 def run_retention(
@@ -44,15 +83,27 @@ def run_retention(
     policy: Policy,
     now: datetime,
     audit_subject_link_years: int,
+    expiry_warning_days: int,
 ) -> RetentionRun:
-    """Expire, archive and purge flags, expire overdue requests, unlink old audit entries
-    from their subjects (after ``audit_subject_link_years``) and forget the check counts
-    of the days before today."""
+    """Warn owners of flags about to expire (``expiry_warning_days`` ahead), expire,
+    archive and purge flags, expire overdue requests, unlink old audit entries from their
+    subjects (after ``audit_subject_link_years``) and forget the check counts of the days
+    before today."""
+    warned = warn_of_expiry(session, now=now, warning_days=expiry_warning_days)
+    overdue = flags.active_overdue(session, now=now)
+    teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
     expired = 0
-    for flag in flags.active_overdue(session, now=now):
+    for flag in overdue:
         flag.status = FlagStatus.EXPIRED
         flag.archived_at = now
         record_flag_event(session, actor, flag, action=Action.FLAG_EXPIRE, now=now)
+        notify(
+            session,
+            team=teams[flag.team_id],
+            kind=FLAG_EXPIRED,
+            payload=expiry_notice(flag),
+            now=now,
+        )
         expired += 1
     archived = 0
     for flag in flags.withdrawn_unarchived(session):
@@ -82,6 +133,7 @@ def run_retention(
         expired_requests=requests,
         removed_matches=matches,
         unlinked_audit_entries=unlinked,
+        expiry_warnings=warned,
     )
 
 

@@ -17,3 +17,4 @@ class RetentionRun:
     expired_requests: int
     removed_matches: int
     unlinked_audit_entries: int
+    expiry_warnings: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
+from hub.background import policy_job
 from hub.flag.models import Flag
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -75,6 +77,50 @@ def test_a_broken_policy_keeps_the_last_good_one_while_running(
     answer = check(client, auth(idp, "anna", "pw-handhaving"), SUBJECT, purpose="rechtmatigheid")
     assert answer.status_code == 200
     assert answer.json()["decision"]["policy_version"] == good
+
+
+def test_a_broken_policy_is_loud_in_the_log_on_health_and_to_the_officer(
+    client: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = runtime.policy.current().version
+    assert client.get("/api/v1/health").json()["policy"] == "ok"
+    text = settings.policy_file.read_text()
+    lines = text.splitlines()
+    line = next(i for i, each in enumerate(lines, 1) if "id: pw-sees" in each)
+    lines[line - 1] = lines[line - 1].replace("legal_bases: [pw_art_64]", "legal_bases: [nope]")
+    settings.policy_file.write_text("\n".join(lines) + "\n")
+    os.utime(settings.policy_file, (0, 10**9 + 13))
+
+    with caplog.at_level(logging.ERROR, logger="betrokken.policy"):
+        health = client.get("/api/v1/health").json()
+        client.get("/api/v1/health")  # the same problem is logged once
+    assert health["policy"] == "stale" and health["policy_version"] == good
+    assert health["status"] == "ok" and health["database"] == "ok"  # still serving
+    assert (
+        health["policy_problem"]
+        == f"policy.yaml:{line}: unknown legal basis 'nope' in rule 'pw-sees'"
+    )
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) == 1
+    assert f"{settings.policy_file}:{line}: unknown legal basis 'nope'" in logged[0]
+    assert good[:12] in logged[0]
+
+    assert policy_job(runtime) == 1
+    assert policy_job(runtime) == 0  # one alert per problem
+    officer = auth(idp, "olga", None, "privacy_officer")
+    alerts = client.get("/api/v1/audit/alerts", headers=officer).json()["items"]
+    (alert,) = [each for each in alerts if each["rule"] == "policy.stale"]
+    assert alert["detail"] == {"problem": health["policy_problem"], "version_in_force": good}
+
+    settings.policy_file.write_text(text)
+    os.utime(settings.policy_file, (0, 10**9 + 17))
+    health = client.get("/api/v1/health").json()
+    assert (health["policy"], health["policy_problem"]) == ("ok", None)
+    assert policy_job(runtime) == 0
 
 
 @pytest.mark.processes  # `betrokken serve` as a process

@@ -270,6 +270,29 @@ def test_the_inzageverzoek_lists_teams_purposes_and_grondslagen(
     assert S1 not in page.text and "anna" not in page.text
 
 
+def test_the_inzage_page_shows_dutch_local_time_and_the_organisations_name(
+    client: TestClient, idp: DevIdentityProvider
+) -> None:
+    anna = auth(idp, "anna", "pw-handhaving")
+    assert check(client, anna, S1, purpose="rechtmatigheid").status_code == 200  # 09:00 UTC
+    body = {"subject": {"kind": "bsn", "pseudonym": S1}, "case_ref": "AVG15-2026-10"}
+    report = client.post(
+        "/api/v1/audit/subject-access-reports", json=body, headers=officer(idp)
+    ).json()
+    [line] = report["checks"]
+    assert (line["organisation"], line["organisation_name"]) == (
+        "gemeente-voorbeeld",
+        "Gemeente Voorbeeld",
+    )
+    page = client.post(
+        "/api/v1/audit/subject-access-reports",
+        json=body,
+        headers={**officer(idp), "Accept": "text/html"},
+    ).text
+    assert "23-11-2026 10:00" in page and "UTC" not in page  # CET in November
+    assert "<td>Gemeente Voorbeeld</td>" in page and "gemeente-voorbeeld" not in page
+
+
 def test_the_hub_sequences_in_the_background(runtime: Runtime) -> None:
     runtime.settings.background_jobs = True
     runtime.settings.audit_sequencer_interval_seconds = 0.05

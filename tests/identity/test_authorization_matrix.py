@@ -358,6 +358,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/flags/{flag_id}/renewal"): Row(
         roles=MEMBERS, other_team=HIDDEN, other_org=HIDDEN, json=lambda t: {}
     ),
+    ("PUT", "/api/v1/flags/{flag_id}/own-reference"): Row(
+        roles=MEMBERS, other_team=HIDDEN, other_org=HIDDEN, json=lambda t: {"reference": "Z-1"}
+    ),
     ("POST", "/api/v1/involvement-checks"): Row(
         roles=MEMBERS,
         json=lambda t: {"subject": subject(t), "purpose": own_purpose(t), "case_ref": "Z-1"},

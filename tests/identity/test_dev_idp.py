@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -11,6 +14,7 @@ from joserfc.jwk import KeySet
 from api.app import create_app
 from api.auth.dev_idp import DEMO_USERS, DEV_ISSUER, DevIdentityProvider
 from api.cli import main
+from hub.demo import TEAMS as DEMO_TEAMS
 from hub.errors import ConfigurationError
 from hub.runtime import Runtime
 from hub.settings import Environment, Settings
@@ -54,6 +58,32 @@ def test_dev_token_command_prints_a_token_the_hub_accepts(
         assert client.get("/api/v1/flags", headers=headers).status_code == 200
     unknown = runner.invoke(main, ["dev-token", "--member", "zoe"])
     assert unknown.exit_code != 0 and "--role" in unknown.output
+
+
+def test_dev_token_without_the_hubs_key_fails_clearly_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no BETROKKEN_DATA_DIR: the default, ./.betrokken
+    monkeypatch.delenv("BETROKKEN_DATA_DIR", raising=False)
+    result = CliRunner().invoke(main, ["dev-token", "--member", "anna"])
+    assert result.exit_code == 2
+    assert "no development signing key" in result.output
+    assert "BETROKKEN_DATA_DIR" in result.output
+    assert not (tmp_path / ".betrokken").exists()
+
+
+def test_the_readme_names_a_demo_user_for_every_demo_team() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Demo users, teams and purposes", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| ")]
+    named = {
+        user: team.strip(" `")
+        for _, team, users, _ in rows[1:]
+        for user in re.findall(r"`([a-z-]+)` \(", users)
+    }
+    assert {team.slug for team in DEMO_TEAMS} == set(named.values())
+    for user, team in named.items():
+        assert DEMO_USERS[user].team == team, user
 
 
 def test_dev_provider_is_refused_in_production(

@@ -179,7 +179,9 @@ def test_the_webhook_says_only_that_news_waits_and_the_inbox_keeps_the_contact(
     [waiting] = client.get("/api/v1/notifications", headers=lead).json()["items"]
     assert waiting["id"] == delivered["id"]
     [card] = waiting["payload"]["teams"]
-    assert card["team"] == "schuldhulp" and card["contact"] == CONTACT
+    assert card["team"] == "schuldhulp"
+    # The demo policy shows Pw schuldhulp's contact person only on an accepted request.
+    assert (card["contact_details"], card["contact"]) == ("on_request", None)
 
 
 def test_in_production_the_hub_does_not_call_its_own_network(

@@ -156,6 +156,15 @@ CASES = {
         ),
         "unknown role 'burger' in rate_limits",
     ),
+    "jeugd flags beyond the Jeugdwet's two years": (
+        broken(
+            "  - id: schuldhulp\n    name: Schuldhulp\n    subject_types: [person]\n",
+            "  - id: schuldhulp\n    name: Schuldhulp\n    subject_types: [person]\n"
+            "  - id: jeugd\n    name: Jeugd\n    subject_types: [person]\n"
+            "    retention_months: 36  #<\n",
+        ),
+        "jeugd flags may live at most 24 months (Jeugdwet art. 7.1.4.5), not 36 in domain 'jeugd'",
+    ),
     "empty file": ("#<\n", "the policy file is empty"),
     "unclosed list": (
         broken("    targets: [schuldhulp]\n", "    targets: [schuldhulp\n").replace(

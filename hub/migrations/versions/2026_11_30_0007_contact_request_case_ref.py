@@ -1,0 +1,26 @@
+"""contact request case reference: the requester's own case reference, sealed
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30 14:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contact_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("requester_case_ref", sa.LargeBinary(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("contact_requests", schema=None) as batch_op:
+        batch_op.drop_column("requester_case_ref")
