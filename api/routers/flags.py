@@ -100,7 +100,7 @@ def withdraw_flag(
     return FlagOut.of_own(flag, team.slug)
 
 
-@router.put("/{flag_id}/own-reference", response_model=FlagOut)
+@router.put("/{flag_id}/own-reference", response_model=FlagOut, responses=errors(404))
 def set_own_reference(
     flag_id: uuid.UUID,
     body: OwnReferenceIn,

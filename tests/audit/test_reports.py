@@ -275,7 +275,7 @@ def test_the_inzage_page_shows_dutch_local_time_and_the_organisations_name(
 ) -> None:
     anna = auth(idp, "anna", "pw-handhaving")
     assert check(client, anna, S1, purpose="rechtmatigheid").status_code == 200  # 09:00 UTC
-    body = {"subject": {"kind": "bsn", "pseudonym": S1}, "case_ref": "AVG15-2026-10"}
+    body = {"subject": {"kind": "bsn", "pseudonym": S1}, "case_ref": "AVG-2026-10"}
     report = client.post(
         "/api/v1/audit/subject-access-reports", json=body, headers=officer(idp)
     ).json()
