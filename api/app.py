@@ -12,7 +12,13 @@ from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
-from api.middleware import API_VERSION, VersionHeader
+from api.middleware import (
+    API_VERSION,
+    Header,
+    VersionHeader,
+    content_security_policy,
+    security_headers,
+)
 from api.routers import (
     audit,
     contact_requests,
@@ -32,7 +38,8 @@ API_PREFIX = "/api/v1"
 
 
 class HubApp(FastAPI):
-    """FastAPI with the busy routes, the body checks and the ``API-Version`` header in front.
+    """FastAPI with the busy routes, the body checks, the ``API-Version`` header and the
+    security headers in front.
 
     FastAPI's own layers (telemetry, error pages, body limits) cost a direct route more than
     a tenth of its CPU; a direct route answers its own errors (``api/direct_routes.py``).
@@ -40,6 +47,7 @@ class HubApp(FastAPI):
 
     direct_routes: Sequence[DirectRoute] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    response_headers: Sequence[Header] = ()
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +55,10 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(bodies.RequestBodies(app, max_bytes=self.max_body_bytes))
+            self._front = VersionHeader(
+                bodies.RequestBodies(app, max_bytes=self.max_body_bytes),
+                headers=self.response_headers,
+            )
         await self._front(scope, receive, send)
 
 
@@ -89,7 +100,9 @@ def create_app(
         redoc_url=None,
     )
     app.max_body_bytes = settings.max_body_bytes
+    app.response_headers = security_headers(content_security_policy(settings))
     app.state.runtime = runtime
+    app.state.settings = settings
     app.state.busy_writes = busy or busy_writes(runtime)
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
