@@ -29,6 +29,7 @@ from api.routers import (
     matches,
     notifications,
     retention,
+    web,
 )
 from hub.background import hub_scheduler
 from hub.runtime import Runtime, build_runtime
@@ -122,6 +123,7 @@ def create_app(
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
+    app.include_router(web.router)
     if direct:
         app.direct_routes = _direct_routes(app)
     return app
