@@ -23,6 +23,7 @@ from api.routers import (
     audit,
     contact_requests,
     dev_idp,
+    docs,
     flags,
     health,
     involvement,
@@ -97,7 +98,7 @@ def create_app(
         version=API_VERSION,
         description="Is another team involved with this person, address or business?",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # api/routers/docs.py: Swagger UI from local files
         redoc_url=None,
     )
     app.max_body_bytes = settings.max_body_bytes
@@ -123,6 +124,7 @@ def create_app(
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
+    app.include_router(docs.router)
     app.include_router(web.router)
     if direct:
         app.direct_routes = _direct_routes(app)
