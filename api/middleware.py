@@ -63,18 +63,26 @@ def origin(url: str | None) -> str | None:
 
 def content_security_policy(settings: Settings) -> str:
     """The hub's CSP: everything from the hub itself, and the browser may call the
-    pseudonymiser and the identity provider (when that is reached over http(s))."""
-    connect = ["'self'"]
-    for url in (settings.pseudonymiser_browser_url, settings.oidc_issuer):
-        found = origin(url)
-        if found is not None and found not in connect:
-            connect.append(found)
+    pseudonymiser and the identity provider (when that is reached over http(s)). The
+    development provider's login form may redirect to the other registered redirect URIs."""
+    connect = _sources(settings.pseudonymiser_browser_url, settings.oidc_issuer)
+    forms = _sources(*settings.web_redirect_uris)
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"font-src 'self'; connect-src {' '.join(connect)}; manifest-src 'self'; "
-        "worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        f"font-src 'self'; connect-src {connect}; manifest-src 'self'; "
+        f"worker-src 'self'; form-action {forms}; frame-ancestors 'none'; base-uri 'none'; "
         "object-src 'none'"
     )
+
+
+def _sources(*urls: str | None) -> str:
+    """``'self'`` and the origins of ``urls`` (those with one), once each."""
+    sources = ["'self'"]
+    for url in urls:
+        found = origin(url)
+        if found is not None and found not in sources:
+            sources.append(found)
+    return " ".join(sources)
 
 
 def security_headers(policy: str) -> tuple[Header, ...]:
