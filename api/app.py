@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import bodies, openapi, problems
+from api.auth.dev_login import AuthorizationCodes
 from api.auth.validation import build_token_validator, claim_mapping
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
@@ -28,6 +29,7 @@ from api.routers import (
     health,
     involvement,
     matches,
+    me,
     notifications,
     retention,
     web,
@@ -50,6 +52,7 @@ class HubApp(FastAPI):
     direct_routes: Sequence[DirectRoute] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     response_headers: Sequence[Header] = ()
+    form_paths: frozenset[str] = frozenset()
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,7 +61,9 @@ class HubApp(FastAPI):
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
             self._front = VersionHeader(
-                bodies.RequestBodies(app, max_bytes=self.max_body_bytes),
+                bodies.RequestBodies(
+                    app, max_bytes=self.max_body_bytes, form_paths=self.form_paths
+                ),
                 headers=self.response_headers,
             )
         await self._front(scope, receive, send)
@@ -113,6 +118,7 @@ def create_app(
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)
+    v1.include_router(me.router)
     v1.include_router(flags.router)
     v1.include_router(involvement.router)
     v1.include_router(matches.router)
@@ -124,6 +130,8 @@ def create_app(
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
+        app.state.dev_codes = AuthorizationCodes()
+        app.form_paths = dev_idp.FORM_PATHS
     app.include_router(docs.router)
     app.include_router(web.router)
     if direct:
