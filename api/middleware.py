@@ -102,11 +102,12 @@ def install_version_header(
 
 def install_cors(app: FastAPI, origins: Sequence[str]) -> None:
     """Let the web app on ``origins`` call ``app`` from a browser: GET and POST with a bearer
-    token and a JSON body, no cookies."""
+    token and a JSON body, no cookies; it may read how long to wait after a 429."""
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
         allow_credentials=False,
+        expose_headers=["Retry-After"],
     )

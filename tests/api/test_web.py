@@ -276,6 +276,7 @@ def test_the_pseudonymiser_lets_the_app_origins_call_it(pseudonymiser: TestClien
     assert "access-control-allow-origin" not in refused.headers
     keys = pseudonymiser.get("/api/v1/keys", headers={"Origin": "http://localhost:8000"})
     assert keys.headers["access-control-allow-origin"] == "http://localhost:8000"
+    assert keys.headers["access-control-expose-headers"] == "Retry-After"
     other = pseudonymiser.get("/api/v1/keys", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in other.headers
 
