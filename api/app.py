@@ -9,20 +9,30 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import bodies, openapi, problems
+from api.auth.dev_login import AuthorizationCodes
 from api.auth.validation import build_token_validator, claim_mapping
 from api.busy import BusyWrites, busy_writes
 from api.direct_routes import DirectRoute, DirectRoutes
-from api.middleware import API_VERSION, VersionHeader
+from api.middleware import (
+    API_VERSION,
+    Header,
+    VersionHeader,
+    content_security_policy,
+    security_headers,
+)
 from api.routers import (
     audit,
     contact_requests,
     dev_idp,
+    docs,
     flags,
     health,
     involvement,
     matches,
+    me,
     notifications,
     retention,
+    web,
 )
 from hub.background import hub_scheduler
 from hub.runtime import Runtime, build_runtime
@@ -32,7 +42,8 @@ API_PREFIX = "/api/v1"
 
 
 class HubApp(FastAPI):
-    """FastAPI with the busy routes, the body checks and the ``API-Version`` header in front.
+    """FastAPI with the busy routes, the body checks, the ``API-Version`` header and the
+    security headers in front.
 
     FastAPI's own layers (telemetry, error pages, body limits) cost a direct route more than
     a tenth of its CPU; a direct route answers its own errors (``api/direct_routes.py``).
@@ -40,6 +51,8 @@ class HubApp(FastAPI):
 
     direct_routes: Sequence[DirectRoute] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    response_headers: Sequence[Header] = ()
+    form_paths: frozenset[str] = frozenset()
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +60,12 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(bodies.RequestBodies(app, max_bytes=self.max_body_bytes))
+            self._front = VersionHeader(
+                bodies.RequestBodies(
+                    app, max_bytes=self.max_body_bytes, form_paths=self.form_paths
+                ),
+                headers=self.response_headers,
+            )
         await self._front(scope, receive, send)
 
 
@@ -85,11 +103,13 @@ def create_app(
         version=API_VERSION,
         description="Is another team involved with this person, address or business?",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # api/routers/docs.py: Swagger UI from local files
         redoc_url=None,
     )
     app.max_body_bytes = settings.max_body_bytes
+    app.response_headers = security_headers(content_security_policy(settings))
     app.state.runtime = runtime
+    app.state.settings = settings
     app.state.busy_writes = busy or busy_writes(runtime)
     app.state.claim_mapping = claim_mapping(settings)
     app.state.token_validator = build_token_validator(settings)
@@ -98,6 +118,7 @@ def create_app(
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(health.router)
+    v1.include_router(me.router)
     v1.include_router(flags.router)
     v1.include_router(involvement.router)
     v1.include_router(matches.router)
@@ -109,6 +130,10 @@ def create_app(
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
         app.include_router(dev_idp.router)
+        app.state.dev_codes = AuthorizationCodes()
+        app.form_paths = dev_idp.FORM_PATHS
+    app.include_router(docs.router)
+    app.include_router(web.router)
     if direct:
         app.direct_routes = _direct_routes(app)
     return app

@@ -50,11 +50,18 @@ _NOT_UTF8: dict[str, Any] = {"loc": ("body",), "msg": "the body is not valid UTF
 
 
 class RequestBodies:
-    """Refuses bodies over ``max_bytes`` (413) and bodies not declared UTF-8 JSON (415)."""
+    """Refuses bodies over ``max_bytes`` (413) and bodies not declared UTF-8 JSON (415).
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    The paths of ``form_paths`` (the development provider's OAuth endpoints) take an
+    ``application/x-www-form-urlencoded`` body instead; its size is limited all the same.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, form_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +75,8 @@ class RequestBodies:
         has_body = (length is not None and int(length) > 0) or b"transfer-encoding" in headers
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         json_body = has_body and scope["method"] in BODY_METHODS
+        if json_body and scope["path"] in self.form_paths and is_form(content_type):
+            json_body = False
         if json_body and not is_utf8_json(content_type):
             response = problems.problem(
                 scope["path"],
@@ -145,6 +154,11 @@ def is_utf8_json(content_type: str) -> bool:
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
             return False
     return True
+
+
+def is_form(content_type: str) -> bool:
+    """``application/x-www-form-urlencoded`` (what an HTML form and an OAuth client send)."""
+    return content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
 
 
 def _too_large(max_bytes: int) -> str:

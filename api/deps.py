@@ -23,6 +23,7 @@ from hub.fields import is_uuid
 from hub.organisation.repository import TeamRef
 from hub.references import ReferenceSealer
 from hub.runtime import Runtime
+from hub.settings import Settings
 from policies import Policy
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -34,6 +35,12 @@ async def get_runtime(request: Request) -> Runtime:
     # async: FastAPI runs a sync dependency in the thread pool, a hop that costs more than this
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was built with (``create_app``)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_references(request: Request) -> ReferenceSealer:
@@ -202,6 +209,7 @@ TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
 References = Annotated[ReferenceSealer, Depends(get_references)]
 BusyWritesDep = Annotated[BusyWrites, Depends(get_busy_writes)]
 Now = Annotated[datetime, Depends(get_now)]

@@ -11,6 +11,12 @@ from hub.errors import PolicyRefusal
 from policies import Action, Context, Decision, MatchContact, Policy
 
 
+def policy_role(actor: Actor) -> str:
+    """The role the policy is asked about for ``actor``: their most specific one (an
+    unknown role, ``""``, is refused by every rule)."""
+    return actor.role.value if actor.role else ""
+
+
 def decision_ref(decision: Decision) -> DecisionRef:
     return DecisionRef(
         rule_id=decision.rule_id,
@@ -40,7 +46,7 @@ def require_allowed(
         Context(
             action=action,
             actor_domain=domain,
-            role=actor.role.value if actor.role else "",
+            role=policy_role(actor),
             purpose=purpose,
             subject_type=subject_type,
             target_domain=target_domain,

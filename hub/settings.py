@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from policies import DEMO_POLICY
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+REPOSITORY_WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
+"""Where ``make web`` builds the web app, in a checkout of the repository."""
+DEVELOPMENT_WEB_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 
 
 class Environment(StrEnum):
@@ -54,6 +57,19 @@ class Settings(BaseSettings):
     claim_teams: str = "teams"
     claim_roles: str = "roles"
     claim_name: str = "name"
+    # Lifetime of the development provider's access tokens (its authorization code flow).
+    dev_token_seconds: int = Field(default=3600, ge=60)
+
+    # The web app (web/dist), served at /app/, and what it is told in /app/config.json.
+    web_dir: Path = REPOSITORY_WEB_DIR
+    web_client_id: str = "betrokken-web"
+    web_scope: str = "openid betrokken"
+    web_resource: str | None = None  # RFC 8707 resource, for a provider that needs one
+    # Redirect URIs the development provider accepts besides the hub's own callback page.
+    web_redirect_uris: Annotated[tuple[str, ...], NoDecode] = ()
+    # Origins whose pages may call the pseudonymiser (CORS); comma-separated. Unset: the
+    # hub's development addresses, or none in production.
+    web_origins: Annotated[tuple[str, ...] | None, NoDecode] = None
 
     # Background jobs in each hub process (off in most tests, which drive them directly).
     background_jobs: bool = True
@@ -103,6 +119,8 @@ class Settings(BaseSettings):
     pseudonymiser_rate_per_minute: int = 1200
     pseudonymiser_burst: int = 200
     pseudonym_epoch: str = "2026"
+    # The pseudonymiser's address as a browser reaches it; default: pseudonymiser_url.
+    pseudonymiser_public_url: str | None = None
 
     @field_validator("webhook_allowed_hosts", mode="before")
     @classmethod
@@ -111,6 +129,15 @@ class Settings(BaseSettings):
             value = value.split(",")
         if isinstance(value, list | tuple):
             return tuple(host.strip().lower() for host in value if host.strip())
+        return value
+
+    @field_validator("web_redirect_uris", "web_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(item.strip() for item in value if item.strip())
         return value
 
     @model_validator(mode="after")
@@ -131,6 +158,18 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def pseudonymiser_browser_url(self) -> str:
+        """The pseudonymiser as the web app calls it."""
+        return self.pseudonymiser_public_url or self.pseudonymiser_url
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The origins whose pages may call the pseudonymiser."""
+        if self.web_origins is not None:
+            return self.web_origins
+        return () if self.is_production else DEVELOPMENT_WEB_ORIGINS
 
     @cached_property
     def sqlalchemy_url(self) -> str:

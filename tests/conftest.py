@@ -103,7 +103,15 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         policy_file=DEMO_POLICY,
         background_jobs=False,  # tests drive retention, delivery and sequencing themselves
+        web_dir=built_web_app(tmp_path / "web"),  # whether or not `make web` has run
     )
+
+
+def built_web_app(directory: Path) -> Path:
+    """A stand-in for ``web/dist``: the hub serves it at ``/app/``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.html").write_text('<!doctype html><html lang="nl"><title>Betrokken</title>')
+    return directory
 
 
 @pytest.fixture

@@ -32,27 +32,37 @@ DEFAULT_ORGANISATION = "gemeente-voorbeeld"
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A person (or connector client) of the demo municipality, for tokens and tests."""
+    """A person (or connector client) of the demo municipality, for tokens and tests.
+
+    ``teams`` are the teams the token names; a member of several acts for the one the
+    ``Betrokken-Team`` header names.
+    """
 
     name: str
     roles: tuple[str, ...]
-    team: str | None = None
+    teams: tuple[str, ...] = ()
     organisation: str = DEFAULT_ORGANISATION
+
+    @property
+    def is_person(self) -> bool:
+        """Signs in at the login page (a connector client does not)."""
+        return "connector" not in self.roles
 
 
 DEMO_USERS: dict[str, DemoUser] = {
-    "anna": DemoUser("Anna de Vries, handhaver", ("professional",), "pw-handhaving"),
-    "carla": DemoUser("Carla Jansen, teamleider handhaving", ("team_lead",), "pw-handhaving"),
-    "bram": DemoUser("Bram Bakker, schuldhulpverlener", ("professional",), "schuldhulp"),
-    "sanne": DemoUser("Sanne Visser, teamleider schuldhulp", ("team_lead",), "schuldhulp"),
-    "wim": DemoUser("Wim de Boer, Wmo-consulent", ("professional",), "wmo-pgb"),
-    "jesse": DemoUser("Jesse Mulder, jeugdprofessional", ("professional",), "jeugd-wijkteam"),
-    "joke": DemoUser("Joke Smit, teamleider jeugd", ("team_lead",), "jeugd-wijkteam"),
-    "vincent": DemoUser("Vincent Kok, vergunningverlener", ("professional",), "vergunningen"),
-    "tessa": DemoUser("Tessa Peters, toezichthouder VTH", ("professional",), "vth-toezicht"),
+    "anna": DemoUser("Anna de Vries, handhaver", ("professional",), ("pw-handhaving",)),
+    "carla": DemoUser("Carla Jansen, teamleider handhaving", ("team_lead",), ("pw-handhaving",)),
+    "lotte": DemoUser("Lotte Bos, handhaver", ("professional",), ("pw-handhaving", "vth-toezicht")),
+    "bram": DemoUser("Bram Bakker, schuldhulpverlener", ("professional",), ("schuldhulp",)),
+    "sanne": DemoUser("Sanne Visser, teamleider schuldhulp", ("team_lead",), ("schuldhulp",)),
+    "wim": DemoUser("Wim de Boer, Wmo-consulent", ("professional",), ("wmo-pgb",)),
+    "jesse": DemoUser("Jesse Mulder, jeugdprofessional", ("professional",), ("jeugd-wijkteam",)),
+    "joke": DemoUser("Joke Smit, teamleider jeugd", ("team_lead",), ("jeugd-wijkteam",)),
+    "vincent": DemoUser("Vincent Kok, vergunningverlener", ("professional",), ("vergunningen",)),
+    "tessa": DemoUser("Tessa Peters, toezichthouder VTH", ("professional",), ("vth-toezicht",)),
     "fatima": DemoUser("Fatima El Amrani, functionaris gegevensbescherming", ("privacy_officer",)),
     "beheer": DemoUser("Applicatiebeheer", ("admin",)),
-    "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), "adreskwaliteit"),
+    "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), ("adreskwaliteit",)),
 }
 
 
@@ -85,30 +95,55 @@ class DevIdentityProvider:
         """The public JWK set, as the hub publishes it at ``/dev-idp/jwks.json``."""
         return {"keys": [{**self._key.as_dict(private=False), "use": "sig", "alg": "RS256"}]}
 
-    def metadata(self, *, jwks_uri: str) -> dict[str, Any]:
-        """Provider metadata (RFC 8414 fields); tokens come from ``betrokken dev-token``."""
+    def metadata(
+        self, *, jwks_uri: str, authorization_endpoint: str, token_endpoint: str
+    ) -> dict[str, Any]:
+        """Provider metadata (RFC 8414 fields): the authorization code flow with PKCE (S256)
+        for the web app; other tokens come from ``betrokken dev-token``."""
         return {
             "issuer": self.issuer,
             "jwks_uri": jwks_uri,
-            "response_types_supported": [],
-            "grant_types_supported": [],
+            "authorization_endpoint": authorization_endpoint,
+            "token_endpoint": token_endpoint,
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "authorization_response_iss_parameter_supported": True,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": [],
             "claims_supported": ["sub", "name", "organisation", "teams", "roles", "client_id"],
         }
 
-    def issue_for(self, member: str, *, lifetime: int = 8 * 3600) -> str:
-        """A token for one of :data:`DEMO_USERS`."""
+    def issue_for(
+        self, member: str, *, lifetime: int = 8 * 3600, client_id: str = "betrokken-dev"
+    ) -> str:
+        """An access token for one of :data:`DEMO_USERS`."""
         user = DEMO_USERS[member]
         return self.issue(
             member=member,
             roles=list(user.roles),
-            team=user.team,
+            teams=user.teams,
             organisation=user.organisation,
             name=user.name,
             lifetime=lifetime,
+            client_id=client_id,
         )
+
+    def id_token(self, member: str, *, client_id: str, nonce: str | None, lifetime: int) -> str:
+        """An OpenID Connect ID token for one of :data:`DEMO_USERS`, for ``client_id``."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "sub": member,
+            "name": DEMO_USERS[member].name,
+            "iat": now,
+            "exp": now + lifetime,
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": self._key.kid}, claims, self._key)
 
     def issue(
         self,
@@ -120,6 +155,7 @@ class DevIdentityProvider:
         name: str | None = None,
         lifetime: int = 8 * 3600,
         teams: Sequence[str] | None = None,
+        client_id: str = "betrokken-dev",
     ) -> str:
         """An access token; ``teams`` (several) wins over ``team`` (one)."""
         now = int(time.time())
@@ -127,7 +163,7 @@ class DevIdentityProvider:
             "iss": self.issuer,
             "aud": self.audience,
             "sub": member,
-            "client_id": "betrokken-dev",
+            "client_id": client_id,
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,

@@ -235,9 +235,9 @@ def _init_hub_keys(settings: Settings) -> None:
 @click.option(
     "--member",
     required=True,
-    help="Member id (the token subject). A demo user (anna, carla, bram, sanne, wim, jesse, "
-    "joke, vincent, tessa, fatima, beheer, betrokken-connector-laa) brings their own team "
-    "and roles.",
+    help="Member id (the token subject). A demo user (anna, carla, lotte, bram, sanne, wim, "
+    "jesse, joke, vincent, tessa, fatima, beheer, betrokken-connector-laa) brings their own "
+    "teams and roles.",
 )
 @click.option(
     "--team", "teams", multiple=True, help="Team slug, e.g. pw-handhaving; repeat for several."
@@ -274,7 +274,7 @@ def dev_token(
         idp.issue(
             member=member,
             roles=list(roles or (demo.roles if demo else ())),
-            teams=teams or ([demo.team] if demo and demo.team else []),
+            teams=teams or (demo.teams if demo else ()),
             organisation=organisation or (demo.organisation if demo else DEFAULT_ORGANISATION),
             name=name or (demo.name if demo else None),
         )

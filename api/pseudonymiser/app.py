@@ -18,7 +18,12 @@ from fastapi import APIRouter, Depends, FastAPI
 from api import bodies, openapi, problems
 from api.auth.validation import build_token_validator, claim_mapping
 from api.deps import get_actor, require
-from api.middleware import install_version_header
+from api.middleware import (
+    PSEUDONYMISER_CSP,
+    install_cors,
+    install_version_header,
+    security_headers,
+)
 from api.pseudonymiser.keystore import EpochKey, OprfKeyStore
 from api.pseudonymiser.schemas import EvaluationIn, EvaluationOut, KeyOut, KeysOut, StatisticsOut
 from crypto import oprf
@@ -110,7 +115,9 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     bodies.install(app)
     app.add_middleware(bodies.RequestBodies, max_bytes=settings.max_body_bytes)
-    install_version_header(app)  # added last, so outermost: on the body refusals too
+    install_cors(app, settings.cors_origins)  # the web app pseudonymises in the browser
+    # Added last, so outermost: on the body refusals and the CORS preflights too.
+    install_version_header(app, headers=security_headers(PSEUDONYMISER_CSP))
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health")

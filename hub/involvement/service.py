@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import decision_ref, may_see, require_allowed
+from hub.decisions import decision_ref, may_see, policy_role, require_allowed
 from hub.errors import HubError, RateLimited
 from hub.fastpath.statements import StatementConnections
 from hub.flag.repository import LiveFlag
@@ -167,7 +167,7 @@ class _Group:
         return [
             DayAsk(
                 member=check.request.actor.sub,
-                member_limit=self.policy.rate_limit(_role(check.request.actor)).per_day,
+                member_limit=self.policy.rate_limit(policy_role(check.request.actor)).per_day,
                 team=check.team.slug,
             )
             for check in self.admitted
@@ -250,17 +250,13 @@ class _Group:
         return answered
 
 
-def _role(actor: Actor) -> str:
-    return actor.role.value if actor.role else ""
-
-
 def _take_rate_limit(
     limits: CheckLimits, policy: Policy, request: CheckRequest, team: TeamRef
 ) -> None:
     actor = request.actor
     wait = limits.wait_seconds(
         member=actor.sub,
-        member_limit=policy.rate_limit(_role(actor)),
+        member_limit=policy.rate_limit(policy_role(actor)),
         team=team.slug,
         team_limit=policy.team_rate_limit,
     )
@@ -274,7 +270,7 @@ def _require_within_day(
     policy: Policy, request: CheckRequest, place: DayPlace, *, now: datetime
 ) -> None:
     reached = place.limit_reached(
-        member_limit=policy.rate_limit(_role(request.actor)).per_day,
+        member_limit=policy.rate_limit(policy_role(request.actor)).per_day,
         team_limit=policy.team_rate_limit.per_day,
     )
     if reached is not None:
@@ -321,7 +317,7 @@ def _visible_teams(
             visible[flag.domain_code] = may_see(
                 policy,
                 viewer_domain=team.domain_code,
-                role=_role(actor),
+                role=policy_role(actor),
                 purpose=check.request.purpose,
                 subject_type=check.request.subject.subject_type,
                 target_domain=flag.domain_code,

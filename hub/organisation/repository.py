@@ -59,6 +59,23 @@ def teams_with_organisation_slug(
     }
 
 
+def teams_in_organisation(
+    session: Session, slugs: Collection[str], *, organisation: str
+) -> list[tuple[Team, str]]:
+    """The teams of ``slugs`` that belong to ``organisation`` (by slug), each with its
+    domain's name, in the order of ``slugs``."""
+    if not slugs:
+        return []
+    rows = session.execute(
+        select(Team, Domain.name)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .join(Domain, Domain.code == Team.domain_code)
+        .where(Team.slug.in_(list(slugs)), Organisation.slug == organisation)
+    ).all()
+    found = {team.slug: (team, domain_name) for team, domain_name in rows}
+    return [found[slug] for slug in dict.fromkeys(slugs) if slug in found]
+
+
 def get_organisation(session: Session, slug: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.slug == slug)).one_or_none()
 

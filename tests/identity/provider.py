@@ -204,7 +204,7 @@ def provider_config(
         login: {
             "name": user.name,
             "organisation": user.organisation,
-            "teams": [user.team] if user.team else [],
+            "teams": list(user.teams),
             "roles": list(user.roles),
         }
         for login, user in DEMO_USERS.items()
@@ -225,7 +225,7 @@ def provider_config(
                 "claims": {
                     "name": laa.name,
                     "organisation": laa.organisation,
-                    "teams": [laa.team],
+                    "teams": list(laa.teams),
                     "roles": list(laa.roles),
                 },
             }

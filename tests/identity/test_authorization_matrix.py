@@ -349,6 +349,22 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/health"): public(),
     ("GET", "/dev-idp/.well-known/openid-configuration"): public(),
     ("GET", "/dev-idp/jwks.json"): public(),
+    ("GET", "/dev-idp/authorize"): public(),
+    ("POST", "/dev-idp/authorize"): public(),
+    ("POST", "/dev-idp/token"): public(),
+    ("GET", "/dev-idp/login.css"): public(),
+    # the web app and the API docs
+    ("GET", "/"): public(),
+    ("GET", "/app"): public(),
+    ("GET", "/app/"): public(),
+    ("GET", "/app/config.json"): public(),
+    ("GET", "/app/{path}"): Row(public=True, path={"path": lambda t: "index.html"}),
+    ("GET", "/api/v1/docs"): public(),
+    ("GET", "/api/v1/docs/assets/{name}"): Row(
+        public=True, path={"name": lambda t: "swagger-init.js"}
+    ),
+    # the caller's own profile: any role, for a team of their own token
+    ("GET", "/api/v1/me"): Row(roles=frozenset(Role)),
     # flags
     ("POST", "/api/v1/flags"): Row(
         roles=MEMBERS, json=lambda t: {"subject": subject(t), "purpose": own_purpose(t)}

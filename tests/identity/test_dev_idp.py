@@ -33,14 +33,35 @@ def test_published_jwks_verifies_dev_tokens(client: TestClient, idp: DevIdentity
     assert token.claims["iss"] == DEV_ISSUER and token.claims["teams"] == ["pw-handhaving"]
 
 
-@pytest.mark.parametrize("member", sorted(DEMO_USERS))
+DEMO_MEMBERSHIPS = [
+    (member, team) for member, user in sorted(DEMO_USERS.items()) for team in user.teams or [None]
+]
+
+
+@pytest.mark.parametrize(("member", "team"), DEMO_MEMBERSHIPS)
 def test_demo_users_reach_the_hub(
-    client: TestClient, idp: DevIdentityProvider, member: str
+    client: TestClient, idp: DevIdentityProvider, member: str, team: str | None
 ) -> None:
     headers = {"Authorization": f"Bearer {idp.issue_for(member)}"}
+    if len(DEMO_USERS[member].teams) > 1:
+        headers["Betrokken-Team"] = str(team)
     answer = client.get("/api/v1/flags", headers=headers)
     may_list = {"professional", "team_lead", "connector"} & set(DEMO_USERS[member].roles)
     assert answer.status_code == (200 if may_list else 403), answer.text
+
+
+def test_a_demo_user_of_two_teams_acts_for_the_one_named(
+    client: TestClient, idp: DevIdentityProvider
+) -> None:
+    assert DEMO_USERS["lotte"].teams == ("pw-handhaving", "vth-toezicht")
+    token = {"Authorization": f"Bearer {idp.issue_for('lotte')}"}
+    unnamed = client.get("/api/v1/flags", headers=token)
+    assert unnamed.status_code == 403  # no team is guessed
+    for team in DEMO_USERS["lotte"].teams:
+        named = client.get("/api/v1/flags", headers={**token, "Betrokken-Team": team})
+        assert named.status_code == 200, named.text
+    other = client.get("/api/v1/flags", headers={**token, "Betrokken-Team": "schuldhulp"})
+    assert other.status_code == 403
 
 
 def test_dev_token_command_prints_a_token_the_hub_accepts(
@@ -83,7 +104,7 @@ def test_the_readme_names_a_demo_user_for_every_demo_team() -> None:
     }
     assert {team.slug for team in DEMO_TEAMS} == set(named.values())
     for user, team in named.items():
-        assert DEMO_USERS[user].team == team, user
+        assert team in DEMO_USERS[user].teams, user
 
 
 def test_dev_provider_is_refused_in_production(
