@@ -10,13 +10,14 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench clean
+.PHONY: setup run-deps test-deps web-deps web run test test-fast lint bench clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench) and Node.js (the OpenID provider the
 # identity tests start). Each is installed only when what it provides is missing.
 RUN_PACKAGES := libsodium23
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 nodejs npm
+WEB_PACKAGES := nodejs npm
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 $(WEB_PACKAGES)
 HAVE_libsodium23 := ldconfig -p | grep -q 'libsodium\.so\.23'
 HAVE_postgresql-15 := [ -x $(PG_BIN)/initdb ]
 HAVE_nodejs := command -v node >/dev/null
@@ -35,6 +36,9 @@ endef
 run-deps:
 	$(call apt_install,$(RUN_PACKAGES))
 
+web-deps:
+	$(call apt_install,$(WEB_PACKAGES))
+
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
 
@@ -52,7 +56,26 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-run: run-deps $(STAMP)
+# The web app (web/, docs in web/README.md): its npm packages, pinned by the lock file, and
+# its build in web/dist, which the hub serves at /app/. Each is redone only when its inputs
+# changed: the lock file for the packages, the sources for the build.
+WEB := web
+WEB_INSTALLED := $(WEB)/node_modules/.installed
+WEB_BUILT := $(WEB)/.stamp-built
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/static -type f 2>/dev/null) \
+	$(WEB)/build.mjs $(WEB)/tsconfig.json $(WEB)/tsconfig.sw.json
+
+$(WEB_INSTALLED): $(WEB)/package.json $(WEB)/package-lock.json | web-deps
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd $(WEB) && node build.mjs
+	touch $@
+
+web: $(WEB_BUILT)
+
+run: run-deps web $(STAMP)
 	$(BIN)/betrokken db upgrade
 	$(BIN)/betrokken demo seed
 	$(BIN)/betrokken serve
@@ -63,7 +86,7 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 	cd $(OIDC) && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup lint $(OIDC)/node_modules/.installed
+test: setup lint web $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
@@ -73,10 +96,11 @@ FAST := not postgres and not processes and not bench
 test-fast: run-deps $(DEV_STAMP)
 	$(BIN)/pytest -n auto -m "$(FAST)"
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) $(WEB_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy crypto policies hub api testsupport
+	cd $(WEB) && npm run --silent typecheck
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup
@@ -84,4 +108,5 @@ bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules
+	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules \
+		$(WEB)/node_modules $(WEB)/dist $(WEB_BUILT)

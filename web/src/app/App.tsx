@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+import type { Me } from "../api/types";
+import { ProblemAlert } from "../components/Alerts";
+import { Button } from "../components/Button";
+import { Header } from "../components/Header";
+import { Nav } from "../components/Nav";
+import { ReauthDialog } from "../components/ReauthDialog";
+import { messages, type Lang } from "../i18n";
+import { Check } from "../screens/Check";
+import { Flags } from "../screens/Flags";
+import { Inbox } from "../screens/Inbox";
+import { Register } from "../screens/Register";
+import { Requests } from "../screens/Requests";
+import { SignIn } from "../screens/SignIn";
+import { useStore } from "../store";
+import { useAnnouncer } from "./announcer";
+import { AppContext, EMPTY_DRAFT, type Services, type ShellContextValue } from "./context";
+import { useOnline } from "./online";
+import { useRoute, type Route } from "./router";
+
+type Load = { state: "loading" } | { state: "failed"; error: unknown } | { state: "ready"; me: Me };
+
+export function App({ services }: { services: Services }) {
+  const [lang, setLang] = useState<Lang>("nl");
+  const t = messages[lang];
+  const signedIn = useStore(services.session.signedIn);
+  const reauthNeeded = useStore(services.session.reauthNeeded);
+  const online = useOnline();
+  const { route, navigated } = useRoute();
+  const [announcement, announce] = useAnnouncer();
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [signedOut, setSignedOut] = useState(false);
+  // Bumped on sign-out and team switch: the screens start afresh, their forms empty.
+  const [generation, setGeneration] = useState(0);
+  const [unread, setUnread] = useState(0);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  const loadMe = useCallback(async () => {
+    setLoad({ state: "loading" });
+    try {
+      const me = await services.hub.me();
+      services.team.set(me.acting_team);
+      setLoad({ state: "ready", me });
+    } catch (error) {
+      setLoad({ state: "failed", error });
+    }
+  }, [services]);
+
+  useEffect(() => {
+    if (signedIn) {
+      setSignedOut(false);
+      void loadMe();
+    }
+  }, [signedIn, loadMe]);
+
+  const refreshUnread = useCallback(() => {
+    services.hub.unreadCount().then(setUnread, () => undefined);
+  }, [services]);
+  const me = load.state === "ready" ? load.me : null;
+  useEffect(() => {
+    if (me?.acting_team) refreshUnread();
+  }, [me, route, refreshUnread]);
+
+  function signOut() {
+    services.session.signOut();
+    services.team.set(null);
+    services.draft.set(EMPTY_DRAFT);
+    setLoad({ state: "loading" });
+    setSignedOut(true);
+    setGeneration((n) => n + 1);
+    setUnread(0);
+  }
+
+  async function switchTeam(team: string) {
+    services.team.set(team);
+    setGeneration((n) => n + 1);
+    await loadMe();
+    const name = me?.teams.find((candidate) => candidate.team === team)?.team_name ?? team;
+    announce(t.header.teamChanged(name));
+  }
+
+  const shell: ShellContextValue = useMemo(
+    () => ({ services, t, lang, me, announce }),
+    [services, t, lang, me, announce],
+  );
+
+  return (
+    <AppContext.Provider value={shell}>
+      <a class="app-skip-link" href="#main">
+        {t.skipToContent}
+      </a>
+      <Header me={signedIn ? me : null} onLang={setLang} onTeam={switchTeam} onSignOut={signOut} />
+      {signedIn && me && <Nav route={route} unread={unread} />}
+      <main class="app-main" id="main" tabIndex={-1}>
+        {!online && (
+          <div class="utrecht-alert utrecht-alert--warning app-offline" role="status">
+            <div class="utrecht-alert__content">
+              <p class="utrecht-paragraph">{t.offline}</p>
+            </div>
+          </div>
+        )}
+        {!signedIn ? (
+          <SignIn signedOut={signedOut} key={`signin-${generation}`} />
+        ) : load.state === "loading" ? (
+          <p class="utrecht-paragraph app-busy" role="status">
+            {t.loading}
+          </p>
+        ) : load.state === "failed" ? (
+          <>
+            <ProblemAlert error={load.error} />
+            <div class="utrecht-button-group">
+              <Button appearance="primary" onClick={loadMe}>
+                {t.reload}
+              </Button>
+            </div>
+          </>
+        ) : !load.me.acting_team ? (
+          <p class="utrecht-paragraph">{t.noTeam}</p>
+        ) : (
+          <Screens key={`${generation}-${route}`} route={route} navigated={navigated} onInboxChange={refreshUnread} />
+        )}
+      </main>
+      <div class="app-visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </div>
+      {reauthNeeded && <ReauthDialog />}
+    </AppContext.Provider>
+  );
+}
+
+function Screens({ route, navigated, onInboxChange }: { route: Route; navigated: boolean; onInboxChange(): void }) {
+  switch (route) {
+    case "check":
+      return <Check focus={navigated} />;
+    case "register":
+      return <Register focus={navigated} />;
+    case "flags":
+      return <Flags focus={navigated} />;
+    case "inbox":
+      return <Inbox focus={navigated} onChange={onInboxChange} />;
+    case "requests":
+      return <Requests focus={navigated} />;
+  }
+}
