@@ -72,6 +72,7 @@ export function App({ services }: { services: Services }) {
     setSignedOut(true);
     setGeneration((n) => n + 1);
     setUnread(0);
+    location.hash = "#/check"; // whoever signs in next starts at the check
   }
 
   async function switchTeam(team: string) {

@@ -11,7 +11,14 @@ export function Nav({ route, unread }: { route: Route; unread: number }) {
           <li key={name} class="app-nav__item">
             <a class="app-nav__link" href={href(name)} aria-current={name === route ? "page" : undefined}>
               {t.nav[name]}
-              {name === "inbox" && unread > 0 && <span class="app-badge">{unread}</span>}
+              {name === "inbox" && unread > 0 && (
+                <>
+                  <span class="app-badge" aria-hidden="true">
+                    {unread}
+                  </span>
+                  <span class="app-visually-hidden">{t.nav.unread(unread)}</span>
+                </>
+              )}
             </a>
           </li>
         ))}

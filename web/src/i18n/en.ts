@@ -33,6 +33,7 @@ export const en: Messages = {
     flags: "My flags",
     inbox: "Inbox",
     requests: "Requests",
+    unread: (count) => `, ${count} new`,
   },
 
   header: {

@@ -36,6 +36,7 @@ export const nl = {
     flags: "Mijn signalen",
     inbox: "Berichten",
     requests: "Verzoeken",
+    unread: (count: number) => `, ${count} nieuw`,
   },
 
   header: {
