@@ -26,7 +26,7 @@ export function App({ services }: { services: Services }) {
   const signedIn = useStore(services.session.signedIn);
   const reauthNeeded = useStore(services.session.reauthNeeded);
   const online = useOnline();
-  const { route, navigated } = useRoute();
+  const route = useRoute();
   const [announcement, announce] = useAnnouncer();
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [signedOut, setSignedOut] = useState(false);
@@ -121,7 +121,7 @@ export function App({ services }: { services: Services }) {
         ) : !load.me.acting_team ? (
           <p class="utrecht-paragraph">{t.noTeam}</p>
         ) : (
-          <Screens key={`${generation}-${route}`} route={route} navigated={navigated} onInboxChange={refreshUnread} />
+          <Screens key={`${generation}-${route}`} route={route} onInboxChange={refreshUnread} />
         )}
       </main>
       <div class="app-visually-hidden" role="status" aria-live="polite" aria-atomic="true">
@@ -132,17 +132,19 @@ export function App({ services }: { services: Services }) {
   );
 }
 
-function Screens({ route, navigated, onInboxChange }: { route: Route; navigated: boolean; onInboxChange(): void }) {
+/** The screen of the route; it mounts after sign-in, a team switch or navigation, and so its
+ * h1 takes focus every time. */
+function Screens({ route, onInboxChange }: { route: Route; onInboxChange(): void }) {
   switch (route) {
     case "check":
-      return <Check focus={navigated} />;
+      return <Check />;
     case "register":
-      return <Register focus={navigated} />;
+      return <Register />;
     case "flags":
-      return <Flags focus={navigated} />;
+      return <Flags />;
     case "inbox":
-      return <Inbox focus={navigated} onChange={onInboxChange} />;
+      return <Inbox onChange={onInboxChange} />;
     case "requests":
-      return <Requests focus={navigated} />;
+      return <Requests />;
   }
 }

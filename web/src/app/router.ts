@@ -10,15 +10,14 @@ function current(): Route {
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : "check";
 }
 
-/** The current route, and whether it was reached by navigating (then its h1 takes focus). */
-export function useRoute(): { route: Route; navigated: boolean } {
-  const [state, setState] = useState({ route: current(), navigated: false });
+export function useRoute(): Route {
+  const [route, setRoute] = useState(current);
   useEffect(() => {
-    const onChange = () => setState({ route: current(), navigated: true });
+    const onChange = () => setRoute(current());
     window.addEventListener("hashchange", onChange);
     return () => window.removeEventListener("hashchange", onChange);
   }, []);
-  return state;
+  return route;
 }
 
 export function href(route: Route): string {

@@ -4,14 +4,15 @@ import { useEffect, useRef } from "preact/hooks";
 interface Props {
   name: string;
   title: string;
-  /** Each screen's title in the tab; the h1 takes focus when a screen opens after navigation. */
+  /** The screen's title in the tab. */
   pageTitle: string;
-  focus: boolean;
+  /** Whether the h1 takes focus when the screen opens (not on the first page load). */
+  focus?: boolean;
   children: ComponentChildren;
 }
 
-/** A screen: one h1 that takes focus on navigation, so a screen reader starts there. */
-export function Screen({ name, title, pageTitle, focus, children }: Props) {
+/** A screen: one h1 that takes focus when it opens, so a screen reader starts there. */
+export function Screen({ name, title, pageTitle, focus = true, children }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = pageTitle;

@@ -19,7 +19,7 @@ interface Outcome {
 }
 
 /** Who else is involved with a person, address or business, as far as the policy allows. */
-export function Check({ focus }: { focus: boolean }) {
+export function Check() {
   const { t, me, services, announce } = useApp();
   const types = subjectTypesFor(me.purposes, "check");
   const { type, identifier, setType, setIdentifier } = useSubjectDraft(types);
@@ -60,7 +60,7 @@ export function Check({ focus }: { focus: boolean }) {
   const fieldError = (id: string) => errors[id] ?? hubErrors[id];
 
   return (
-    <Screen name="check" title={t.check.title} pageTitle={t.pageTitle(t.check.title)} focus={focus}>
+    <Screen name="check" title={t.check.title} pageTitle={t.pageTitle(t.check.title)}>
       <p class="utrecht-paragraph">{t.check.intro}</p>
       {types.length === 0 ? (
         <p class="utrecht-paragraph">{t.purpose.noneForCheck(t.subject.typeNames.person)}</p>

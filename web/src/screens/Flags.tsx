@@ -10,7 +10,7 @@ import { hubFieldErrors, LABEL_MAX, labelProblem, problems, referenceProblem, us
 import { focusFirstError } from "./shared";
 
 /** The acting team's flags: withdraw (after a confirmation), renew, set its own words. */
-export function Flags({ focus }: { focus: boolean }) {
+export function Flags() {
   const { t, services } = useApp();
   const [flags, setFlags] = useState<Flag[] | null>(null);
   const load = useAction();
@@ -26,7 +26,7 @@ export function Flags({ focus }: { focus: boolean }) {
   const replace = (flag: Flag) => setFlags((current) => current?.map((f) => (f.id === flag.id ? flag : f)) ?? null);
 
   return (
-    <Screen name="flags" title={t.flags.title} pageTitle={t.pageTitle(t.flags.title)} focus={focus}>
+    <Screen name="flags" title={t.flags.title} pageTitle={t.pageTitle(t.flags.title)}>
       <p class="utrecht-paragraph">{t.flags.intro}</p>
       <div class="utrecht-button-group">
         <Button busy={load.busy} onClick={refresh}>

@@ -9,7 +9,7 @@ import { Screen } from "../components/Screen";
 import { useAction } from "../forms";
 
 /** Matches with their contact persons, and the team's notifications (expiry warnings too). */
-export function Inbox({ focus, onChange }: { focus: boolean; onChange(): void }) {
+export function Inbox({ onChange }: { onChange(): void }) {
   const { t, services } = useApp();
   const [matches, setMatches] = useState<Match[] | null>(null);
   const [notifications, setNotifications] = useState<Notification[] | null>(null);
@@ -33,7 +33,7 @@ export function Inbox({ focus, onChange }: { focus: boolean; onChange(): void })
   };
 
   return (
-    <Screen name="inbox" title={t.inbox.title} pageTitle={t.pageTitle(t.inbox.title)} focus={focus}>
+    <Screen name="inbox" title={t.inbox.title} pageTitle={t.pageTitle(t.inbox.title)}>
       <div class="utrecht-button-group">
         <Button busy={load.busy} onClick={refresh}>
           {t.refresh}

@@ -30,7 +30,7 @@ function tomorrow(): string {
 }
 
 /** Register that the acting team is involved with a subject (a flag, without content). */
-export function Register({ focus }: { focus: boolean }) {
+export function Register() {
   const { t, me, services, announce } = useApp();
   const types = subjectTypesFor(me.purposes, "register");
   const { type, identifier, setType, setIdentifier } = useSubjectDraft(types);
@@ -99,7 +99,7 @@ export function Register({ focus }: { focus: boolean }) {
   const fieldError = (id: string) => errors[id] ?? hubErrors[id];
 
   return (
-    <Screen name="register" title={t.register.title} pageTitle={t.pageTitle(t.register.title)} focus={focus}>
+    <Screen name="register" title={t.register.title} pageTitle={t.pageTitle(t.register.title)}>
       <p class="utrecht-paragraph">{t.register.intro}</p>
       {types.length === 0 ? (
         <p class="utrecht-paragraph">{t.purpose.noneForRegister(t.subject.typeNames.person)}</p>

@@ -10,7 +10,7 @@ import { useAction } from "../forms";
 import { ownFlagName } from "./Inbox";
 
 /** Contact requests to the team (accept, decline with a reason) and from it (status, contact). */
-export function Requests({ focus }: { focus: boolean }) {
+export function Requests() {
   const { t, services } = useApp();
   const [requests, setRequests] = useState<ContactRequest[] | null>(null);
   const load = useAction();
@@ -29,7 +29,7 @@ export function Requests({ focus }: { focus: boolean }) {
   const outgoing = requests?.filter((r) => r.direction === "outgoing") ?? [];
 
   return (
-    <Screen name="requests" title={t.requests.title} pageTitle={t.pageTitle(t.requests.title)} focus={focus}>
+    <Screen name="requests" title={t.requests.title} pageTitle={t.pageTitle(t.requests.title)}>
       <div class="utrecht-button-group">
         <Button busy={load.busy} onClick={refresh}>
           {t.refresh}
