@@ -85,9 +85,12 @@ export function problems(checks: Record<string, string | null>): FieldErrors {
   return errors;
 }
 
+/** Words for a code that mean more in one place (a 409 on register is a duplicate flag). */
+export type ErrorWords = Partial<Record<string, string>>;
+
 /** A failure in plain words: ours per stable code, else the hub's own title or detail. */
-export function errorMessage(t: Messages, error: unknown): string {
-  const byCode = t.errors.byCode as Record<string, string | undefined>;
+export function errorMessage(t: Messages, error: unknown, words: ErrorWords = {}): string {
+  const byCode: ErrorWords = { ...t.errors.byCode, ...words };
   if (error instanceof ApiError) return byCode[error.code] ?? error.title ?? error.detail ?? t.errors.unknown;
   if (error instanceof SignInError) return byCode[error.problem] ?? t.errors.unknown;
   return t.errors.unknown;

@@ -124,7 +124,7 @@ export function RequestContact({ team, purpose, caseRef, describedBy }: Props) {
         error={fieldError(`${id}-case-ref`)}
         maxLength={64}
       />
-      {action.error !== null && <ProblemAlert error={action.error} />}
+      {action.error !== null && <ProblemAlert error={action.error} words={{ conflict: t.requestContact.conflict }} />}
       <div class="utrecht-button-group">
         <Button type="submit" appearance="primary" busy={action.busy}>
           {t.requestContact.send}

@@ -159,6 +159,7 @@ export const en: Messages = {
     caseRefHint: "The team sees this reference with your request. You may leave it empty.",
     send: "Send request",
     sent: (team) => `Your request was sent to ${team}. You will find the answer under Requests.`,
+    conflict: "Your team already asked this team for contact about this flag; that request still awaits a decision.",
   },
 
   register: {
@@ -181,6 +182,8 @@ export const en: Messages = {
     busy: "Registering…",
     done: (date) => `Registered. The flag expires on ${date}.`,
     matchHint: "If another team is involved too, you will get a message about it.",
+    conflict: "Your team already has an active flag on this subject for this purpose. Renew that flag under My flags.",
+    expiresRange: (from, to) => `Choose an expiry date from ${from} up to and including ${to}.`,
   },
 
   flags: {
@@ -206,6 +209,7 @@ export const en: Messages = {
     editOwn: "Edit reference",
     saved: "Your reference and label were saved.",
     flagName: (purpose, date) => `Flag ${purpose}, registered ${date}`,
+    conflict: "This flag is no longer active. Refresh the list.",
   },
 
   inbox: {
@@ -282,6 +286,7 @@ export const en: Messages = {
     contactPending: "You see the contact person once the team accepts your request.",
     requestName: (team, date) => `Request from ${team} on ${date}`,
     outgoingName: (team, date) => `Request to ${team} on ${date}`,
+    conflict: "This request was already decided, or it expired or was withdrawn. Refresh the list.",
   },
 
   contact: {

@@ -162,6 +162,7 @@ export const nl = {
     caseRefHint: "Het team ziet dit kenmerk bij je verzoek. Leeg laten mag.",
     send: "Verzoek versturen",
     sent: (team: string) => `Je verzoek is verstuurd naar ${team}. Je ziet het antwoord bij Verzoeken.`,
+    conflict: "Je team heeft dit team al om contact gevraagd over dit signaal; dat verzoek wacht nog op een besluit.",
   },
 
   register: {
@@ -184,6 +185,8 @@ export const nl = {
     busy: "Bezig met registreren…",
     done: (date: string) => `Geregistreerd. Het signaal verloopt op ${date}.`,
     matchHint: "Is een ander team ook betrokken, dan krijg je daarover een bericht.",
+    conflict: "Je team heeft al een actief signaal op dit onderwerp voor dit doel. Verleng dat signaal bij Mijn signalen.",
+    expiresRange: (from: string, to: string) => `Kies een vervaldatum van ${from} tot en met ${to}.`,
   },
 
   flags: {
@@ -209,6 +212,7 @@ export const nl = {
     editOwn: "Kenmerk wijzigen",
     saved: "Je kenmerk en label zijn opgeslagen.",
     flagName: (purpose: string, date: string) => `Signaal ${purpose}, geregistreerd ${date}`,
+    conflict: "Dit signaal is niet meer actief. Vernieuw de lijst.",
   },
 
   inbox: {
@@ -285,6 +289,7 @@ export const nl = {
     contactPending: "De contactpersoon zie je zodra het team je verzoek accepteert.",
     requestName: (team: string, date: string) => `Verzoek van ${team} op ${date}`,
     outgoingName: (team: string, date: string) => `Verzoek aan ${team} op ${date}`,
+    conflict: "Over dit verzoek is al beslist, of het is verlopen of ingetrokken. Vernieuw de lijst.",
   },
 
   contact: {

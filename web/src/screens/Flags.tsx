@@ -95,7 +95,7 @@ function FlagCard({ flag, onChange }: { flag: Flag; onChange(flag: Flag): void }
           <p class="utrecht-paragraph">{done}</p>
         </Notice>
       )}
-      {action.error !== null && <ProblemAlert error={action.error} />}
+      {action.error !== null && <ProblemAlert error={action.error} words={{ conflict: t.flags.conflict }} />}
       {editing ? (
         <OwnWords
           flag={flag}

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { ApiError } from "../api/errors";
 import type { RegisteredFlag } from "../api/types";
 import { useApp } from "../app/context";
 import { href } from "../app/router";
@@ -22,6 +23,13 @@ import {
   type FieldErrors,
 } from "../forms";
 import { focusFirstError, subjectTypesFor, useSubjectDraft } from "./shared";
+
+/** The dates a refused expiry date must lie between, from the hub's 400 (hub/flag/service.py). */
+function expiresRange(error: unknown): [string, string] | null {
+  if (!(error instanceof ApiError) || error.code !== "invalid_input") return null;
+  const dates = /expires_on must lie between (\d{4}-\d{2}-\d{2}) and (\d{4}-\d{2}-\d{2})/.exec(error.detail ?? "");
+  return dates ? [dates[1]!, dates[2]!] : null;
+}
 
 function tomorrow(): string {
   const date = new Date();
@@ -96,6 +104,8 @@ export function Register() {
     reference: "register-reference",
     label: "register-label",
   });
+  const range = expiresRange(action.error);
+  if (range) hubErrors["register-expires"] = t.register.expiresRange(t.date(range[0]), t.date(range[1]));
   const fieldError = (id: string) => errors[id] ?? hubErrors[id];
 
   return (
@@ -206,7 +216,7 @@ export function Register() {
               maxLength={LABEL_MAX}
             />
           </fieldset>
-          {action.error !== null && <ProblemAlert error={action.error} />}
+          {action.error !== null && <ProblemAlert error={action.error} words={{ conflict: t.register.conflict }} />}
           <div class="utrecht-button-group">
             <Button type="submit" appearance="primary" busy={action.busy}>
               {t.register.submit}

@@ -149,7 +149,7 @@ function RequestCard({ request, onChange }: { request: ContactRequest; onChange(
           <p class="utrecht-paragraph">{done}</p>
         </Notice>
       )}
-      {action.error !== null && <ProblemAlert error={action.error} />}
+      {action.error !== null && <ProblemAlert error={action.error} words={{ conflict: t.requests.conflict }} />}
       {request.status === "pending" && incoming && (
         <div class="app-decide">
           <div class="utrecht-button-group">
