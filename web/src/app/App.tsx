@@ -25,6 +25,7 @@ export function App({ services }: { services: Services }) {
   const t = messages[lang];
   const signedIn = useStore(services.session.signedIn);
   const reauthNeeded = useStore(services.session.reauthNeeded);
+  const personChanged = useStore(services.session.personChanged);
   const online = useOnline();
   const route = useRoute();
   const [announcement, announce] = useAnnouncer();
@@ -55,6 +56,15 @@ export function App({ services }: { services: Services }) {
       void loadMe();
     }
   }, [signedIn, loadMe]);
+
+  useEffect(() => {
+    if (personChanged === 0) return;
+    // Someone else signed in at the re-sign-in dialog: nothing of the previous person stays.
+    services.draft.set(EMPTY_DRAFT);
+    services.team.set(null);
+    setGeneration((n) => n + 1);
+    void loadMe();
+  }, [personChanged, services, loadMe]);
 
   const refreshUnread = useCallback(() => {
     services.hub.unreadCount().then(setUnread, () => undefined);

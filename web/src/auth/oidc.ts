@@ -11,6 +11,8 @@ import { waitForCallback } from "./popup";
 
 export interface Tokens {
   readonly accessToken: string;
+  /** Who signed in (the ID token's `sub`). */
+  readonly subject: string;
   /** Epoch milliseconds after which the app asks to sign in again. */
   readonly expiresAt: number;
 }
@@ -98,9 +100,12 @@ export async function signIn(oidc: OidcConfig, popup: Window): Promise<Tokens> {
       expectedNonce: nonce,
       requireIdToken: true,
     });
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    if (!claims) throw new SignInError("signin_failed");
     const lifetime = (result.expires_in ?? 300) * 1000;
     return {
       accessToken: result.access_token,
+      subject: claims.sub,
       expiresAt: Date.now() + Math.max(lifetime - EXPIRY_MARGIN_MS, lifetime / 2),
     };
   } catch (error) {

@@ -18,7 +18,10 @@ export class Session {
   readonly signedIn = createStore(false);
   /** Whether a request waits for the user to sign in again (the app shows a dialog). */
   readonly reauthNeeded = createStore(false);
+  /** Counts sign-ins by someone other than who was signed in: the app then starts afresh. */
+  readonly personChanged = createStore(0);
   private tokens: Tokens | null = null;
+  private subject: string | null = null;
   private waiters: Waiter[] = [];
 
   constructor(private readonly oidc: OidcConfig) {}
@@ -26,11 +29,19 @@ export class Session {
   /** Sign in with the popup; call it from a click. Resumes every request that waited. */
   async signIn(): Promise<void> {
     const popup = openSignInPopup();
-    this.tokens = await signIn(this.oidc, popup);
+    const tokens = await signIn(this.oidc, popup);
+    const changed = this.subject !== null && tokens.subject !== this.subject;
+    this.tokens = tokens;
+    this.subject = tokens.subject;
     this.signedIn.set(true);
     this.reauthNeeded.set(false);
     const waiters = this.waiters.splice(0);
-    for (const waiter of waiters) waiter.resolve(this.tokens.accessToken);
+    // What waited was someone else's action: it is not done under the new person's name.
+    for (const waiter of waiters) {
+      if (changed) waiter.reject(new SignInError("signin_cancelled"));
+      else waiter.resolve(tokens.accessToken);
+    }
+    if (changed) this.personChanged.set(this.personChanged.get() + 1);
   }
 
   /** A valid access token, after asking the user to sign in again if need be. */
@@ -55,6 +66,7 @@ export class Session {
 
   signOut(): void {
     this.tokens = null;
+    this.subject = null;
     this.cancelReauth();
     this.signedIn.set(false);
   }

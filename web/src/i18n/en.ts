@@ -66,7 +66,6 @@ export const en: Messages = {
   subject: {
     legend: "What is it about?",
     types: { person: "Person (BSN)", address: "Address (BAG id)", business: "Business (KvK number)" },
-    typeNames: { person: "person", address: "address", business: "business" },
     identifierLabels,
     identifierHints: {
       bsn: "9 digits, without spaces or dots.",
@@ -91,8 +90,8 @@ export const en: Messages = {
     label: "Purpose",
     checkHint: "What do you check for? You see the purposes the policy allows your team.",
     registerHint: "What is your team involved for? You see the purposes the policy allows your team.",
-    noneForCheck: (type) => `The policy does not let your team check a ${type}.`,
-    noneForRegister: (type) => `The policy does not let your team register a ${type}.`,
+    noneForCheck: "The policy does not let your team check. If you work for several teams, choose another team at the top.",
+    noneForRegister: "The policy does not let your team register involvement. If you work for several teams, choose another team at the top.",
     required: "Choose a purpose.",
   },
 

@@ -69,7 +69,6 @@ export const nl = {
   subject: {
     legend: "Waarover gaat het?",
     types: { person: "Persoon (BSN)", address: "Adres (BAG-id)", business: "Bedrijf (KvK-nummer)" } satisfies Record<SubjectType, string>,
-    typeNames: { person: "persoon", address: "adres", business: "bedrijf" } satisfies Record<SubjectType, string>,
     identifierLabels,
     identifierHints: {
       bsn: "9 cijfers, zonder spaties of punten.",
@@ -94,8 +93,8 @@ export const nl = {
     label: "Doel",
     checkHint: "Waarvoor controleer je? Je ziet de doelen die het beleid je team toestaat.",
     registerHint: "Waarvoor is je team betrokken? Je ziet de doelen die het beleid je team toestaat.",
-    noneForCheck: (type: string) => `Het beleid staat je team geen controle op een ${type} toe.`,
-    noneForRegister: (type: string) => `Het beleid staat je team niet toe een ${type} te registreren.`,
+    noneForCheck: "Het beleid staat je team geen controle toe. Werk je voor meer teams, kies dan bovenaan een ander team.",
+    noneForRegister: "Het beleid staat je team niet toe betrokkenheid te registreren. Werk je voor meer teams, kies dan bovenaan een ander team.",
     required: "Kies een doel.",
   },
 

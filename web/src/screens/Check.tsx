@@ -63,7 +63,7 @@ export function Check() {
     <Screen name="check" title={t.check.title} pageTitle={t.pageTitle(t.check.title)}>
       <p class="utrecht-paragraph">{t.check.intro}</p>
       {types.length === 0 ? (
-        <p class="utrecht-paragraph">{t.purpose.noneForCheck(t.subject.typeNames.person)}</p>
+        <p class="utrecht-paragraph">{t.purpose.noneForCheck}</p>
       ) : (
         <form class="app-form" onSubmit={submit} noValidate>
           <SubjectInput
@@ -78,19 +78,15 @@ export function Check() {
             onValue={setIdentifier}
             error={fieldError("check-identifier")}
           />
-          {purposes.length ? (
-            <SelectField
-              id="check-purpose"
-              label={t.purpose.label}
-              hint={t.purpose.checkHint}
-              error={fieldError("check-purpose")}
-              value={purpose?.purpose ?? ""}
-              onValue={setPurposeCode}
-              options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
-            />
-          ) : (
-            <p class="utrecht-paragraph">{t.purpose.noneForCheck(t.subject.typeNames[type])}</p>
-          )}
+          <SelectField
+            id="check-purpose"
+            label={t.purpose.label}
+            hint={t.purpose.checkHint}
+            error={fieldError("check-purpose")}
+            value={purpose?.purpose ?? ""}
+            onValue={setPurposeCode}
+            options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
+          />
           <TextField
             id="check-case-ref"
             label={t.caseRef.label}

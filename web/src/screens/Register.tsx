@@ -112,7 +112,7 @@ export function Register() {
     <Screen name="register" title={t.register.title} pageTitle={t.pageTitle(t.register.title)}>
       <p class="utrecht-paragraph">{t.register.intro}</p>
       {types.length === 0 ? (
-        <p class="utrecht-paragraph">{t.purpose.noneForRegister(t.subject.typeNames.person)}</p>
+        <p class="utrecht-paragraph">{t.purpose.noneForRegister}</p>
       ) : (
         <form class="app-form" onSubmit={submit} noValidate>
           <SubjectInput
@@ -127,19 +127,15 @@ export function Register() {
             onValue={setIdentifier}
             error={fieldError("register-identifier")}
           />
-          {purposes.length ? (
-            <SelectField
-              id="register-purpose"
-              label={t.purpose.label}
-              hint={t.purpose.registerHint}
-              error={fieldError("register-purpose")}
-              value={purpose?.purpose ?? ""}
-              onValue={setPurposeCode}
-              options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
-            />
-          ) : (
-            <p class="utrecht-paragraph">{t.purpose.noneForRegister(t.subject.typeNames[type])}</p>
-          )}
+          <SelectField
+            id="register-purpose"
+            label={t.purpose.label}
+            hint={t.purpose.registerHint}
+            error={fieldError("register-purpose")}
+            value={purpose?.purpose ?? ""}
+            onValue={setPurposeCode}
+            options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
+          />
           <TextField
             id="register-expires"
             label={t.register.expires}
