@@ -12,6 +12,7 @@ import { Inbox } from "../screens/Inbox";
 import { Register } from "../screens/Register";
 import { Requests } from "../screens/Requests";
 import { SignIn } from "../screens/SignIn";
+import { TeamChoice } from "../screens/TeamChoice";
 import { useStore } from "../store";
 import { useAnnouncer } from "./announcer";
 import { AppContext, EMPTY_DRAFT, type Services, type ShellContextValue } from "./context";
@@ -104,7 +105,7 @@ export function App({ services }: { services: Services }) {
         {t.skipToContent}
       </a>
       <Header me={signedIn ? me : null} onLang={setLang} onTeam={switchTeam} onSignOut={signOut} />
-      {signedIn && me && <Nav route={route} unread={unread} />}
+      {signedIn && me?.acting_team && <Nav route={route} unread={unread} />}
       <main class="app-main" id="main" tabIndex={-1}>
         {!online && (
           <div class="utrecht-alert utrecht-alert--warning app-offline" role="status">
@@ -128,6 +129,8 @@ export function App({ services }: { services: Services }) {
               </Button>
             </div>
           </>
+        ) : !load.me.acting_team && load.me.teams.length > 1 ? (
+          <TeamChoice me={load.me} onChoose={switchTeam} />
         ) : !load.me.acting_team ? (
           <p class="utrecht-paragraph">{t.noTeam}</p>
         ) : (

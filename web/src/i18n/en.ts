@@ -61,6 +61,12 @@ export const en: Messages = {
     button: "Sign in again",
   },
 
+  teamChoice: {
+    title: "Choose your team",
+    intro: "You are a member of several teams. Choose which team you work for now; you can switch at the top later.",
+    submit: "Continue",
+  },
+
   noTeam: "You are not a member of a team. Ask your administrator to add you to one.",
 
   subject: {

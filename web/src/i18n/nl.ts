@@ -64,6 +64,12 @@ export const nl = {
     button: "Opnieuw inloggen",
   },
 
+  teamChoice: {
+    title: "Kies je team",
+    intro: "Je bent lid van meer teams. Kies voor welk team je nu werkt; je kunt later bovenaan wisselen.",
+    submit: "Verder",
+  },
+
   noTeam: "Je bent geen lid van een team. Vraag je beheerder om je aan een team toe te voegen.",
 
   subject: {
