@@ -152,6 +152,9 @@ export const en: Messages = {
     hiddenDefault:
       "Your organisation's policy (laid down in the DPIA) gives no legal basis to see, for this purpose, whether this domain is involved. What is not explicitly allowed stays hidden.",
     shownWhy: (domain) => `Why you do see ${domain}`,
+    hiddenRule: (rule, basis, domain) =>
+      `What you see for this purpose is set by rule ${rule} (legal basis ${basis}). That rule does not name ${domain}.`,
+    policyWhy: "The policy's explanation",
   },
 
   requestContact: {

@@ -155,6 +155,9 @@ export const nl = {
     hiddenDefault:
       "Het beleid van je organisatie (vastgelegd in de DPIA) geeft voor dit doel geen grondslag om te zien of dit domein betrokken is. Wat niet uitdrukkelijk is toegestaan, blijft verborgen.",
     shownWhy: (domain: string) => `Waarom je ${domain} wel ziet`,
+    hiddenRule: (rule: string, basis: string, domain: string) =>
+      `Wat je bij dit doel ziet, staat in regel ${rule} (grondslag ${basis}). Die regel noemt ${domain} niet.`,
+    policyWhy: "Toelichting in het beleid",
   },
 
   requestContact: {

@@ -115,6 +115,8 @@ function Result({ outcome, caseRef }: { outcome: Outcome; caseRef: string }) {
   const { t } = useApp();
   const { result, purpose, type } = outcome;
   const sees = seesFor(purpose, type);
+  // The rule that says what this purpose shows; a hidden domain is one it does not name.
+  const seeingRule = sees?.shown.find((seen) => seen.rule_id);
   return (
     <section class="app-result" aria-labelledby="check-result-title">
       <h2 class="utrecht-heading-2" id="check-result-title">
@@ -145,14 +147,18 @@ function Result({ outcome, caseRef }: { outcome: Outcome; caseRef: string }) {
                 <details class="app-details">
                   <summary>{t.check.hiddenWhy}</summary>
                   <p class="utrecht-paragraph">{t.check.hiddenDefault}</p>
-                  <Basis seen={hidden} />
+                  {seeingRule && (
+                    <p class="utrecht-paragraph">
+                      {t.check.hiddenRule(seeingRule.rule_id ?? "", citation(seeingRule), hidden.domain_name)}
+                    </p>
+                  )}
                 </details>
               </li>
             ))}
           </ul>
         </>
       )}
-      <Decision decision={result.decision} />
+      <Decision decision={result.decision} citations={citations(purpose)} />
     </section>
   );
 }
@@ -192,7 +198,19 @@ function TeamCard({
   );
 }
 
-/** The rule and grondslag behind what is shown or hidden, where the hub names them. */
+/** "Participatiewet art. 64 (pw_art_64)": the law's words, with the policy's code. */
+function citation(seen: SeenDomain): string {
+  return seen.citation ? `${seen.citation} (${seen.legal_basis ?? ""})` : (seen.legal_basis ?? "");
+}
+
+/** The citations of the grondslagen this purpose's rules name, by code. */
+function citations(purpose: Purpose): Record<string, string> {
+  const byCode: Record<string, string> = {};
+  for (const sees of purpose.sees) for (const seen of sees.shown) if (seen.legal_basis && seen.citation) byCode[seen.legal_basis] = seen.citation;
+  return byCode;
+}
+
+/** The rule and grondslag that let a domain be seen, as the policy words them. */
 function Basis({ seen }: { seen: SeenDomain }) {
   const { t } = useApp();
   if (!seen.rule_id && !seen.legal_basis && !seen.why) return null;
@@ -207,12 +225,12 @@ function Basis({ seen }: { seen: SeenDomain }) {
       {seen.legal_basis && (
         <>
           <dt>{t.decision.legalBasis}</dt>
-          <dd>{seen.citation ? `${seen.citation} (${seen.legal_basis})` : seen.legal_basis}</dd>
+          <dd>{citation(seen)}</dd>
         </>
       )}
       {seen.why && (
         <>
-          <dt>{t.decision.summary}</dt>
+          <dt>{t.check.policyWhy}</dt>
           <dd>{seen.why}</dd>
         </>
       )}
