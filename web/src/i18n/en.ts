@@ -19,7 +19,6 @@ export const en: Messages = {
   configFailed: "The app could not load its settings. Check your connection and reload the page.",
   reload: "Reload",
   offline: "No connection. What you filled in stays; checking, registering and requests work again once you are online.",
-  busy: "Working…",
   refresh: "Refresh",
   cancel: "Cancel",
   save: "Save",
@@ -216,7 +215,6 @@ export const en: Messages = {
     renewed: (date) => `Renewed until ${date}.`,
     editOwn: "Edit reference",
     saved: "Your reference and label were saved.",
-    flagName: (purpose, date) => `Flag ${purpose}, registered ${date}`,
     conflict: "This flag is no longer active. Refresh the list.",
   },
 
@@ -264,9 +262,7 @@ export const en: Messages = {
     legalBasis: "Legal basis",
     requesterCaseRef: "Their case reference",
     aboutFlag: "About your flag",
-    created: "Requested on",
     expires: "Expires",
-    statusLabel: "Status",
     status: {
       pending: "Awaiting decision",
       accepted: "Accepted",

@@ -22,7 +22,6 @@ export const nl = {
   configFailed: "De app kon zijn instellingen niet laden. Controleer je verbinding en laad de pagina opnieuw.",
   reload: "Opnieuw laden",
   offline: "Geen verbinding. Wat je invult blijft staan; controleren, registreren en verzoeken lukt weer zodra je online bent.",
-  busy: "Bezig…",
   refresh: "Vernieuwen",
   cancel: "Annuleren",
   save: "Opslaan",
@@ -219,7 +218,6 @@ export const nl = {
     renewed: (date: string) => `Verlengd tot ${date}.`,
     editOwn: "Kenmerk wijzigen",
     saved: "Je kenmerk en label zijn opgeslagen.",
-    flagName: (purpose: string, date: string) => `Signaal ${purpose}, geregistreerd ${date}`,
     conflict: "Dit signaal is niet meer actief. Vernieuw de lijst.",
   },
 
@@ -267,9 +265,7 @@ export const nl = {
     legalBasis: "Grondslag",
     requesterCaseRef: "Hun zaakkenmerk",
     aboutFlag: "Over je signaal",
-    created: "Gevraagd op",
     expires: "Verloopt",
-    statusLabel: "Status",
     status: {
       pending: "Wacht op besluit",
       accepted: "Geaccepteerd",
