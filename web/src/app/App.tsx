@@ -5,6 +5,7 @@ import { Button } from "../components/Button";
 import { Header } from "../components/Header";
 import { Nav } from "../components/Nav";
 import { ReauthDialog } from "../components/ReauthDialog";
+import { Screen } from "../components/Screen";
 import { messages, type Lang } from "../i18n";
 import { Check } from "../screens/Check";
 import { Flags } from "../screens/Flags";
@@ -121,18 +122,20 @@ export function App({ services }: { services: Services }) {
             {t.loading}
           </p>
         ) : load.state === "failed" ? (
-          <>
+          <Screen name="me-failed" title={t.meFailed} pageTitle={t.pageTitle(t.meFailed)}>
             <ProblemAlert error={load.error} />
             <div class="utrecht-button-group">
               <Button appearance="primary" onClick={loadMe}>
                 {t.reload}
               </Button>
             </div>
-          </>
+          </Screen>
         ) : !load.me.acting_team && load.me.teams.length > 1 ? (
           <TeamChoice me={load.me} onChoose={switchTeam} />
         ) : !load.me.acting_team ? (
-          <p class="utrecht-paragraph">{t.noTeam}</p>
+          <Screen name="no-team" title={t.noTeamTitle} pageTitle={t.pageTitle(t.noTeamTitle)}>
+            <p class="utrecht-paragraph">{t.noTeam}</p>
+          </Screen>
         ) : (
           <Screens key={`${generation}-${route}`} route={route} onInboxChange={refreshUnread} />
         )}

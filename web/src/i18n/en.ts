@@ -66,6 +66,8 @@ export const en: Messages = {
     submit: "Continue",
   },
 
+  meFailed: "Could not load your details",
+  noTeamTitle: "No team",
   noTeam: "You are not a member of a team. Ask your administrator to add you to one.",
 
   subject: {

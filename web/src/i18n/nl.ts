@@ -69,6 +69,8 @@ export const nl = {
     submit: "Verder",
   },
 
+  meFailed: "Je gegevens ophalen lukte niet",
+  noTeamTitle: "Geen team",
   noTeam: "Je bent geen lid van een team. Vraag je beheerder om je aan een team toe te voegen.",
 
   subject: {
