@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { ApiError } from "../api/errors";
 import { useShell } from "../app/context";
 import { errorMessage, type ErrorWords } from "../forms";
@@ -28,10 +29,25 @@ export function ProblemAlert({ error, words }: { error: unknown; words?: ErrorWo
   );
 }
 
-/** A confirmation or note; announced through the app's live region by whoever shows it. */
-export function Notice({ type = "ok", children }: { type?: "ok" | "info" | "warning"; children: ComponentChildren }) {
+/**
+ * A confirmation or note; announced through the app's live region by whoever shows it.
+ * `focus` takes the keyboard there, for when the control that was used has gone.
+ */
+export function Notice({
+  type = "ok",
+  focus = false,
+  children,
+}: {
+  type?: "ok" | "info" | "warning";
+  focus?: boolean;
+  children: ComponentChildren;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focus) box.current?.focus();
+  }, [focus]);
   return (
-    <div class={`utrecht-alert utrecht-alert--${type}`}>
+    <div class={`utrecht-alert utrecht-alert--${type}`} ref={box} tabIndex={focus ? -1 : undefined}>
       <div class="utrecht-alert__content">
         <div class="utrecht-alert__message">{children}</div>
       </div>

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { InvolvedTeam } from "../api/types";
 import { useApp } from "../app/context";
 import { caseRefProblem, emailProblem, hubFieldErrors, phoneProblem, problems, useAction, type FieldErrors } from "../forms";
@@ -27,10 +27,16 @@ export function RequestContact({ team, purpose, caseRef, describedBy }: Props) {
   const [sent, setSent] = useState(false);
   const action = useAction();
   const id = `request-${team.handle.slice(0, 16)}`;
+  const [returnFocus, setReturnFocus] = useState(false);
+  useEffect(() => {
+    // Into the form when it opens; back to its button when it closes.
+    if (open) document.getElementById(`${id}-email`)?.focus();
+    else if (returnFocus) document.getElementById(`${id}-open`)?.focus();
+  }, [open]);
 
   if (sent) {
     return (
-      <Notice>
+      <Notice focus>
         <p class="utrecht-paragraph">{t.requestContact.sent(team.team_name)}</p>
       </Notice>
     );
@@ -40,6 +46,7 @@ export function RequestContact({ team, purpose, caseRef, describedBy }: Props) {
       <div class="utrecht-button-group">
         <Button
           appearance="primary"
+          id={`${id}-open`}
           aria-describedby={describedBy}
           aria-expanded="false"
           aria-controls={id}
@@ -129,7 +136,14 @@ export function RequestContact({ team, purpose, caseRef, describedBy }: Props) {
         <Button type="submit" appearance="primary" busy={action.busy}>
           {t.requestContact.send}
         </Button>
-        <Button onClick={() => setOpen(false)}>{t.cancel}</Button>
+        <Button
+          onClick={() => {
+            setReturnFocus(true);
+            setOpen(false);
+          }}
+        >
+          {t.cancel}
+        </Button>
       </div>
     </form>
   );

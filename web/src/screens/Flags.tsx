@@ -91,7 +91,7 @@ function FlagCard({ flag, onChange }: { flag: Flag; onChange(flag: Flag): void }
         )}
       </dl>
       {done && (
-        <Notice>
+        <Notice focus>
           <p class="utrecht-paragraph">{done}</p>
         </Notice>
       )}
@@ -101,6 +101,7 @@ function FlagCard({ flag, onChange }: { flag: Flag; onChange(flag: Flag): void }
           flag={flag}
           onDone={(changed) => {
             setEditing(false);
+            if (!changed) setTimeout(() => document.getElementById(`${titleId}-edit`)?.focus());
             if (changed) {
               onChange(changed);
               setDone(t.flags.saved);
@@ -119,7 +120,7 @@ function FlagCard({ flag, onChange }: { flag: Flag; onChange(flag: Flag): void }
               {t.flags.renew}
             </Button>
           )}
-          <Button aria-describedby={titleId} onClick={() => setEditing(true)}>
+          <Button id={`${titleId}-edit`} aria-describedby={titleId} onClick={() => setEditing(true)}>
             {t.flags.editOwn}
           </Button>
           {live && (
@@ -154,6 +155,9 @@ function OwnWords({ flag, onDone }: { flag: Flag; onDone(changed: Flag | null): 
   const [errors, setErrors] = useState<FieldErrors>({});
   const action = useAction();
   const id = `own-${flag.id}`;
+  useEffect(() => {
+    document.getElementById(`${id}-reference`)?.focus();
+  }, []);
 
   async function submit(event: Event) {
     event.preventDefault();

@@ -145,7 +145,7 @@ function RequestCard({ request, onChange }: { request: ContactRequest; onChange(
         !incoming && request.status === "pending" && <p class="utrecht-paragraph">{t.requests.contactPending}</p>
       )}
       {done && (
-        <Notice>
+        <Notice focus>
           <p class="utrecht-paragraph">{done}</p>
         </Notice>
       )}
