@@ -13,7 +13,6 @@ import { Inbox } from "../screens/Inbox";
 import { Register } from "../screens/Register";
 import { Requests } from "../screens/Requests";
 import { SignIn } from "../screens/SignIn";
-import { TeamChoice } from "../screens/TeamChoice";
 import { useStore } from "../store";
 import { useAnnouncer } from "./announcer";
 import { AppContext, EMPTY_DRAFT, type Services, type ShellContextValue } from "./context";
@@ -44,7 +43,14 @@ export function App({ services }: { services: Services }) {
   const loadMe = useCallback(async () => {
     setLoad({ state: "loading" });
     try {
-      const me = await services.hub.me();
+      let me = await services.hub.me();
+      const first = me.teams[0];
+      if (!me.acting_team && first) {
+        // The hub names no acting team for a member of several: work for the first at
+        // once; the header names it and switches.
+        services.team.set(first.team);
+        me = await services.hub.me();
+      }
       services.team.set(me.acting_team);
       setLoad({ state: "ready", me });
     } catch (error) {
@@ -130,8 +136,6 @@ export function App({ services }: { services: Services }) {
               </Button>
             </div>
           </Screen>
-        ) : !load.me.acting_team && load.me.teams.length > 1 ? (
-          <TeamChoice me={load.me} onChoose={switchTeam} />
         ) : !load.me.acting_team ? (
           <Screen name="no-team" title={t.noTeamTitle} pageTitle={t.pageTitle(t.noTeamTitle)}>
             <p class="utrecht-paragraph">{t.noTeam}</p>

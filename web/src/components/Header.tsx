@@ -32,7 +32,7 @@ export function Header({ me, onLang, onTeam, onSignOut }: Props) {
       {me && (
         <div class="app-header__who">
           <p class="app-header__name">{t.header.signedInAs(me.name ?? me.member)}</p>
-          {me.teams.length > 1 && me.acting_team ? (
+          {me.teams.length > 1 ? (
             <div class="app-team-switch">
               <label class="utrecht-form-label" for="team-switch">
                 {t.header.team}
@@ -51,7 +51,6 @@ export function Header({ me, onLang, onTeam, onSignOut }: Props) {
               </select>
             </div>
           ) : (
-            me.teams.length === 1 &&
             me.teams[0] && (
               <p class="app-header__team">
                 {t.header.team}: {me.teams[0].team_name}

@@ -60,12 +60,6 @@ export const en: Messages = {
     button: "Sign in again",
   },
 
-  teamChoice: {
-    title: "Choose your team",
-    intro: "You are a member of several teams. Choose which team you work for now; you can switch at the top later.",
-    submit: "Continue",
-  },
-
   meFailed: "Could not load your details",
   noTeamTitle: "No team",
   noTeam: "You are not a member of a team. Ask your administrator to add you to one.",

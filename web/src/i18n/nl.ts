@@ -63,12 +63,6 @@ export const nl = {
     button: "Opnieuw inloggen",
   },
 
-  teamChoice: {
-    title: "Kies je team",
-    intro: "Je bent lid van meer teams. Kies voor welk team je nu werkt; je kunt later bovenaan wisselen.",
-    submit: "Verder",
-  },
-
   meFailed: "Je gegevens ophalen lukte niet",
   noTeamTitle: "Geen team",
   noTeam: "Je bent geen lid van een team. Vraag je beheerder om je aan een team toe te voegen.",
