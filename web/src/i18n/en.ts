@@ -19,6 +19,7 @@ export const en: Messages = {
   configFailed: "The app could not load its settings. Check your connection and reload the page.",
   reload: "Reload",
   offline: "No connection. What you filled in stays; checking, registering and requests work again once you are online.",
+  loadingList: "Fetching…",
   refresh: "Refresh",
   cancel: "Cancel",
   save: "Save",

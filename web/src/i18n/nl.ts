@@ -22,6 +22,7 @@ export const nl = {
   configFailed: "De app kon zijn instellingen niet laden. Controleer je verbinding en laad de pagina opnieuw.",
   reload: "Opnieuw laden",
   offline: "Geen verbinding. Wat je invult blijft staan; controleren, registreren en verzoeken lukt weer zodra je online bent.",
+  loadingList: "Bezig met ophalen…",
   refresh: "Vernieuwen",
   cancel: "Annuleren",
   save: "Opslaan",

@@ -34,6 +34,7 @@ export function Flags() {
         </Button>
       </div>
       {load.error !== null && <ProblemAlert error={load.error} />}
+      {load.busy && flags === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
       {flags?.length === 0 && <p class="utrecht-paragraph">{t.flags.empty}</p>}
       {flags && flags.length > 0 && (
         <ul class="app-cards">

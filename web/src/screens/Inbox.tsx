@@ -40,6 +40,7 @@ export function Inbox({ onChange }: { onChange(): void }) {
         </Button>
       </div>
       {load.error !== null && <ProblemAlert error={load.error} />}
+      {load.busy && notifications === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
       {notifications && (
         <section aria-labelledby="notifications-title">
           <h2 class="utrecht-heading-2" id="notifications-title">

@@ -36,6 +36,7 @@ export function Requests() {
         </Button>
       </div>
       {load.error !== null && <ProblemAlert error={load.error} />}
+      {load.busy && requests === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
       {requests && (
         <>
           <section aria-labelledby="incoming-title">
