@@ -73,9 +73,14 @@ export function Check() {
             onType={(next) => {
               setType(next);
               setErrors({});
+              setOutcome(null);
             }}
             value={identifier}
-            onValue={setIdentifier}
+            onValue={(value) => {
+              // An outcome shown beside another number would be read as that number's.
+              setIdentifier(value);
+              setOutcome(null);
+            }}
             error={fieldError("check-identifier")}
           />
           <SelectField
