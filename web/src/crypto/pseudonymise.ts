@@ -118,12 +118,24 @@ export async function pseudonymise(
   options: PseudonymiserOptions,
 ): Promise<Pseudonym> {
   const identifier = parseIdentifier(kind, value);
+  try {
+    return await evaluate(identifier.kind, identifier.value, options);
+  } catch (error) {
+    if (!(error instanceof PseudonymiserError) || (error.problem !== "unverified" && error.problem !== "no_key")) throw error;
+    // The keys this page fetched earlier may be out of date (a new epoch, a new key): once
+    // more with fresh ones, and the proof must then verify against those.
+    keyCache.delete(options.pseudonymiserUrl);
+    return evaluate(identifier.kind, identifier.value, options);
+  }
+}
+
+async function evaluate(kind: IdentifierKind, value: string, options: PseudonymiserOptions): Promise<Pseudonym> {
   const keys = await loadKeys(options);
   const epoch = options.epoch ?? keys.current;
   const publicKey = keys.byEpoch.get(epoch);
   if (!publicKey) throw new PseudonymiserError("no_key");
   const info = poprfInfo(kind, epoch);
-  const input = encoder.encode(identifier.value);
+  const input = encoder.encode(value);
   const state = blind(input, info, publicKey);
   const body = (await call(options, "api/v1/evaluations", {
     method: "POST",
