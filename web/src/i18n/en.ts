@@ -270,6 +270,8 @@ export const en: Messages = {
     accept: "Accept",
     declineReason: "Reason",
     declineReasonHint: "Choose a reason; the other team sees it.",
+    chooseReason: "Choose a reason",
+    reasonRequired: "Choose a reason to decline; the other team sees it.",
     decline: "Decline",
     reasons: {
       already_in_contact: "We are already in contact",

@@ -273,6 +273,8 @@ export const nl = {
     accept: "Accepteren",
     declineReason: "Reden",
     declineReasonHint: "Kies een reden; het andere team ziet die reden.",
+    chooseReason: "Kies een reden",
+    reasonRequired: "Kies een reden om te weigeren; het andere team ziet die.",
     decline: "Weigeren",
     reasons: {
       already_in_contact: "We hebben al contact",

@@ -76,7 +76,9 @@ export function Requests() {
 function RequestCard({ request, onChange }: { request: ContactRequest; onChange(request: ContactRequest): void }) {
   const app = useApp();
   const { t, services, announce } = app;
-  const [reason, setReason] = useState<DeclineReason>("not_relevant");
+  // No reason chosen for the user: the other team reads it, so it is a deliberate choice.
+  const [reason, setReason] = useState<DeclineReason | "">("");
+  const [reasonError, setReasonError] = useState<string | undefined>(undefined);
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const incoming = request.direction === "incoming";
@@ -167,15 +169,30 @@ function RequestCard({ request, onChange }: { request: ContactRequest; onChange(
             id={`${titleId}-reason`}
             label={t.requests.declineReason}
             hint={t.requests.declineReasonHint}
+            error={reasonError}
             value={reason}
-            onValue={(value) => setReason(value as DeclineReason)}
-            options={DECLINE_REASONS.map((code) => ({ value: code, label: t.requests.reasons[code] }))}
+            onValue={(value) => {
+              setReason(value as DeclineReason | "");
+              setReasonError(undefined);
+            }}
+            options={[
+              { value: "", label: t.requests.chooseReason },
+              ...DECLINE_REASONS.map((code) => ({ value: code, label: t.requests.reasons[code] })),
+            ]}
           />
           <div class="utrecht-button-group">
             <Button
               aria-describedby={titleId}
               busy={action.busy}
-              onClick={() => decide(() => services.hub.decline(request.id, reason), t.requests.declined)}
+              onClick={() => {
+                if (!reason) {
+                  setReasonError(t.requests.reasonRequired);
+                  announce(t.requests.reasonRequired);
+                  document.getElementById(`${titleId}-reason`)?.focus();
+                  return;
+                }
+                void decide(() => services.hub.decline(request.id, reason), t.requests.declined);
+              }}
             >
               {t.requests.decline}
             </Button>
