@@ -3,6 +3,8 @@
  * it (same origin only) and closes; the opener checks the state and exchanges the code.
  */
 
+import { orphaned } from "./i18n/callback";
+
 const params = new URLSearchParams(location.search);
 const message: Record<string, string> = {};
 for (const name of ["code", "state", "iss", "error", "error_description"]) {
@@ -17,9 +19,12 @@ if (openerWindow && !openerWindow.closed) {
   openerWindow.postMessage({ type: "betrokken-signin", ...message }, location.origin);
   window.close();
 } else {
+  // Opened on its own (or the app was closed): say so in both languages.
   const status = document.getElementById("callback-status");
   if (status) {
-    status.textContent =
-      "Dit venster hoort bij het inloggen in Betrokken, maar de app is niet meer open. Sluit dit venster en log opnieuw in.";
+    const english = document.createElement("span");
+    english.lang = "en";
+    english.textContent = orphaned.en;
+    status.replaceChildren(`${orphaned.nl} `, english);
   }
 }
