@@ -10,14 +10,13 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps web-deps web run test test-fast lint bench clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench) and Node.js (the OpenID provider the
 # identity tests start). Each is installed only when what it provides is missing.
 RUN_PACKAGES := libsodium23
-WEB_PACKAGES := nodejs npm
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 $(WEB_PACKAGES)
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 nodejs npm
 HAVE_libsodium23 := ldconfig -p | grep -q 'libsodium\.so\.23'
 HAVE_postgresql-15 := [ -x $(PG_BIN)/initdb ]
 HAVE_nodejs := command -v node >/dev/null
@@ -35,9 +34,6 @@ endef
 
 run-deps:
 	$(call apt_install,$(RUN_PACKAGES))
-
-web-deps:
-	$(call apt_install,$(WEB_PACKAGES))
 
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
@@ -59,11 +55,16 @@ $(DEV_STAMP): $(STAMP)
 # The web app (web/, docs in web/README.md): its npm packages, pinned by the lock file, and
 # its build in web/dist, which the hub serves at /app/. Each is redone only when its inputs
 # changed: the lock file for the packages, the sources for the build.
+.PHONY: web-deps web clean-web
 WEB := web
+WEB_PACKAGES := nodejs npm
 WEB_INSTALLED := $(WEB)/node_modules/.installed
 WEB_BUILT := $(WEB)/.stamp-built
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/static -type f 2>/dev/null) \
 	$(WEB)/build.mjs $(WEB)/tsconfig.json $(WEB)/tsconfig.sw.json
+
+web-deps:
+	$(call apt_install,$(WEB_PACKAGES))
 
 $(WEB_INSTALLED): $(WEB)/package.json $(WEB)/package-lock.json | web-deps
 	cd $(WEB) && npm ci --no-audit --no-fund
@@ -74,6 +75,10 @@ $(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
 	touch $@
 
 web: $(WEB_BUILT)
+
+clean: clean-web
+clean-web:
+	rm -rf $(WEB)/node_modules $(WEB)/dist $(WEB_BUILT)
 
 run: run-deps web $(STAMP)
 	$(BIN)/betrokken db upgrade
@@ -108,5 +113,4 @@ bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules \
-		$(WEB)/node_modules $(WEB)/dist $(WEB_BUILT)
+	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules
