@@ -52,7 +52,35 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-run: run-deps $(STAMP)
+# The web app (web/, docs in web/README.md): its npm packages, pinned by the lock file, and
+# its build in web/dist, which the hub serves at /app/. Each is redone only when its inputs
+# changed: the lock file for the packages, the sources for the build.
+.PHONY: web-deps web clean-web
+WEB := web
+WEB_PACKAGES := nodejs npm
+WEB_INSTALLED := $(WEB)/node_modules/.installed
+WEB_BUILT := $(WEB)/.stamp-built
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/static -type f 2>/dev/null) \
+	$(WEB)/build.mjs $(WEB)/tsconfig.json $(WEB)/tsconfig.sw.json
+
+web-deps:
+	$(call apt_install,$(WEB_PACKAGES))
+
+$(WEB_INSTALLED): $(WEB)/package.json $(WEB)/package-lock.json | web-deps
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd $(WEB) && node build.mjs
+	touch $@
+
+web: $(WEB_BUILT)
+
+clean: clean-web
+clean-web:
+	rm -rf $(WEB)/node_modules $(WEB)/dist $(WEB_BUILT)
+
+run: run-deps web $(STAMP)
 	$(BIN)/betrokken db upgrade
 	$(BIN)/betrokken demo seed
 	$(BIN)/betrokken serve
@@ -63,7 +91,7 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 	cd $(OIDC) && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup lint $(OIDC)/node_modules/.installed
+test: setup lint web $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
@@ -73,10 +101,11 @@ FAST := not postgres and not processes and not bench
 test-fast: run-deps $(DEV_STAMP)
 	$(BIN)/pytest -n auto -m "$(FAST)"
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) $(WEB_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy crypto policies hub api testsupport
+	cd $(WEB) && npm run --silent typecheck
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
 bench: setup

@@ -1,0 +1,28 @@
+import { useShell } from "../app/context";
+import { href, ROUTES, type Route } from "../app/router";
+
+/** The main menu: a bar at the bottom on a phone (in reach of a thumb), at the top on a desk. */
+export function Nav({ route, unread }: { route: Route; unread: number }) {
+  const { t } = useShell();
+  return (
+    <nav class="app-nav" aria-label={t.nav.label}>
+      <ul class="app-nav__list">
+        {ROUTES.map((name) => (
+          <li key={name} class="app-nav__item">
+            <a class="app-nav__link" href={href(name)} aria-current={name === route ? "page" : undefined}>
+              {t.nav[name]}
+              {name === "inbox" && unread > 0 && (
+                <>
+                  <span class="app-badge" aria-hidden="true">
+                    {unread}
+                  </span>
+                  <span class="app-visually-hidden">{t.nav.unread(unread)}</span>
+                </>
+              )}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

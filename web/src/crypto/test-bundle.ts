@@ -1,0 +1,56 @@
+/**
+ * Entry of dist/test/crypto.js: the app's own crypto for tests and the bench, which load it
+ * into a page and compare with the Python client. The app never loads this file.
+ */
+
+import { fromBase64Url, toBase64Url } from "./base64url";
+import { looksLikeIdentifier, parseIdentifier, poprfInfo, type IdentifierKind } from "./identifiers";
+import { blind as blindBytes, finalize as finalizeBytes, pseudonymise } from "./pseudonymise";
+
+const encoder = new TextEncoder();
+
+/** Blind a validated identifier; every value base64url so a test can pass it around. */
+function blind(kind: IdentifierKind, value: string, epoch: string, publicKey: string) {
+  const identifier = parseIdentifier(kind, value);
+  const state = blindBytes(encoder.encode(identifier.value), poprfInfo(kind, epoch), fromBase64Url(publicKey));
+  return {
+    blind: toBase64Url(state.blind),
+    blinded: toBase64Url(state.blinded),
+    tweakedKey: toBase64Url(state.tweakedKey),
+  };
+}
+
+/** Verify and finalize what `blind` started; returns the pseudonym. */
+function finalize(
+  kind: IdentifierKind,
+  value: string,
+  epoch: string,
+  state: { blind: string; blinded: string; tweakedKey: string },
+  evaluated: string,
+  proof: string,
+): string {
+  const identifier = parseIdentifier(kind, value);
+  const output = finalizeBytes(
+    encoder.encode(identifier.value),
+    poprfInfo(kind, epoch),
+    {
+      blind: fromBase64Url(state.blind),
+      blinded: fromBase64Url(state.blinded),
+      tweakedKey: fromBase64Url(state.tweakedKey),
+    },
+    fromBase64Url(evaluated),
+    fromBase64Url(proof),
+  );
+  return toBase64Url(output);
+}
+
+(window as unknown as { betrokkenCrypto: unknown }).betrokkenCrypto = {
+  parseIdentifier,
+  looksLikeIdentifier,
+  poprfInfo,
+  pseudonymise,
+  blind,
+  finalize,
+  toBase64Url,
+  fromBase64Url,
+};

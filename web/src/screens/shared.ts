@@ -1,0 +1,41 @@
+/** Small helpers the screens share. */
+
+import type { Purpose, Sees } from "../api/types";
+import type { SubjectType } from "../crypto/identifiers";
+import type { FieldErrors } from "../forms";
+import { useShell } from "../app/context";
+import { useStore } from "../store";
+
+const SUBJECT_ORDER: readonly SubjectType[] = ["person", "address", "business"];
+
+/** The subject types some purpose of the acting team allows for `action`, in a fixed order. */
+export function subjectTypesFor(purposes: readonly Purpose[], action: "check" | "register"): SubjectType[] {
+  const allowed = new Set(purposes.flatMap((purpose) => purpose[action]));
+  return SUBJECT_ORDER.filter((type) => allowed.has(type));
+}
+
+export function seesFor(purpose: Purpose, type: SubjectType): Sees | undefined {
+  return purpose.sees.find((sees) => sees.subject_type === type);
+}
+
+/** Put the keyboard on the first field that needs attention, in the page's order. */
+export function focusFirstError(errors: FieldErrors): void {
+  const fields = Object.keys(errors)
+    .map((id) => document.getElementById(id))
+    .filter((element): element is HTMLElement => element !== null)
+    .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+  fields[0]?.focus();
+}
+
+/** The subject typed on check or register, kept for the other screen (in memory only). */
+export function useSubjectDraft(types: readonly SubjectType[]) {
+  const { draft } = useShell().services;
+  const { type: wanted, identifier } = useStore(draft);
+  const type = types.includes(wanted) ? wanted : (types[0] ?? wanted);
+  return {
+    type,
+    identifier,
+    setType: (next: SubjectType) => draft.set({ type: next, identifier }),
+    setIdentifier: (next: string) => draft.set({ type, identifier: next }),
+  };
+}
