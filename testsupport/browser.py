@@ -119,13 +119,16 @@ class Recorder:
     @classmethod
     def attach(cls, context: BrowserContext) -> Recorder:
         recorder = cls()
-        context.on("request", recorder.requests.append)
+        context.on("request", recorder._request)
         context.on("console", recorder._console)
         context.on("weberror", recorder._error)
         context.on("page", recorder._page)
         for page in context.pages:
             recorder._page(page)
         return recorder
+
+    def _request(self, request: Request) -> None:
+        self.requests.append(request)
 
     def _console(self, message: ConsoleMessage) -> None:
         self.console.append(f"{message.type}: {message.text} ({message.location.get('url')})")
