@@ -110,7 +110,7 @@ RAW = [
     ("bsn", "123456789"),  # fails the elfproef
     ("bsn", "000000000"),
     ("bsn", "12345678a"),
-    ("bsn", "１２３４５６７８２"),  # full-width digits
+    ("bsn", "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff12"),  # full-width digits
     ("bsn", ""),
     ("bsn", "   "),
     ("bag", synthetic_bag(9)),
@@ -132,7 +132,7 @@ FREE_TEXT = [
     "12 34 56 78",
     "0363-2001-0000-0001",
     "tel 06-1234 567",
-    "１２３４５６７８",  # full-width digits count
+    "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",  # full-width digits count
     "١٢٣٤٥٦٧٨",  # Arabic-Indic digits
     "12345a678",  # a letter ends a run
     "1234567",

@@ -58,7 +58,8 @@ def test_every_place_is_looked_at(desktop: Visit, web: WebServices) -> None:
           await new Promise((resolve) => {
             const tx = db.transaction('s', 'readwrite');
             tx.objectStore('s').put({subject: planted['IndexedDB']}, 'a');
-            tx.objectStore('s').put(new TextEncoder().encode(planted['IndexedDB bytes']).buffer, 'b');
+            const bytes = new TextEncoder().encode(planted['IndexedDB bytes']);
+            tx.objectStore('s').put(bytes.buffer, 'b');
             tx.oncomplete = resolve;
           });
           db.close();
