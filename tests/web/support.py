@@ -59,6 +59,17 @@ class Visit:
     def heading(self) -> str:
         return self.page.get_by_role("heading", level=1).first.inner_text()
 
+    def go(self, link: str) -> None:
+        """Follow the main menu's link whose name starts with ``link`` (a badge may follow)."""
+        menu = self.page.get_by_role("navigation")
+        menu.get_by_role("link", name=re.compile(f"^{re.escape(link)}")).click()
+
+    def textbox(self, name: str) -> Locator:
+        return self.page.get_by_role("textbox", name=re.compile(f"^{re.escape(name)}"))
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
     # -- checking a screen ---------------------------------------------------------------
 
     def check_screen(self, name: str, *, shot: str | None = None) -> Locator:
