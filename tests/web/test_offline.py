@@ -6,6 +6,7 @@ is back."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -24,11 +25,11 @@ SHELL = {"index.html", "app.js", "app.css", "manifest.webmanifest", "icon.svg"}
 
 def wait_for_worker(visit: Visit) -> None:
     """Until the worker controls the page and its install filled the cache."""
-    visit.page.wait_for_function(
-        """async () => navigator.serviceWorker.controller !== null
-             && (await caches.keys()).length > 0""",
-        polling=100,
-    )
+    visit.page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
+    deadline = time.monotonic() + 10
+    while not visit.kept().cache_urls():
+        assert time.monotonic() < deadline, "the worker cached nothing"
+        time.sleep(0.1)
 
 
 def shell_files(visit: Visit) -> set[str]:
