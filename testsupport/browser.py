@@ -44,6 +44,9 @@ CHROMIUM_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # No name resolves but localhost: a page that reaches for another host (a web font, a
+    # CDN) fails at once, and nothing leaves the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 )
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "phone": {
@@ -131,7 +134,10 @@ class Recorder:
         self.requests.append(request)
 
     def _console(self, message: ConsoleMessage) -> None:
-        self.console.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+        page = message.page.url if message.page is not None else ""
+        self.console.append(
+            f"{message.type}: {message.text} ({message.location.get('url')}) on {page}"
+        )
 
     def _error(self, error: WebError) -> None:
         self.errors.append(str(error.error))
@@ -147,9 +153,19 @@ class Recorder:
         closed: headers and answers are read from the browser)."""
         return [_sent(request) for request in list(self.requests)]
 
-    def console_errors(self) -> list[str]:
-        """Errors on the console and uncaught page errors (a CSP violation is one)."""
-        return [line for line in self.console if line.startswith("error:")] + self.errors
+    def console_errors(self, *, except_on: tuple[str, ...] = ()) -> list[str]:
+        """Errors on the console and uncaught page errors (a CSP violation is one), except
+        those of pages whose URL starts with one of ``except_on`` (another party's pages, a
+        provider's login). The browser's own request for ``/favicon.ico`` of a page that
+        names no icon is left out: it is the browser's, not the page's (such a page is
+        worth an icon all the same)."""
+        return [
+            line
+            for line in self.console
+            if line.startswith("error:")
+            and "/favicon.ico) on " not in line
+            and not any(line.split(") on ")[-1].startswith(prefix) for prefix in except_on)
+        ] + self.errors
 
 
 def _sent(request: Request) -> Sent:

@@ -5,6 +5,7 @@ at everything the browser sent, showed and kept for identifiers in clear."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from testsupport.browser import (
 SIGN_IN = re.compile(r"^(Inloggen|Sign in)$")
 SIGN_IN_AGAIN = re.compile(r"^(Opnieuw inloggen|Sign in again)$")
 TIMEOUT = 15_000  # ms: a screen that takes longer is broken
+expect.set_options(timeout=TIMEOUT)
 
 
 @dataclass
@@ -56,6 +58,18 @@ class Visit:
         expect(root).to_be_visible()
         return root
 
+    def wait_for(self, expression: str, *, timeout: float = TIMEOUT / 1000) -> None:
+        """Until ``expression`` (awaited) is true in the page. Polled from here: the page's
+        CSP forbids the eval that ``page.wait_for_function`` relies on."""
+        deadline = time.monotonic() + timeout
+        while not self.page.evaluate(f"async () => Boolean(await ({expression}))"):
+            assert time.monotonic() < deadline, f"never true: {expression}"
+            time.sleep(0.05)
+
+    def wait_for_worker(self) -> None:
+        """Until the service worker controls the page (its install filled the cache)."""
+        self.wait_for("navigator.serviceWorker.controller !== null")
+
     def heading(self) -> str:
         return self.page.get_by_role("heading", level=1).first.inner_text()
 
@@ -81,6 +95,17 @@ class Visit:
         violations = axe_violations(self.page)
         assert not violations, f"axe on {shot or name} ({self.viewport}):\n{describe(violations)}"
         expect(self.page.get_by_role("heading", level=1).first).to_be_visible()
+        overflow = self.page.evaluate(
+            """() => [document.documentElement.scrollWidth, window.innerWidth,
+                      [...document.querySelectorAll('body *')]
+                        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                        .slice(0, 3).map((e) => e.tagName + '.' + e.className + ': '
+                                                + (e.textContent || '').slice(0, 40))]"""
+        )
+        assert overflow[0] <= overflow[1], (
+            f"{shot or name} ({self.viewport}) is {overflow[0]} px wide in a {overflow[1]} px "
+            f"window, so it scrolls sideways: {overflow[2]}"
+        )
         self.screens.append(shot or name)
         return root
 

@@ -39,7 +39,7 @@ def test_javascript_shipped_is_under_200_kb_gzipped() -> None:
 def test_a_phone_loads_only_the_counted_scripts(phone: Visit, web: WebServices) -> None:
     phone.open()
     phone.page.wait_for_load_state("networkidle")
-    phone.page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
+    phone.wait_for_worker()
     scripts = {
         urlsplit(sent.url).path
         for sent in phone.recorder.sent()

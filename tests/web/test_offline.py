@@ -25,7 +25,7 @@ SHELL = {"index.html", "app.js", "app.css", "manifest.webmanifest", "icon.svg"}
 
 def wait_for_worker(visit: Visit) -> None:
     """Until the worker controls the page and its install filled the cache."""
-    visit.page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
+    visit.wait_for_worker()
     deadline = time.monotonic() + 10
     while not visit.kept().cache_urls():
         assert time.monotonic() < deadline, "the worker cached nothing"
