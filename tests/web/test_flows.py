@@ -50,6 +50,7 @@ def assert_clean(visit: Visit, identifiers: list[str], derived: list[str]) -> No
     found, and is the only thing found."""
     assert visit.in_clear(identifiers, derived) == []
     assert visit.recorder.console_errors() == []
+    visit.assert_screens_ok()
     visit.page.evaluate("(value) => fetch(`/api/v1/health?planted=${value}`)", identifiers[0])
     found = visit.in_clear(identifiers, derived)
     assert len(found) == 1 and "planted=" in found[0], found
@@ -69,7 +70,7 @@ def register(visit: Visit, identifier: str, *, subject: str | None = None, **fie
     for name, value in fields.items():
         visit.textbox(name).fill(value)
     visit.button("Registreren").click()
-    expect(page.get_by_text(re.compile(r"^Geregistreerd\."))).to_be_visible()
+    expect(page.locator("#main").get_by_text(re.compile(r"^Geregistreerd\."))).to_be_visible()
 
 
 def check(visit: Visit, identifier: str, case_ref: str, *, subject: str | None = None) -> None:
@@ -140,7 +141,7 @@ def test_handhaver_checks_and_gets_in_touch(
     anna.check_screen("check", shot="request-contact")
     anna.button("Verzoek versturen").click()
     expect(
-        anna.page.get_by_text("Je verzoek is verstuurd naar Schuldhulpverlening")
+        anna.page.locator("#main").get_by_text("Je verzoek is verstuurd naar Schuldhulpverlening")
     ).to_be_visible()
 
     # Bram sees the request: from whom, and which of his flags it concerns; he accepts.
@@ -151,7 +152,7 @@ def test_handhaver_checks_and_gets_in_touch(
     expect(incoming).to_contain_text("gezin De V.")
     expect(incoming).to_contain_text(CASE_REF)
     incoming.get_by_role("button", name="Accepteren").click()
-    expect(bram.page.get_by_text(re.compile("^Geaccepteerd\\."))).to_be_visible()
+    expect(bram.page.locator("#main").get_by_text(re.compile("^Geaccepteerd\\."))).to_be_visible()
     bram.check_screen("requests", shot="requests-accepted")
 
     # Anna sees his contact person.

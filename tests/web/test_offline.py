@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from crypto.identifiers import synthetic_bsn
 from tests.web.conftest import WEB_DIST
 from tests.web.support import Visit
-from testsupport.browser import screenshot
+from testsupport.browser import axe_violations, describe, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -56,6 +56,8 @@ def test_the_shell_opens_offline(phone: Visit) -> None:
     expect(phone.page.get_by_text(OFFLINE).first).to_be_visible()
     expect(phone.page.get_by_role("heading", level=1)).to_be_visible()
     screenshot(phone.page, phone.viewport, "offline")
+    violations = axe_violations(phone.page)
+    assert not violations, describe(violations)
     phone.context.set_offline(False)
 
 
@@ -80,3 +82,4 @@ def test_losing_the_connection_keeps_the_form(phone: Visit) -> None:
     # after real use, still only the shell in the caches, and no identifier anywhere
     assert shell_files(phone) <= {p.name for p in WEB_DIST.iterdir() if p.is_file()}
     assert phone.in_clear([bsn]) == []
+    phone.assert_screens_ok()

@@ -60,10 +60,11 @@ def test_every_screen(visit: Visit) -> None:
     # signing out forgets the session: the sign-in screen, saying so
     visit.button("Uitloggen").click()
     visit.check_screen("sign-in", shot="signed-out")
-    expect(visit.page.get_by_text("Je bent uitgelogd.")).to_be_visible()
+    expect(visit.page.locator("#main").get_by_text("Je bent uitgelogd.")).to_be_visible()
     visit.page.go_back()
     visit.screen("sign-in")  # history holds no way back into the signed-in app
     assert visit.recorder.console_errors() == []
+    visit.assert_screens_ok()
 
 
 def test_a_member_of_two_teams_acts_for_one_and_switches(desktop: Visit) -> None:
@@ -86,3 +87,4 @@ def test_a_member_of_two_teams_acts_for_one_and_switches(desktop: Visit) -> None
     expect(purpose).to_contain_text(names[other])
     expect(purpose).not_to_contain_text(names[acting])
     visit.check_screen("check", shot="team-switched")
+    visit.assert_screens_ok()

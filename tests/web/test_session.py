@@ -83,6 +83,7 @@ def test_an_expired_session_signs_in_again_and_keeps_the_form(expiring: Visit) -
     tokens = [s for s in expiring.recorder.sent() if s.url.endswith("/dev-idp/token")]
     assert len(tokens) == 2
     assert expiring.in_clear([bsn]) == []
+    expiring.assert_screens_ok()
 
 
 def test_a_refused_token_signs_in_again(phone: Visit) -> None:
@@ -118,6 +119,7 @@ def test_a_refused_token_signs_in_again(phone: Visit) -> None:
     expect(phone.page.get_by_role("heading", name="Uitkomst")).to_be_visible()
     assert len(refused) == 1
     expect(phone.textbox("BSN")).to_have_value(bsn)
+    phone.assert_screens_ok()
 
 
 def test_sign_in_at_the_real_provider(browser: Browser, oidc_web: OidcWeb) -> None:
