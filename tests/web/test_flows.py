@@ -10,6 +10,7 @@ identifiers (and, in URLs, the console and storage, for their pseudonyms).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -54,6 +55,23 @@ def assert_clean(visit: Visit, identifiers: list[str], derived: list[str]) -> No
     visit.page.evaluate("(value) => fetch(`/api/v1/health?planted=${value}`)", identifiers[0])
     found = visit.in_clear(identifiers, derived)
     assert len(found) == 1 and "planted=" in found[0], found
+
+
+def assert_only_pseudonyms_sent(
+    visit: Visit, web: WebServices, path: str, pseudonyms: list[str]
+) -> None:
+    """The hub got exactly these pseudonyms at ``path`` (the Python client's, for the same
+    identifiers); the pseudonymiser got only blinded elements, with no Referer."""
+    sent = visit.recorder.sent()
+    to_hub = [s for s in sent if s.method == "POST" and s.url == f"{web.hub.url}{path}"]
+    assert [json.loads(s.body)["subject"]["pseudonym"] for s in to_hub] == pseudonyms
+    evaluations = [s for s in sent if s.url == f"{web.pseudonymiser.url}/api/v1/evaluations"]
+    posted = [s for s in evaluations if s.method == "POST"]
+    assert len(posted) == len(pseudonyms)
+    for request in posted:
+        assert set(json.loads(request.body)) == {"kind", "epoch", "blinded_elements"}
+        assert request.headers["authorization"].startswith("Bearer ")
+        assert "referer" not in request.headers
 
 
 def register(visit: Visit, identifier: str, *, subject: str | None = None, **fields: str) -> None:
@@ -164,6 +182,8 @@ def test_handhaver_checks_and_gets_in_touch(
     expect(accepted).to_contain_text("bram.bakker@example.org")
 
     derived = [pseudonym(web, IdentifierKind.BSN, bsn)]
+    assert_only_pseudonyms_sent(anna, web, "/api/v1/involvement-checks", derived)
+    assert_only_pseudonyms_sent(bram, web, "/api/v1/flags", derived)
     for visit in (anna, bram):
         assert_clean(visit, [bsn], derived)
 
@@ -202,6 +222,8 @@ def test_an_address_and_a_business_are_flagged_and_checked(
             ).to_be_visible()
         vincent.check_screen("check", shot="check-business")
         derived = [pseudonym(web, IdentifierKind.BAG, bag), pseudonym(web, IdentifierKind.KVK, kvk)]
+        assert_only_pseudonyms_sent(vincent, web, "/api/v1/involvement-checks", derived)
+        assert_only_pseudonyms_sent(tessa, web, "/api/v1/flags", derived)
         for visit in (tessa, vincent):
             assert_clean(visit, [bag, kvk], derived)
     finally:
