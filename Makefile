@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench bench-browser clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench), Node.js (the OpenID provider the
@@ -86,6 +86,12 @@ lint: $(DEV_STAMP)
 bench: setup
 	[ -x $(BIN)/py-spy ] || $(BIN)/pip install -q py-spy
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The browser's blind + verify + finalize per identifier against the Python client's, in
+# Chromium on this machine (docs/benchmarks.md); e.g. BENCH_ARGS="--identifiers 50". It
+# needs the web app's build (`make web`).
+bench-browser: setup web
+	$(BIN)/python -m bench.browser_oprf $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules artifacts
