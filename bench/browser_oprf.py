@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Browser
+
 from bench.run import DEFAULT_RESULTS_DIR, machine
 from crypto import oprf
 from crypto.identifiers import IdentifierKind, poprf_info, synthetic_bsn
@@ -125,10 +127,16 @@ def browser_round(
     return blinded["ms"] / 1000, finalized["ms"] / 1000, list(finalized["pseudonyms"])
 
 
-def measure(identifiers: int, rounds: int, crypto_js: Path = CRYPTO_JS) -> dict[str, Any]:
-    """Both clients on the same identifiers; microseconds per identifier (medians)."""
+def measure(
+    identifiers: int, rounds: int, crypto_js: Path = CRYPTO_JS, browser: Browser | None = None
+) -> dict[str, Any]:
+    """Both clients on the same identifiers; microseconds per identifier (medians). In
+    ``browser`` if given (a test's), else in a Chromium of its own."""
     if not crypto_js.exists():
         raise SystemExit(f"{crypto_js} is missing: build the web app first (`make web`)")
+    if browser is None:
+        with chromium() as own:
+            return measure(identifiers, rounds, crypto_js, own)
     values = [synthetic_bsn(n) for n in range(identifiers)]
     info = poprf_info(IdentifierKind.BSN, EPOCH)
     key = oprf.generate_key_pair()
@@ -139,9 +147,9 @@ def measure(identifiers: int, rounds: int, crypto_js: Path = CRYPTO_JS) -> dict[
     timings: dict[str, dict[str, list[float]]] = {
         side: {"blind": [], "verify_finalize": []} for side in ("browser", "python")
     }
-    with chromium() as browser:
-        version = browser.version
-        context = new_context(browser, "desktop")
+    version = browser.version
+    context = new_context(browser, "desktop")
+    try:
         page = context.new_page()
         page.route(
             f"{ORIGIN}/**",
@@ -162,6 +170,7 @@ def measure(identifiers: int, rounds: int, crypto_js: Path = CRYPTO_JS) -> dict[
                 if round_:
                     timings[side]["blind"].append(blind_s / identifiers * 1e6)
                     timings[side]["verify_finalize"].append(finalize_s / identifiers * 1e6)
+    finally:
         context.close()
     figures: dict[str, Any] = {}
     for side, phases in timings.items():
@@ -188,7 +197,7 @@ def measure(identifiers: int, rounds: int, crypto_js: Path = CRYPTO_JS) -> dict[
     }
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def main(argv: list[str] | None = None, *, browser: Browser | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.browser_oprf", description=__doc__.split("\n")[0]
     )
@@ -201,7 +210,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     data = {
         "started": started.isoformat(),
         "machine": machine(),
-        **measure(ns.identifiers, ns.rounds, ns.crypto_js),
+        **measure(ns.identifiers, ns.rounds, ns.crypto_js, browser),
     }
     figures = data["figures"]
     print(f"client side per identifier, {ns.identifiers} identifiers, median of {ns.rounds}:")

@@ -27,7 +27,7 @@ from hub.settings import Settings
 from hub.transactions import transaction
 from tests.identity.provider import OidcProvider, new_signing_key, run_provider
 from tests.web.support import Visit
-from testsupport.browser import ARTIFACTS, ROOT, chromium, new_context
+from testsupport.browser import ARTIFACTS, ROOT, new_context
 from testsupport.net import free_port
 from testsupport.services import Service, hub_and_pseudonymiser, service
 
@@ -79,12 +79,6 @@ def _env(data: Path, origins: list[str], **more: str) -> dict[str, str]:
         "BETROKKEN_WEB_ORIGINS": ",".join(origins),
         **more,
     }
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="session", autouse=True)
