@@ -143,7 +143,7 @@ def test_handhaver_checks_and_gets_in_touch(
     anna = phone
     anna.open()
     anna.sign_in("anna")
-    anna.check_screen("check")
+    anna.check_screen("check", shot="check-person")
     check(anna, bsn, CASE_REF)
     result = anna.page.locator("section.app-result")
     expect(result.get_by_role("heading", name="Schuldhulpverlening", level=3)).to_be_visible()
@@ -164,7 +164,7 @@ def test_handhaver_checks_and_gets_in_touch(
 
     # Bram sees the request: from whom, and which of his flags it concerns; he accepts.
     bram.go("Verzoeken")
-    requests = bram.check_screen("requests")
+    requests = bram.check_screen("requests", shot="requests-incoming")
     incoming = requests.get_by_role("listitem").filter(has_text="Handhaving Participatiewet")
     expect(incoming).to_contain_text("SHV-2026-113")
     expect(incoming).to_contain_text("gezin De V.")
@@ -175,11 +175,19 @@ def test_handhaver_checks_and_gets_in_touch(
 
     # Anna sees his contact person.
     anna.go("Verzoeken")
-    outgoing = anna.check_screen("requests")
+    outgoing = anna.check_screen("requests", shot="requests-outgoing")
     accepted = outgoing.get_by_role("listitem").filter(has_text="Schuldhulpverlening")
     expect(accepted).to_contain_text("Geaccepteerd")
     expect(accepted).to_contain_text("Bram Bakker")
     expect(accepted).to_contain_text("bram.bakker@example.org")
+    # and her inbox says so; his said who asked
+    anna.go("Berichten")
+    inbox = anna.check_screen("inbox", shot="inbox-accepted")
+    expect(inbox).to_contain_text("Je contactverzoek is geaccepteerd.")
+    bram.go("Berichten")
+    expect(bram.check_screen("inbox", shot="inbox-request")).to_contain_text(
+        "Nieuw contactverzoek van Handhaving Participatiewet"
+    )
 
     derived = [pseudonym(web, IdentifierKind.BSN, bsn)]
     assert_only_pseudonyms_sent(anna, web, "/api/v1/involvement-checks", derived)
