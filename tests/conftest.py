@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
@@ -23,7 +22,6 @@ from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
 from hub.transactions import transaction
 from tests.live import LiveServices, live_services
-from testsupport.browser import chromium
 from testsupport.postgres import PostgresCluster, throwaway_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -129,14 +127,6 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def idp(settings: Settings) -> DevIdentityProvider:
     return DevIdentityProvider.for_settings(settings)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, one for the session (tests/web and the bench's browser figure make
-    their own contexts in it)."""
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="session")

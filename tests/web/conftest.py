@@ -27,7 +27,7 @@ from hub.settings import Settings
 from hub.transactions import transaction
 from tests.identity.provider import OidcProvider, new_signing_key, run_provider
 from tests.web.support import Visit
-from testsupport.browser import ARTIFACTS, ROOT, new_context
+from testsupport.browser import ARTIFACTS, ROOT, chromium, new_context
 from testsupport.net import free_port
 from testsupport.services import Service, hub_and_pseudonymiser, service
 
@@ -79,6 +79,15 @@ def _env(data: Path, origins: list[str], **more: str) -> dict[str, str]:
         "BETROKKEN_WEB_ORIGINS": ",".join(origins),
         **more,
     }
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, one for this package's tests, each in its own context. Closed when
+    they are done: Playwright's sync API keeps an event loop running meanwhile, in which a
+    later test's ``asyncio.run`` could not start."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session", autouse=True)
