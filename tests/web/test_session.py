@@ -119,6 +119,7 @@ def test_a_refused_token_signs_in_again(phone: Visit) -> None:
     expect(phone.page.get_by_role("heading", name="Uitkomst")).to_be_visible()
     assert len(refused) == 1
     expect(phone.textbox("BSN")).to_have_value(bsn)
+    assert phone.in_clear([bsn]) == []
     phone.assert_screens_ok()
 
 
