@@ -156,14 +156,12 @@ class Recorder:
     def console_errors(self, *, except_on: tuple[str, ...] = ()) -> list[str]:
         """Errors on the console and uncaught page errors (a CSP violation is one), except
         those of pages whose URL starts with one of ``except_on`` (another party's pages, a
-        provider's login). The browser's own request for ``/favicon.ico`` of a page that
-        names no icon is left out: it is the browser's, not the page's (such a page is
-        worth an icon all the same)."""
+        provider's login). A failed load counts too (a page without an icon has the
+        browser ask for ``/favicon.ico``, a 404)."""
         return [
             line
             for line in self.console
             if line.startswith("error:")
-            and "/favicon.ico) on " not in line
             and not any(line.split(") on ")[-1].startswith(prefix) for prefix in except_on)
         ] + self.errors
 
