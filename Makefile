@@ -10,17 +10,20 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench bench-browser clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
-# also PostgreSQL 15 (integration tests, the bench) and Node.js (the OpenID provider the
-# identity tests start). Each is installed only when what it provides is missing.
+# also PostgreSQL 15 (integration tests, the bench), Node.js (the OpenID provider the
+# identity tests start) and Chromium (the browser tests drive Debian's build through
+# Playwright, which cannot download one of its own here). Each is installed only when what
+# it provides is missing.
 RUN_PACKAGES := libsodium23
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 nodejs npm
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql-15 nodejs npm chromium
 HAVE_libsodium23 := ldconfig -p | grep -q 'libsodium\.so\.23'
 HAVE_postgresql-15 := [ -x $(PG_BIN)/initdb ]
 HAVE_nodejs := command -v node >/dev/null
 HAVE_npm := command -v npm >/dev/null
+HAVE_chromium := [ -x /usr/bin/chromium ]
 
 # $(call apt_install,PACKAGES): apt-get install those of PACKAGES whose HAVE_ check fails.
 define apt_install
@@ -95,9 +98,10 @@ test: setup lint web $(OIDC)/node_modules/.installed
 	$(BIN)/pytest
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
-# OpenID provider, no hub or pseudonymiser processes), so neither needs installing; the
-# tests spread over the cores (pytest-xdist). `make test` (CI) runs everything.
-FAST := not postgres and not processes and not bench
+# OpenID provider, no hub or pseudonymiser processes, no browser), so none needs
+# installing; the tests spread over the cores (pytest-xdist). `make test` (CI) runs
+# everything.
+FAST := not postgres and not processes and not bench and not browser
 test-fast: run-deps $(DEV_STAMP)
 	$(BIN)/pytest -n auto -m "$(FAST)"
 
@@ -112,5 +116,11 @@ bench: setup
 	[ -x $(BIN)/py-spy ] || $(BIN)/pip install -q py-spy
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# The browser's blind + verify + finalize per identifier against the Python client's, in
+# Chromium on this machine (docs/benchmarks.md); e.g. BENCH_ARGS="--identifiers 50". It
+# needs the web app's build (`make web`).
+bench-browser: setup web
+	$(BIN)/python -m bench.browser_oprf $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules
+	rm -rf $(VENV) .betrokken .pytest_cache .mypy_cache .ruff_cache $(OIDC)/node_modules artifacts

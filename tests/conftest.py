@@ -35,6 +35,9 @@ MARKS_BY_FIXTURE = {
     "postgres": "postgres",
     "oidc_provider": "processes",
     "live": "processes",
+    "web": "processes",  # tests/web: the hub serving the app, the pseudonymiser
+    "oidc_web": "processes",
+    "browser": "browser",  # tests/web: Chromium
 }
 
 

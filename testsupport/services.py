@@ -87,9 +87,12 @@ def children(parent: int) -> list[int]:
 
 
 @contextmanager
-def service(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[Service]:
-    """``betrokken <args> --port <free port>``, healthy before it is yielded."""
-    port = free_port()
+def service(
+    args: list[str], *, env: dict[str, str], log: Path, port: int | None = None
+) -> Iterator[Service]:
+    """``betrokken <args> --port <port>`` (a free one unless given), healthy before it is
+    yielded."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with running(
         [sys.executable, "-m", "api.cli", *args, "--host", "127.0.0.1", "--port", str(port)],
@@ -103,12 +106,18 @@ def service(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[Serv
 
 
 @contextmanager
-def hub_and_pseudonymiser(env: dict[str, str], logs: Path) -> Iterator[tuple[Service, Service]]:
-    """Both services as the embedded default runs them, each its own process."""
-    with (
-        service(
-            ["pseudonymiser", "serve"], env=env, log=logs / "pseudonymiser.log"
-        ) as pseudonymiser,
-        service(["serve", "--without-pseudonymiser"], env=env, log=logs / "hub.log") as hub,
-    ):
-        yield hub, pseudonymiser
+def hub_and_pseudonymiser(
+    env: dict[str, str], logs: Path, *, hub_port: int | None = None
+) -> Iterator[tuple[Service, Service]]:
+    """Both services as the embedded default runs them, each its own process. The hub is
+    told where the pseudonymiser is (what it tells the web app). ``hub_port`` fixes the
+    hub's port, for settings that must name the hub's origin before it starts (the
+    pseudonymiser's ``BETROKKEN_WEB_ORIGINS``)."""
+    with service(
+        ["pseudonymiser", "serve"], env=env, log=logs / "pseudonymiser.log"
+    ) as pseudonymiser:
+        hub_env = {"BETROKKEN_PSEUDONYMISER_URL": pseudonymiser.url, **env}
+        with service(
+            ["serve", "--without-pseudonymiser"], env=hub_env, log=logs / "hub.log", port=hub_port
+        ) as hub:
+            yield hub, pseudonymiser

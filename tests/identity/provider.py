@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,9 +197,16 @@ def _access_token(response: httpx.Response) -> str:
 
 
 def provider_config(
-    *, port: int, signing_keys: list[RSAKey], connector_key: RSAKey
+    *,
+    port: int,
+    signing_keys: list[RSAKey],
+    connector_key: RSAKey,
+    web_redirect_uris: Sequence[str] = (),
+    cors_origins: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """What ``provider.mjs`` reads: keys, redirect URIs and the demo identities."""
+    """What ``provider.mjs`` reads: keys, redirect URIs and the demo identities;
+    ``web_redirect_uris`` are more callbacks of ``betrokken-web`` (the web app's), and
+    ``cors_origins`` the origins whose pages may call the token endpoint."""
     accounts = {
         login: {
             "name": user.name,
@@ -217,6 +224,8 @@ def provider_config(
         "audience": AUDIENCE,
         "resource": RESOURCE,
         "web_redirect_uri": WEB_REDIRECT,
+        "web_redirect_uris": list(web_redirect_uris),
+        "cors_origins": list(cors_origins),
         "mobile_redirect_uri": MOBILE_REDIRECT,
         "accounts": accounts,
         "connectors": {
@@ -241,6 +250,8 @@ def run_provider(
     signing_keys: list[RSAKey],
     connector_key: RSAKey,
     name: str = "provider",
+    web_redirect_uris: Sequence[str] = (),
+    cors_origins: Sequence[str] = (),
 ) -> Iterator[OidcProvider]:
     """Start ``node provider.mjs`` on 127.0.0.1:``port``; stop it afterwards."""
     ensure_node_modules()
@@ -248,7 +259,13 @@ def run_provider(
     config = workdir / f"{name}.json"
     config.write_text(
         json.dumps(
-            provider_config(port=port, signing_keys=signing_keys, connector_key=connector_key)
+            provider_config(
+                port=port,
+                signing_keys=signing_keys,
+                connector_key=connector_key,
+                web_redirect_uris=web_redirect_uris,
+                cors_origins=cors_origins,
+            )
         )
     )
     config.chmod(0o600)

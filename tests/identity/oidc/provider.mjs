@@ -4,8 +4,10 @@
 //
 // The JSON file, written by tests/identity/provider.py, holds what changes per run: the port,
 // the signing keys (so a test can rotate them by restarting on the same port), the demo
-// accounts and connectors with their organisation/teams/roles, and the connector's public
-// key for private_key_jwt. Everything else, the clients and the resource server, is here.
+// accounts and connectors with their organisation/teams/roles, the connector's public key for
+// private_key_jwt, and for the web app's tests its callback as another redirect URI of
+// betrokken-web and the origins that may call the token endpoint from a browser (CORS).
+// Everything else, the clients and the resource server, is here.
 //
 // Test-only endpoint: GET /test/jwks-count answers how often the JWKS was fetched.
 
@@ -35,7 +37,7 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      redirect_uris: [config.web_redirect_uri],
+      redirect_uris: [config.web_redirect_uri, ...(config.web_redirect_uris ?? [])],
     },
     {
       // The mobile handhavingsapp: a native app, public, PKCE, a private-use URI scheme.
@@ -74,6 +76,11 @@ const provider = new Provider(issuer, {
     };
   },
   pkce: { required: () => true },
+  // Browser calls (the web app's code exchange) only from the origins the test names, and
+  // only for the public browser client.
+  clientBasedCORS(ctx, origin, client) {
+    return client.clientId === 'betrokken-web' && (config.cors_origins ?? []).includes(origin);
+  },
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
