@@ -5,6 +5,7 @@ import { Notice, ProblemAlert } from "../components/Alerts";
 import { Button } from "../components/Button";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { TextField } from "../components/Field";
+import { ListStatus } from "../components/Lists";
 import { Screen } from "../components/Screen";
 import { hubFieldErrors, LABEL_MAX, labelProblem, problems, referenceProblem, useAction, type FieldErrors } from "../forms";
 import { focusFirstError } from "./shared";
@@ -28,13 +29,7 @@ export function Flags() {
   return (
     <Screen name="flags" title={t.flags.title} pageTitle={t.pageTitle(t.flags.title)}>
       <p class="utrecht-paragraph">{t.flags.intro}</p>
-      <div class="utrecht-button-group">
-        <Button busy={load.busy} onClick={refresh}>
-          {t.refresh}
-        </Button>
-      </div>
-      {load.error !== null && <ProblemAlert error={load.error} />}
-      {load.busy && flags === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
+      <ListStatus load={load} loaded={flags !== null} onRefresh={refresh} />
       {flags?.length === 0 && <p class="utrecht-paragraph">{t.flags.empty}</p>}
       {flags && flags.length > 0 && (
         <ul class="app-cards">

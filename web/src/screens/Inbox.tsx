@@ -5,6 +5,7 @@ import { href } from "../app/router";
 import { Notice, ProblemAlert } from "../components/Alerts";
 import { Button } from "../components/Button";
 import { ContactDetails } from "../components/ContactDetails";
+import { CardSection, ListStatus } from "../components/Lists";
 import { Screen } from "../components/Screen";
 import { useAction } from "../forms";
 
@@ -34,45 +35,31 @@ export function Inbox({ onChange }: { onChange(): void }) {
 
   return (
     <Screen name="inbox" title={t.inbox.title} pageTitle={t.pageTitle(t.inbox.title)}>
-      <div class="utrecht-button-group">
-        <Button busy={load.busy} onClick={refresh}>
-          {t.refresh}
-        </Button>
-      </div>
-      {load.error !== null && <ProblemAlert error={load.error} />}
-      {load.busy && notifications === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
+      <ListStatus load={load} loaded={notifications !== null} onRefresh={refresh} />
       {notifications && (
-        <section aria-labelledby="notifications-title">
-          <h2 class="utrecht-heading-2" id="notifications-title">
-            {t.inbox.notificationsTitle}
-          </h2>
-          {notifications.length === 0 ? (
-            <p class="utrecht-paragraph">{t.inbox.notificationsEmpty}</p>
-          ) : (
-            <ul class="app-cards">
-              {notifications.map((notification) => (
-                <NotificationCard key={notification.id} notification={notification} onChange={replace} />
-              ))}
-            </ul>
-          )}
-        </section>
+        <CardSection
+          id="notifications-title"
+          title={t.inbox.notificationsTitle}
+          empty={t.inbox.notificationsEmpty}
+          count={notifications.length}
+        >
+          {notifications.map((notification) => (
+            <NotificationCard key={notification.id} notification={notification} onChange={replace} />
+          ))}
+        </CardSection>
       )}
       {matches && (
-        <section aria-labelledby="matches-title">
-          <h2 class="utrecht-heading-2" id="matches-title">
-            {t.inbox.matchesTitle}
-          </h2>
-          <p class="utrecht-paragraph">{t.inbox.matchesIntro}</p>
-          {matches.length === 0 ? (
-            <p class="utrecht-paragraph">{t.inbox.matchesEmpty}</p>
-          ) : (
-            <ul class="app-cards">
-              {matches.map((match) => (
-                <MatchCard key={match.id} match={match} />
-              ))}
-            </ul>
-          )}
-        </section>
+        <CardSection
+          id="matches-title"
+          title={t.inbox.matchesTitle}
+          intro={t.inbox.matchesIntro}
+          empty={t.inbox.matchesEmpty}
+          count={matches.length}
+        >
+          {matches.map((match) => (
+            <MatchCard key={match.id} match={match} />
+          ))}
+        </CardSection>
       )}
     </Screen>
   );

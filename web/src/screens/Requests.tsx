@@ -5,6 +5,7 @@ import { Notice, ProblemAlert } from "../components/Alerts";
 import { Button } from "../components/Button";
 import { ContactDetails } from "../components/ContactDetails";
 import { SelectField } from "../components/Field";
+import { CardSection, ListStatus } from "../components/Lists";
 import { Screen } from "../components/Screen";
 import { useAction } from "../forms";
 import { ownFlagName } from "./Inbox";
@@ -30,43 +31,29 @@ export function Requests() {
 
   return (
     <Screen name="requests" title={t.requests.title} pageTitle={t.pageTitle(t.requests.title)}>
-      <div class="utrecht-button-group">
-        <Button busy={load.busy} onClick={refresh}>
-          {t.refresh}
-        </Button>
-      </div>
-      {load.error !== null && <ProblemAlert error={load.error} />}
-      {load.busy && requests === null && <p class="utrecht-paragraph app-busy">{t.loadingList}</p>}
+      <ListStatus load={load} loaded={requests !== null} onRefresh={refresh} />
       {requests && (
         <>
-          <section aria-labelledby="incoming-title">
-            <h2 class="utrecht-heading-2" id="incoming-title">
-              {t.requests.incomingTitle}
-            </h2>
-            {incoming.length === 0 ? (
-              <p class="utrecht-paragraph">{t.requests.incomingEmpty}</p>
-            ) : (
-              <ul class="app-cards">
-                {incoming.map((request) => (
-                  <RequestCard key={request.id} request={request} onChange={replace} />
-                ))}
-              </ul>
-            )}
-          </section>
-          <section aria-labelledby="outgoing-title">
-            <h2 class="utrecht-heading-2" id="outgoing-title">
-              {t.requests.outgoingTitle}
-            </h2>
-            {outgoing.length === 0 ? (
-              <p class="utrecht-paragraph">{t.requests.outgoingEmpty}</p>
-            ) : (
-              <ul class="app-cards">
-                {outgoing.map((request) => (
-                  <RequestCard key={request.id} request={request} onChange={replace} />
-                ))}
-              </ul>
-            )}
-          </section>
+          <CardSection
+            id="incoming-title"
+            title={t.requests.incomingTitle}
+            empty={t.requests.incomingEmpty}
+            count={incoming.length}
+          >
+            {incoming.map((request) => (
+              <RequestCard key={request.id} request={request} onChange={replace} />
+            ))}
+          </CardSection>
+          <CardSection
+            id="outgoing-title"
+            title={t.requests.outgoingTitle}
+            empty={t.requests.outgoingEmpty}
+            count={outgoing.length}
+          >
+            {outgoing.map((request) => (
+              <RequestCard key={request.id} request={request} onChange={replace} />
+            ))}
+          </CardSection>
         </>
       )}
     </Screen>
