@@ -136,3 +136,17 @@ export function useAction() {
   }
   return { busy, error, setError, run };
 }
+
+/** Whether `errors` holds any; if so it is said in the live region and the keyboard goes to
+ * the first field that needs attention, in the page's order. */
+export function showFieldErrors(errors: FieldErrors, t: Messages, announce: (text: string) => void): boolean {
+  const count = Object.keys(errors).length;
+  if (count === 0) return false;
+  announce(t.field.formHasErrors(count));
+  const fields = Object.keys(errors)
+    .map((id) => document.getElementById(id))
+    .filter((element): element is HTMLElement => element !== null)
+    .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+  fields[0]?.focus();
+  return true;
+}

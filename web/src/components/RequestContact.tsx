@@ -1,8 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { InvolvedTeam } from "../api/types";
 import { useApp } from "../app/context";
-import { caseRefProblem, emailProblem, hubFieldErrors, phoneProblem, problems, useAction, type FieldErrors } from "../forms";
-import { focusFirstError } from "../screens/shared";
+import { caseRefProblem, emailProblem, hubFieldErrors, phoneProblem, problems, showFieldErrors, useAction, type FieldErrors } from "../forms";
 import { Notice, ProblemAlert } from "./Alerts";
 import { Button } from "./Button";
 import { TextField } from "./Field";
@@ -66,11 +65,7 @@ export function RequestContact({ team, purpose, caseRef, describedBy }: Props) {
       [`${id}-case-ref`]: caseRefProblem(t, sharedRef.trim(), false),
     });
     setErrors(found);
-    if (Object.keys(found).length) {
-      announce(t.field.formHasErrors(Object.keys(found).length));
-      focusFirstError(found);
-      return;
-    }
+    if (showFieldErrors(found, t, announce)) return;
     const done = await action.run(() =>
       services.hub.requestContact({
         handle: team.handle,

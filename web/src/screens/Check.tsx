@@ -9,8 +9,8 @@ import { RequestContact } from "../components/RequestContact";
 import { Screen } from "../components/Screen";
 import { KIND_OF, SubjectInput } from "../components/SubjectInput";
 import type { SubjectType } from "../crypto/identifiers";
-import { caseRefProblem, hubFieldErrors, identifierProblem, problems, useAction, type FieldErrors } from "../forms";
-import { focusFirstError, seesFor, subjectTypesFor, useSubjectDraft } from "./shared";
+import { caseRefProblem, hubFieldErrors, identifierProblem, problems, showFieldErrors, useAction, type FieldErrors } from "../forms";
+import { seesFor, subjectTypesFor, useSubjectDraft } from "./shared";
 
 interface Outcome {
   result: CheckResult;
@@ -39,11 +39,7 @@ export function Check() {
       "check-case-ref": caseRefProblem(t, caseRef.trim(), true),
     });
     setErrors(found);
-    if (Object.keys(found).length) {
-      announce(t.field.formHasErrors(Object.keys(found).length));
-      focusFirstError(found);
-      return;
-    }
+    if (showFieldErrors(found, t, announce)) return;
     if (!purpose) return;
     setOutcome(null);
     const result = await action.run(async () => {

@@ -7,8 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { TextField } from "../components/Field";
 import { ListStatus } from "../components/Lists";
 import { Screen } from "../components/Screen";
-import { hubFieldErrors, LABEL_MAX, labelProblem, problems, referenceProblem, useAction, type FieldErrors } from "../forms";
-import { focusFirstError } from "./shared";
+import { hubFieldErrors, LABEL_MAX, labelProblem, problems, referenceProblem, showFieldErrors, useAction, type FieldErrors } from "../forms";
 
 /** The acting team's flags: withdraw (after a confirmation), renew, set its own words. */
 export function Flags() {
@@ -162,11 +161,7 @@ function OwnWords({ flag, onDone }: { flag: Flag; onDone(changed: Flag | null): 
       [`${id}-label`]: labelProblem(t, label.trim()),
     });
     setErrors(found);
-    if (Object.keys(found).length) {
-      announce(t.field.formHasErrors(Object.keys(found).length));
-      focusFirstError(found);
-      return;
-    }
+    if (showFieldErrors(found, t, announce)) return;
     const changed = await action.run(() =>
       services.hub.setOwnReference(flag.id, reference.trim() || null, label.trim() || null),
     );

@@ -19,10 +19,11 @@ import {
   phoneProblem,
   problems,
   referenceProblem,
+  showFieldErrors,
   useAction,
   type FieldErrors,
 } from "../forms";
-import { focusFirstError, subjectTypesFor, useSubjectDraft } from "./shared";
+import { subjectTypesFor, useSubjectDraft } from "./shared";
 
 /** The dates a refused expiry date must lie between, from the hub's 400 (hub/flag/service.py). */
 function expiresRange(error: unknown): [string, string] | null {
@@ -71,11 +72,7 @@ export function Register() {
       "register-label": labelProblem(t, label.trim()),
     });
     setErrors(found);
-    if (Object.keys(found).length) {
-      announce(t.field.formHasErrors(Object.keys(found).length));
-      focusFirstError(found);
-      return;
-    }
+    if (showFieldErrors(found, t, announce)) return;
     if (!purpose) return;
     setRegistered(null);
     const result = await action.run(async () => {

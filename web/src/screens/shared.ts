@@ -2,7 +2,6 @@
 
 import type { Purpose, Sees } from "../api/types";
 import type { SubjectType } from "../crypto/identifiers";
-import type { FieldErrors } from "../forms";
 import { useShell } from "../app/context";
 import { useStore } from "../store";
 
@@ -16,15 +15,6 @@ export function subjectTypesFor(purposes: readonly Purpose[], action: "check" | 
 
 export function seesFor(purpose: Purpose, type: SubjectType): Sees | undefined {
   return purpose.sees.find((sees) => sees.subject_type === type);
-}
-
-/** Put the keyboard on the first field that needs attention, in the page's order. */
-export function focusFirstError(errors: FieldErrors): void {
-  const fields = Object.keys(errors)
-    .map((id) => document.getElementById(id))
-    .filter((element): element is HTMLElement => element !== null)
-    .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
-  fields[0]?.focus();
 }
 
 /** The subject typed on check or register, kept for the other screen (in memory only). */
