@@ -83,10 +83,14 @@ async def get_now(request: Request) -> datetime:
     return runtime.clock.now()
 
 
-async def get_policy(request: Request) -> Policy:
-    """The policy in force for this request."""
+async def get_policy(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> Policy:
+    """The policy in force for this request: the caller's organisation's (kept in memory,
+    read again in a thread when stale), else the hub's policy file."""
     runtime: Runtime = request.app.state.runtime
-    return runtime.policy.current()
+    policies = runtime.policies
+    if policies.stale:
+        await run_in_threadpool(policies.refresh_if_stale, runtime.sessions)
+    return policies.current(actor.organisation, runtime.clock.now())
 
 
 async def get_actor(

@@ -21,10 +21,11 @@ from hub.involvement.limits import CheckLimits
 from hub.keys import load_or_create_secret
 from hub.notification.targets import WebhookTargets
 from hub.organisation.cache import ActingTeams
+from hub.organisation_policy.cache import OrganisationPolicies
 from hub.pseudonym import SubjectKeyer
 from hub.references import ReferenceSealer
 from hub.settings import Settings
-from policies import PolicyFile
+from policies import Policy, PolicyFile
 
 
 @dataclass
@@ -44,6 +45,24 @@ class Runtime:
     teams: ActingTeams = field(default_factory=ActingTeams)
     statements: StatementConnections | None = None
     """On PostgreSQL: where a group of checks runs as one statement, on the event loop."""
+    organisation_policies: OrganisationPolicies | None = None
+    """Each organisation's approved policy, kept in memory; the file ``policy`` for the rest."""
+
+    def __post_init__(self) -> None:
+        if self.organisation_policies is None:
+            self.organisation_policies = OrganisationPolicies(
+                self.policy, ttl=self.settings.organisation_policy_refresh_seconds
+            )
+
+    @property
+    def policies(self) -> OrganisationPolicies:
+        """The policy in force per organisation (``policies.current(slug, now)``)."""
+        assert self.organisation_policies is not None
+        return self.organisation_policies
+
+    def policy_for(self, organisation: str) -> Policy:
+        """The policy in force for ``organisation`` now, from memory."""
+        return self.policies.current(organisation, self.clock.now())
 
     @property
     def sequencer(self) -> Sequencer:
@@ -60,7 +79,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     timeout = settings.database_timeout_seconds
     engine = make_engine(settings.sqlalchemy_url, timeout=timeout)
     statements_url = libpq_url(settings.sqlalchemy_url)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         sessions=make_sessionmaker(engine),
         statements=(
@@ -74,3 +93,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         webhook_targets=WebhookTargets.of(settings),
         clock=clock or Clock(),
     )
+    runtime.policies.refresh(runtime.sessions)
+    return runtime

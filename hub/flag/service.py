@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import decision_ref, require_allowed
+from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
@@ -143,7 +143,7 @@ def register_group(
     session: Session,
     requests: Sequence[Registration],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     teams: ActingTeams,
     references: ReferenceSealer,
@@ -168,7 +168,15 @@ def register_group(
     accepted: list[_Accepted] = []
     for index, request in enumerate(requests):
         try:
-            accepted.append(_accept(index, request, acting, policy=policy, now=now))
+            accepted.append(
+                _accept(
+                    index,
+                    request,
+                    acting,
+                    policy=policy_for(policy, request.actor.organisation),
+                    now=now,
+                )
+            )
         except HubError as refusal:
             refuse(index, refusal)
     # The accepted teams' rows: their contact details are a new flag's defaults, and a
@@ -215,7 +223,13 @@ def register_group(
         entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
     repository.add(session, *(flag for _, flag, _ in registered))
     audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
-    match_service.on_flags_registered(session, registered, live, policy=policy, now=now)
+    by_organisation: dict[str, list[tuple[Actor, Flag, Team]]] = {}
+    for each_registered in registered:
+        by_organisation.setdefault(each_registered[0].organisation, []).append(each_registered)
+    for organisation, theirs in by_organisation.items():
+        match_service.on_flags_registered(
+            session, theirs, live, policy=policy_for(policy, organisation), now=now
+        )
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(requests)
     return answered

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import decision_ref, may_see, policy_role, require_allowed
+from hub.decisions import (
+    PolicyFor,
+    decision_ref,
+    may_see,
+    policy_for,
+    policy_role,
+    require_allowed,
+)
 from hub.errors import HubError, RateLimited
 from hub.fastpath.statements import StatementConnections
 from hub.flag.repository import LiveFlag
@@ -74,7 +81,7 @@ def check_group(
     session: Session,
     requests: Sequence[CheckRequest],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     tools: CheckTools,
 ) -> list[Involvement | HubError]:
@@ -97,7 +104,7 @@ def check_group(
 async def check_group_in_one_statement(
     requests: Sequence[CheckRequest],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     tools: CheckTools,
     sessions: sessionmaker[Session],
@@ -134,7 +141,7 @@ class _Group:
     """
 
     now: datetime
-    policy: Policy
+    policy: Policy | PolicyFor
     outcomes: list[Involvement | HubError | None]
     entries_per_check: list[list[dict[str, Any]]]
     admitted: list[_Admitted]
@@ -146,7 +153,7 @@ class _Group:
         requests: Sequence[CheckRequest],
         teams: dict[str, tuple[TeamRef, str]],
         *,
-        policy: Policy,
+        policy: Policy | PolicyFor,
         now: datetime,
         limits: CheckLimits,
     ) -> _Group:
@@ -155,7 +162,9 @@ class _Group:
         for index, request in enumerate(requests):
             try:
                 team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
-                _take_rate_limit(limits, policy, request, team)
+                _take_rate_limit(
+                    limits, policy_for(policy, request.actor.organisation), request, team
+                )
             except HubError as refusal:
                 group._refuse(index, request, refusal)
                 continue
@@ -167,7 +176,9 @@ class _Group:
         return [
             DayAsk(
                 member=check.request.actor.sub,
-                member_limit=self.policy.rate_limit(policy_role(check.request.actor)).per_day,
+                member_limit=self.policy_of(check.request.actor)
+                .rate_limit(policy_role(check.request.actor))
+                .per_day,
                 team=check.team.slug,
             )
             for check in self.admitted
@@ -179,9 +190,10 @@ class _Group:
         for check, place in zip(self.admitted, places, strict=True):
             request, team = check.request, check.team
             try:
-                _require_within_day(self.policy, request, place, now=self.now)
+                policy = self.policy_of(request.actor)
+                _require_within_day(policy, request, place, now=self.now)
                 decision = require_allowed(
-                    self.policy,
+                    policy,
                     request.actor,
                     action=PolicyAction.CHECK,
                     audit_action=Action.CHECK,
@@ -210,6 +222,10 @@ class _Group:
             self.entries_per_check[check.index].append(entry)
             self.allowed.append(_Allowed(check.index, entry_id, request, team, decision))
 
+    def policy_of(self, actor: Actor) -> Policy:
+        """The policy of the actor's organisation."""
+        return policy_for(self.policy, actor.organisation)
+
     def _refuse(self, index: int, request: CheckRequest, refusal: HubError) -> None:
         self.outcomes[index] = refusal
         self.entries_per_check[index] += audit.refusal_rows(request.actor, refusal, at=self.now)
@@ -234,7 +250,7 @@ class _Group:
         for check in self.allowed:
             own, involved = _visible_teams(
                 handles,
-                self.policy,
+                self.policy_of(check.request.actor),
                 check,
                 live.get((check.request.subject.key, check.team.organisation_id), []),
                 now=self.now,
