@@ -11,7 +11,6 @@ from hub.audit.vocabulary import AuditRecord, DecisionRef, Outcome
 from hub.errors import PolicyRefusal
 from policies import Action, Context, Decision, MatchContact, Policy
 
-
 PolicyFor = Callable[[str], Policy]
 """The policy in force for an organisation (by slug), as the busy groups take it: each
 organisation has its own (``hub/organisation_policy/cache.py``)."""

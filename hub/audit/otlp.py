@@ -50,6 +50,7 @@ PROCESSING_ACTIVITIES: dict[str, tuple[str, str]] = {
     "subject.": ("bewaartermijnen", "Bewaartermijnen en wissen"),
     "team.": ("teambeheer", "Teams en hun koppelingen beheren"),
     "organisation.": ("teambeheer", "Teams en hun koppelingen beheren"),
+    "domain.": ("teambeheer", "Teams en hun koppelingen beheren"),
     "policy.": ("dpia-beleid", "DPIA-beleid per organisatie vaststellen"),
     "convenant.": ("convenanten", "Samenwerking tussen organisaties onder een convenant"),
     "audit.": ("toezicht-verwerkingslog", "Toezicht door de functionaris gegevensbescherming"),

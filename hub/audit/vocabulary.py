@@ -34,6 +34,7 @@ class Action(StrEnum):
     CONTACT_REQUEST_WITHDRAW = "contact_request.withdraw"
     CONTACT_REQUEST_EXPIRE = "contact_request.expire"
     TEAM_WEBHOOK = "team.webhook"
+    DOMAIN_CREATE = "domain.create"
     ORGANISATION_CREATE = "organisation.create"
     ORGANISATION_UPDATE = "organisation.update"
     TEAM_CREATE = "team.create"

@@ -22,7 +22,7 @@ from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.organisation import repository
-from hub.organisation.models import Organisation, Team
+from hub.organisation.models import Domain, Organisation, Team
 
 OPERATORS = frozenset({Role.HUB_OPERATOR, Role.ADMIN})
 """Who runs the hub: creates organisations, manages any organisation's teams."""
@@ -105,6 +105,24 @@ def get_team(session: Session, slug: str) -> Team:
     if found is None:
         raise NotFound("no such team")
     return found
+
+
+# -- domains -------------------------------------------------------------------------------
+
+
+def list_domains(session: Session) -> list[Domain]:
+    return list(repository.list_domains(session))
+
+
+def create_domain(session: Session, actor: Actor, *, code: str, name: str, now: datetime) -> Domain:
+    """Add a domain of work (hub operator); a policy names it to govern its teams."""
+    require_operator(actor, action=Action.DOMAIN_CREATE, object_id=code)
+    if repository.get_domain(session, code) is not None:
+        raise DuplicateSlug("a domain with this code exists")
+    domain = Domain(code=code, name=name)
+    repository.add(session, domain)
+    _changed(session, actor, Action.DOMAIN_CREATE, code, "created", now)
+    return domain
 
 
 # -- organisations --------------------------------------------------------------------------

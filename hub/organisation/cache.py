@@ -65,6 +65,10 @@ class ActingTeams:
             found |= await asyncio.get_running_loop().run_in_executor(None, read)
         return found
 
+    def forget(self) -> None:
+        """Read every team again on its next use (after an administrator changed teams)."""
+        self._teams = {}
+
     def _kept(self, actors: Iterable[Actor]) -> tuple[dict[str, tuple[TeamRef, str]], set[str]]:
         now = self._clock()
         found: dict[str, tuple[TeamRef, str]] = {}

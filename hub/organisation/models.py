@@ -107,9 +107,7 @@ class ConvenantPartner(Base):
 
     __tablename__ = "convenant_partners"
 
-    convenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("convenants.id"), primary_key=True
-    )
+    convenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("convenants.id"), primary_key=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id"), primary_key=True
     )

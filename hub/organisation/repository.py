@@ -101,7 +101,9 @@ def add(session: Session, *rows: Organisation | Domain | Team) -> None:
     session.flush()
 
 
-def list_organisations(session: Session, *, slugs: Collection[str] | None = None) -> Sequence[Organisation]:
+def list_organisations(
+    session: Session, *, slugs: Collection[str] | None = None
+) -> Sequence[Organisation]:
     query = select(Organisation).order_by(Organisation.slug)
     if slugs is not None:
         query = query.where(Organisation.slug.in_(list(slugs)))
@@ -118,3 +120,7 @@ def organisation_of_team(session: Session, team: Team) -> Organisation:
     found = session.get(Organisation, team.organisation_id)
     assert found is not None  # a foreign key
     return found
+
+
+def list_domains(session: Session) -> Sequence[Domain]:
+    return session.scalars(select(Domain).order_by(Domain.code)).all()

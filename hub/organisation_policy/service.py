@@ -174,9 +174,7 @@ def versions(session: Session, actor: Actor, organisation: str) -> list[Organisa
     return list(repository.versions_of(session, owner.id))
 
 
-def version(
-    session: Session, actor: Actor, organisation: str, version: str
-) -> OrganisationPolicy:
+def version(session: Session, actor: Actor, organisation: str, version: str) -> OrganisationPolicy:
     admin.require_visible(actor, organisation)
     owner = admin.get_organisation(session, organisation)
     row = repository.get_version(session, owner.id, version)
@@ -185,9 +183,7 @@ def version(
     return row
 
 
-def diff(
-    session: Session, actor: Actor, organisation: str, old: str, new: str, *, on: date
-) -> str:
+def diff(session: Session, actor: Actor, organisation: str, old: str, new: str, *, on: date) -> str:
     """Which decisions change from stored version ``old`` to ``new``, as text."""
     before = validate(version(session, actor, organisation, old).text, source="old")
     after = validate(version(session, actor, organisation, new).text, source="new")
