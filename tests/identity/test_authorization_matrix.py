@@ -54,6 +54,7 @@ from hub.organisation import repository
 from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
 from hub.transactions import transaction
+from policies import DEMO_POLICY
 from tests.helpers import opaque_pseudonym
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
@@ -177,6 +178,12 @@ class World:
         self.match(member)
         return str(self.call("GET", "/api/v1/notifications", member)["items"][0]["id"])
 
+    def policy_version(self, owner: Member) -> str:
+        """A pending policy version of ``owner``'s organisation, uploaded by a hub operator."""
+        operator = Member(f"operator-{next(_ids)}", owner.team, Role.HUB_OPERATOR)
+        url = f"/api/v1/admin/organisations/{owner.team.organisation}/policies"
+        return str(self.call("POST", url, operator, json=policy_body())["version"])
+
     def alert(self, member: Member) -> str:
         """An open probing alert about ``member`` (the rules that raise it are tested apart)."""
         now = self.runtime.clock.now()
@@ -196,6 +203,14 @@ class World:
         with transaction(self.runtime.sessions) as session:
             session.add(alert)
         return str(alert.id)
+
+
+def policy_body(_: object = None) -> dict[str, str]:
+    """The demo policy under a new name: a new version that decides as the demo does."""
+    text = DEMO_POLICY.read_text().replace(
+        "name: Betrokken demo policy", f"name: Matrix policy {next(_ids)}"
+    )
+    return {"text": text}
 
 
 def add_other_organisation(runtime: Runtime) -> None:
@@ -313,6 +328,16 @@ PEOPLE = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
 LEADS = frozenset({Role.TEAM_LEAD})
 OFFICERS = frozenset({Role.PRIVACY_OFFICER})
 ADMINS = frozenset({Role.ADMIN})
+OPERATORS = frozenset({Role.ADMIN, Role.HUB_OPERATOR})
+ADMINISTRATORS = OPERATORS | {Role.FUNCTIONEEL_BEHEERDER}
+READERS = ADMINISTRATORS | {Role.PRIVACY_OFFICER}
+# An operator administers every organisation; a beheerder or officer only their own.
+OWN_ORGANISATION_ONLY = {
+    Role.ADMIN: ALLOWED,
+    Role.HUB_OPERATOR: ALLOWED,
+    Role.FUNCTIONEEL_BEHEERDER: FORBIDDEN,
+    Role.PRIVACY_OFFICER: FORBIDDEN,
+}
 
 
 def subject(_: Target) -> dict[str, str]:
@@ -340,6 +365,115 @@ OBJECTS: dict[str, Builder] = {
     "match_id": lambda t: t.world.match(t.owner),
     "notification_id": lambda t: t.world.notification(t.owner),
     "alert_id": lambda t: t.world.alert(t.owner),
+    "version": lambda t: t.world.policy_version(t.owner),
+}
+
+
+def owner_organisation(target: Target) -> str:
+    return target.owner.team.organisation
+
+
+def fresh_slug(prefix: str) -> Builder:
+    return lambda t: f"{prefix}-{next(_ids)}"
+
+
+def two_versions(target: Target) -> dict[str, str]:
+    return {
+        "old": target.world.policy_version(target.owner),
+        "new": target.world.policy_version(target.owner),
+    }
+
+
+BY_ORGANISATION = {"organisation": owner_organisation}
+ADMINISTRATION: dict[tuple[str, str], Row] = {
+    ("GET", "/api/v1/admin/domains"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/domains"): Row(
+        roles=OPERATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"code": f"matrix_{next(_ids)}", "name": "Matrix domain"},
+    ),
+    ("GET", "/api/v1/admin/organisations"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/organisations"): Row(
+        roles=OPERATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"slug": f"matrix-org-{next(_ids)}", "name": "Matrix", "kind": "gemeente"},
+    ),
+    ("PATCH", "/api/v1/admin/organisations/{organisation}"): Row(
+        roles=OPERATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"name": f"Gemeente {next(_ids)}"},
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/teams"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/teams"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=lambda t: {"slug": f"matrix-team-{next(_ids)}", "name": "Matrix", "domain": "pw"},
+    ),
+    ("PATCH", "/api/v1/admin/teams/{team}"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path={"team": lambda t: t.owner.team.slug},
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=lambda t: {"contact_person": f"Contact {next(_ids)}"},
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policies"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=policy_body,
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policy-diff"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        params=two_versions,
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policies/{version}"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    # the two-person rule: the organisation's own privacy officer, never the uploader
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/approval"): Row(
+        roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/rejection"): Row(
+        roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
+    ),
 }
 
 # A municipality's privacy officer oversees the log of all its teams, and no other's.
@@ -468,6 +602,7 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=OFFICERS, json=lambda t: {"subject": subject(t), "case_ref": "AVG15-1"}
     ),
     ("GET", "/api/v1/audit/otlp"): Row(roles=OFFICERS, sees=OVERSIGHT),
+    **ADMINISTRATION,
 }
 
 
