@@ -42,6 +42,11 @@ def _given(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def _domain_lines(answer: dict[str, Any]) -> Iterator[str]:
+    for each in answer.get("items", [answer]):
+        yield f"domain {each['code']}: {each['name']}"
+
+
 def _organisation_lines(answer: dict[str, Any]) -> Iterator[str]:
     for each in answer.get("items", [answer]):
         state = "" if each["active"] else " (deactivated)"
@@ -88,6 +93,32 @@ def _convenant_lines(answer: dict[str, Any]) -> Iterator[str]:
 @click.group()
 def admin() -> None:
     """Administration: organisations, teams, policies and convenants."""
+
+
+@admin.group()
+def domain() -> None:
+    """Domains of work (a hub operator adds them)."""
+
+
+@domain.command("create")
+@click.argument("code")
+@click.option("--name", required=True)
+@admin_options
+@friendly_errors
+def domain_create(hub_url: str, token: str, as_json: bool, code: str, name: str) -> None:
+    """Add a domain of work, e.g. uwv_ww."""
+    with HubClient(hub_url, token) as hub:
+        made = hub.call("POST", "/admin/domains", {"code": code, "name": name})
+    render.emit(made, as_json, _domain_lines)
+
+
+@domain.command("list")
+@admin_options
+@friendly_errors
+def domain_list(hub_url: str, token: str, as_json: bool) -> None:
+    """The domains teams may belong to."""
+    with HubClient(hub_url, token) as hub:
+        render.emit(hub.call("GET", "/admin/domains"), as_json, _domain_lines)
 
 
 @admin.group()

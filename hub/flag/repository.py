@@ -23,6 +23,9 @@ from hub.organisation.models import Organisation, Team
 def is_live(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """The flag is live at ``now``: active and not yet expired. The only place this is said.
 
+    (A deactivated team's flags stay live but are not shown: the reads of live flags for
+    checks and matches take only active teams.)
+
     A live flag is what checks see and matches are made of; a flag leaves both the moment
     it expires or is withdrawn, before retention marks it so. ``now`` is a time, or a bound
     parameter for statements built once.
@@ -60,6 +63,7 @@ _LIVE_ON_SUBJECT = (
         Flag.subject_key == bindparam("subject_key"),
         is_live(bindparam("now")),
         Team.organisation_id == bindparam("organisation_id"),
+        Team.active,
     )
     .order_by(Flag.registered_at)
 )
@@ -108,7 +112,7 @@ def _live_on_subjects(
             Team.organisation_id,
         )
         .join(Team, Team.id == Flag.team_id)
-        .where(subjects, is_live(bindparam("now")), organisations)
+        .where(subjects, is_live(bindparam("now")), organisations, Team.active)
         .order_by(Flag.registered_at)
     )
 
