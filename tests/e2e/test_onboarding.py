@@ -80,15 +80,42 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
             return betrokken(*args, env=env | {"BETROKKEN_TOKEN": who})
 
         # the hub operator adds the organisation; a beheerder may not
-        refused = run(beheerder, "admin", "organisation", "create", "gemeente-x", "--name", "X",
-                      "--kind", "gemeente")  # fmt: skip
+        refused = run(
+            beheerder,
+            "admin",
+            "organisation",
+            "create",
+            "gemeente-x",
+            "--name",
+            "X",
+            "--kind",
+            "gemeente",
+        )
         assert refused.returncode != 0 and "403 forbidden" in refused.stderr
-        made = run(operator, "admin", "organisation", "create", ORGANISATION,
-                   "--name", "Gemeente Nieuwdorp", "--kind", "gemeente")  # fmt: skip
+        made = run(
+            operator,
+            "admin",
+            "organisation",
+            "create",
+            ORGANISATION,
+            "--name",
+            "Gemeente Nieuwdorp",
+            "--kind",
+            "gemeente",
+        )
         assert made.returncode == 0, made.stderr
         assert f"organisation {ORGANISATION}: Gemeente Nieuwdorp (gemeente)" in made.stdout
-        again = run(operator, "admin", "organisation", "create", ORGANISATION,
-                    "--name", "Gemeente Nieuwdorp", "--kind", "gemeente")  # fmt: skip
+        again = run(
+            operator,
+            "admin",
+            "organisation",
+            "create",
+            ORGANISATION,
+            "--name",
+            "Gemeente Nieuwdorp",
+            "--kind",
+            "gemeente",
+        )
         assert again.returncode != 0 and "409 duplicate_slug" in again.stderr
 
         # its functioneel beheerder adds its teams; bad input changes nothing
@@ -96,18 +123,63 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
             ("nieuwdorp-handhaving", "Handhaving Nieuwdorp", "pw"),
             ("nieuwdorp-schuldhulp", "Schuldhulp Nieuwdorp", "schuldhulp"),
         ):
-            added = run(beheerder, "admin", "team", "create", ORGANISATION, slug, "--name", name,
-                        "--domain", domain, "--contact-person", "Kim Smit",
-                        "--email", f"{slug}@nieuwdorp.example", "--phone", "+31 50 555 0100")  # fmt: skip
+            added = run(
+                beheerder,
+                "admin",
+                "team",
+                "create",
+                ORGANISATION,
+                slug,
+                "--name",
+                name,
+                "--domain",
+                domain,
+                "--contact-person",
+                "Kim Smit",
+                "--email",
+                f"{slug}@nieuwdorp.example",
+                "--phone",
+                "+31 50 555 0100",
+            )
             assert added.returncode == 0, added.stderr
-        unknown = run(beheerder, "admin", "team", "create", ORGANISATION, "nieuwdorp-x",
-                      "--name", "X", "--domain", "onbekend")  # fmt: skip
+        unknown = run(
+            beheerder,
+            "admin",
+            "team",
+            "create",
+            ORGANISATION,
+            "nieuwdorp-x",
+            "--name",
+            "X",
+            "--domain",
+            "onbekend",
+        )
         assert unknown.returncode != 0 and "400 unknown_domain" in unknown.stderr
-        identifier = run(beheerder, "admin", "team", "create", ORGANISATION, "nieuwdorp-y",
-                         "--name", "Team 999990019", "--domain", "pw")  # fmt: skip
+        identifier = run(
+            beheerder,
+            "admin",
+            "team",
+            "create",
+            ORGANISATION,
+            "nieuwdorp-y",
+            "--name",
+            "Team 999990019",
+            "--domain",
+            "pw",
+        )
         assert identifier.returncode != 0 and "422" in identifier.stderr
-        other = run(beheerder, "admin", "team", "create", "gemeente-voorbeeld", "nieuwdorp-z",
-                    "--name", "Z", "--domain", "pw")  # fmt: skip
+        other = run(
+            beheerder,
+            "admin",
+            "team",
+            "create",
+            "gemeente-voorbeeld",
+            "nieuwdorp-z",
+            "--name",
+            "Z",
+            "--domain",
+            "pw",
+        )
         assert other.returncode != 0 and "403" in other.stderr
         teams = as_json(
             "admin", "team", "list", ORGANISATION, env=env | {"BETROKKEN_TOKEN": beheerder}
@@ -118,8 +190,9 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
         ]
 
         # the professionals work at once, under the hub's file policy until their own is approved
-        registered = run(schuldhulp, "flag", "register", "--bsn", bsn,
-                         "--purpose", "schuldhulpverlening")  # fmt: skip
+        registered = run(
+            schuldhulp, "flag", "register", "--bsn", bsn, "--purpose", "schuldhulpverlening"
+        )
         assert registered.returncode == 0, registered.stderr
         assert f"policy {file_version[:12]}" in registered.stdout
 
@@ -134,8 +207,14 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
         for problem in checked_file.stderr.strip().splitlines():
             line, text = problem.split("broken.yaml:", 1)[1].split(": ", 1)
             assert f"line {line}: {text}" in invalid.stderr
-        uploaded = as_json("admin", "policy", "upload", ORGANISATION, str(tmp_path / "nieuwdorp.yaml"),
-                           env=env | {"BETROKKEN_TOKEN": beheerder})  # fmt: skip
+        uploaded = as_json(
+            "admin",
+            "policy",
+            "upload",
+            ORGANISATION,
+            str(tmp_path / "nieuwdorp.yaml"),
+            env=env | {"BETROKKEN_TOKEN": beheerder},
+        )
         assert uploaded["version"] == own_version and uploaded["status"] == "pending"
 
         # two people: the beheerder cannot approve it, the organisation's FG does
@@ -148,15 +227,24 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
         assert approved.returncode == 0, approved.stderr
         assert "approved by fg-nieuwdorp" in approved.stdout
 
-        checked = run(handhaver, "check", "--bsn", bsn, "--purpose", "rechtmatigheid",
-                      "--case-ref", "ND-2026-1")  # fmt: skip
+        checked = run(
+            handhaver,
+            "check",
+            "--bsn",
+            bsn,
+            "--purpose",
+            "rechtmatigheid",
+            "--case-ref",
+            "ND-2026-1",
+        )
         assert checked.returncode == 0, checked.stderr
         assert "involved: Schuldhulp Nieuwdorp (nieuwdorp-schuldhulp" in checked.stdout
         assert f"policy {own_version[:12]}" in checked.stdout
 
         # another municipality's professional sees nothing of Nieuwdorp, under its own policy
-        elsewhere = run(anna, "check", "--bsn", bsn, "--purpose", "rechtmatigheid",
-                        "--case-ref", "PW-2026-9")  # fmt: skip
+        elsewhere = run(
+            anna, "check", "--bsn", bsn, "--purpose", "rechtmatigheid", "--case-ref", "PW-2026-9"
+        )
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert "Nieuwdorp" not in elsewhere.stdout
         assert f"policy {file_version[:12]}" in elsewhere.stdout
@@ -169,8 +257,16 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
         assert off.returncode == 0 and "(deactivated)" in off.stdout
         refused_member = run(schuldhulp, "flag", "list")
         assert refused_member.returncode != 0 and "403" in refused_member.stderr
-        hidden = run(handhaver, "check", "--bsn", bsn, "--purpose", "rechtmatigheid",
-                     "--case-ref", "ND-2026-2")  # fmt: skip
+        hidden = run(
+            handhaver,
+            "check",
+            "--bsn",
+            bsn,
+            "--purpose",
+            "rechtmatigheid",
+            "--case-ref",
+            "ND-2026-2",
+        )
         assert hidden.returncode == 0 and "Schuldhulp Nieuwdorp" not in hidden.stdout
     log = (tmp_path / "logs" / "hub.log").read_text()
     assert bsn not in log
