@@ -37,12 +37,17 @@ def busy_writes(
     runtime: Runtime, *, max_group: int = MAX_GROUP, writers: int = WRITERS
 ) -> BusyWrites:
     """The group commits of one app; the sizes are for tests that watch the groups."""
-    tools = CheckTools(teams=runtime.teams, limits=runtime.check_limits, handles=runtime.handles)
+    tools = CheckTools(
+        teams=runtime.teams,
+        limits=runtime.check_limits,
+        handles=runtime.handles,
+        convenants=runtime.convenants,
+    )
 
     policies = runtime.policies
 
     def checks(session: Session, requests: Sequence[CheckRequest]) -> list[Involvement | HubError]:
-        policies.refresh_if_stale(runtime.sessions)
+        runtime.refresh_kept_if_stale()
         return check_group(
             session,
             requests,
@@ -60,7 +65,7 @@ def busy_writes(
         ) -> list[Involvement | HubError]:
             if policies.stale:
                 await asyncio.get_running_loop().run_in_executor(
-                    None, policies.refresh_if_stale, runtime.sessions
+                    None, runtime.refresh_kept_if_stale
                 )
             return await check_group_in_one_statement(
                 requests,
@@ -76,7 +81,7 @@ def busy_writes(
     def registrations(
         session: Session, requests: Sequence[Registration]
     ) -> list[RegisteredFlag | HubError]:
-        policies.refresh_if_stale(runtime.sessions)
+        runtime.refresh_kept_if_stale()
         return register_group(
             session,
             requests,
@@ -84,6 +89,7 @@ def busy_writes(
             now=runtime.clock.now(),
             teams=runtime.teams,
             references=runtime.references,
+            convenants=runtime.convenants,
         )
 
     sessions = runtime.sessions

@@ -89,7 +89,7 @@ async def get_policy(request: Request, actor: Annotated[Actor, Depends(get_actor
     runtime: Runtime = request.app.state.runtime
     policies = runtime.policies
     if policies.stale:
-        await run_in_threadpool(policies.refresh_if_stale, runtime.sessions)
+        await run_in_threadpool(runtime.refresh_kept_if_stale)
     return policies.current(actor.organisation, runtime.clock.now())
 
 

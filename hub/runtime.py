@@ -14,6 +14,7 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.sequencer import Sequencer
 from hub.audit.signing import load_signer
 from hub.clock import Clock
+from hub.convenant.cache import Convenants
 from hub.db import make_engine, make_sessionmaker
 from hub.fastpath.statements import StatementConnections, libpq_url
 from hub.handles import HandleSealer
@@ -47,6 +48,8 @@ class Runtime:
     """On PostgreSQL: where a group of checks runs as one statement, on the event loop."""
     organisation_policies: OrganisationPolicies | None = None
     """Each organisation's approved policy, kept in memory; the file ``policy`` for the rest."""
+    convenants: Convenants = field(default_factory=Convenants)
+    """The convenants between organisations, kept in memory with the policies."""
 
     def __post_init__(self) -> None:
         if self.organisation_policies is None:
@@ -59,6 +62,15 @@ class Runtime:
         """The policy in force per organisation (``policies.current(slug, now)``)."""
         assert self.organisation_policies is not None
         return self.organisation_policies
+
+    def refresh_kept(self) -> None:
+        """Read the approved policies and the convenants again (blocking: in a thread)."""
+        self.policies.refresh(self.sessions)
+        self.convenants.refresh(self.sessions)
+
+    def refresh_kept_if_stale(self) -> None:
+        if self.policies.stale:
+            self.refresh_kept()
 
     def policy_for(self, organisation: str) -> Policy:
         """The policy in force for ``organisation`` now, from memory."""
@@ -93,5 +105,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         webhook_targets=WebhookTargets.of(settings),
         clock=clock or Clock(),
     )
-    runtime.policies.refresh(runtime.sessions)
+    runtime.refresh_kept()
     return runtime

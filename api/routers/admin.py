@@ -15,6 +15,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from api.deps import DbSession, Now, RuntimeDep, require
 from api.openapi import errors
 from hub.actor import Actor, Role
+from hub.convenant import service as convenants
+from hub.convenant.schemas import ConvenantIn, ConvenantListOut, ConvenantOut
 from hub.organisation import admin, repository
 from hub.organisation.schemas import (
     DomainIn,
@@ -50,8 +52,8 @@ def _forget_teams(runtime: Runtime) -> None:
 
 
 def _reload_policies(runtime: Runtime) -> None:
-    """After the commit: this process reads the approved policies again."""
-    runtime.policies.refresh(runtime.sessions)
+    """After the commit: this process reads the approved policies and convenants again."""
+    runtime.refresh_kept()
 
 
 # -- domains -------------------------------------------------------------------------------
@@ -278,3 +280,60 @@ def reject_policy(
     """The organisation's privacy officer rejects a version; it never takes effect."""
     row = policies.decide(session, actor, organisation, version, approve=False, now=now)
     return PolicyOut.of(row)
+
+
+# -- convenants -----------------------------------------------------------------------------
+
+
+@router.get("/convenants", response_model=ConvenantListOut)
+def list_convenants(session: DbSession, actor: Reader, now: Now) -> ConvenantListOut:
+    """Every convenant for a hub operator; your organisation's for anyone else."""
+    found = convenants.listed(session, actor, now=now)
+    return ConvenantListOut(items=[ConvenantOut.of(each) for each in found])
+
+
+@router.post(
+    "/convenants", response_model=ConvenantOut, status_code=201, responses=errors(400, 404, 409)
+)
+def create_convenant(
+    body: ConvenantIn,
+    session: DbSession,
+    actor: Administrator,
+    now: Now,
+    runtime: RuntimeDep,
+    after: BackgroundTasks,
+) -> ConvenantOut:
+    """Make a convenant between partner organisations (a hub operator, or a partner's
+    functioneel beheerder)."""
+    made = convenants.create(
+        session,
+        actor,
+        slug=body.slug,
+        name=body.name,
+        partners=body.partners,
+        domains=body.domains,
+        purposes=body.purposes,
+        legal_basis=body.legal_basis,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        responsible=body.responsible,
+        now=now,
+    )
+    after.add_task(_reload_policies, runtime)
+    return ConvenantOut.of(made)
+
+
+@router.post("/convenants/{convenant}/end", response_model=ConvenantOut, responses=errors(404, 409))
+def end_convenant(
+    convenant: str,
+    session: DbSession,
+    actor: Administrator,
+    now: Now,
+    runtime: RuntimeDep,
+    after: BackgroundTasks,
+) -> ConvenantOut:
+    """End a convenant now: nothing of the partners shows any more, and the flags
+    registered under it expire."""
+    ended = convenants.end(session, actor, convenant, now=now)
+    after.add_task(_reload_policies, runtime)
+    return ConvenantOut.of(ended)

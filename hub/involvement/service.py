@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
+from hub.convenant.cache import Convenants, KeptConvenant
 from hub.decisions import (
     PolicyFor,
     decision_ref,
@@ -75,6 +76,8 @@ class CheckTools:
     teams: ActingTeams
     limits: CheckLimits
     handles: HandleSealer
+    convenants: Convenants | None = None
+    """The convenants in force: a partner's flags show where they and both policies allow."""
 
 
 def check_group(
@@ -96,6 +99,7 @@ def check_group(
     """
     teams = tools.teams.of(session, _actors(requests))
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group.convenants = tools.convenants
     group.decide(repository.count_checks_today(session, group.day_asks(), day=local_day(now)))
     live = repository.record_and_read_live(session, group.entries, **group.wanted())
     return group.answers(live, tools.handles)
@@ -115,6 +119,7 @@ async def check_group_in_one_statement(
     (hub/involvement/repository.py). Teams not kept are read in a session of ``sessions``."""
     teams = await tools.teams.of_async(sessions, _actors(requests))
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group.convenants = tools.convenants
     async with statements.connection() as connection:
         group.decide(
             await repository.count_checks_today_in_one_statement(
@@ -146,6 +151,7 @@ class _Group:
     entries_per_check: list[list[dict[str, Any]]]
     admitted: list[_Admitted]
     allowed: list[_Allowed]
+    convenants: Convenants | None = None
 
     @classmethod
     def admit(
@@ -235,11 +241,23 @@ class _Group:
         """The group's audit entries, in request order."""
         return [entry for entries in self.entries_per_check for entry in entries]
 
+    def partners(self, check: _Allowed) -> dict[uuid.UUID, tuple[str, list[KeptConvenant]]]:
+        """The organisations whose flags this check may show under a convenant in force."""
+        if self.convenants is None:
+            return {}
+        return self.convenants.partners_of(
+            check.team.organisation_id, purpose=check.request.purpose, on=local_day(self.now)
+        )
+
     def wanted(self) -> dict[str, Any]:
-        """What to read: the allowed checks' subjects in their organisations, live now."""
+        """What to read: the allowed checks' subjects in their organisations (and those of
+        their partners under a convenant), live now."""
+        organisations = {check.team.organisation_id for check in self.allowed}
+        for check in self.allowed:
+            organisations |= self.partners(check).keys()
         return {
             "subject_keys": {check.request.subject.key for check in self.allowed},
-            "organisation_ids": {check.team.organisation_id for check in self.allowed},
+            "organisation_ids": organisations,
             "now": self.now,
         }
 
@@ -255,6 +273,17 @@ class _Group:
                 live.get((check.request.subject.key, check.team.organisation_id), []),
                 now=self.now,
             )
+            for partner, (slug, convenants) in self.partners(check).items():
+                involved += _partner_teams(
+                    handles,
+                    self.policy_of(check.request.actor),
+                    policy_for(self.policy, slug),
+                    check,
+                    live.get((check.request.subject.key, partner), []),
+                    organisation=slug,
+                    domains=frozenset().union(*(each.domains for each in convenants)),
+                    now=self.now,
+                )
             self.outcomes[check.index] = Involvement(
                 check_id=check.entry_id,
                 own_team_involved=own,
@@ -351,3 +380,47 @@ def _visible_teams(
                 )
             )
     return own_team_involved, involved
+
+
+def _partner_teams(
+    handles: HandleSealer,
+    policy: Policy,
+    partner_policy: Policy,
+    check: _Allowed,
+    live: list[LiveFlag],
+    *,
+    organisation: str,
+    domains: frozenset[str],
+    now: datetime,
+) -> list[InvolvedTeam]:
+    """A convenant partner's teams involved: in the convenant's domains, and only where the
+    checker's policy lets it see the domain and the partner's policy lets it be seen."""
+    actor, team = check.request.actor, check.team
+    shown: dict[uuid.UUID, InvolvedTeam] = {}
+    visible: dict[str, bool] = {}
+    for flag in live:
+        if flag.domain_code not in domains or flag.team_id in shown:
+            continue
+        if flag.domain_code not in visible:
+            visible[flag.domain_code] = all(
+                may_see(
+                    each,
+                    viewer_domain=team.domain_code,
+                    role=policy_role(actor),
+                    purpose=check.request.purpose,
+                    subject_type=check.request.subject.subject_type,
+                    target_domain=flag.domain_code,
+                    on=now.date(),
+                )
+                for each in (policy, partner_policy)
+            )
+        if visible[flag.domain_code]:
+            shown[flag.team_id] = InvolvedTeam(
+                domain=flag.domain_code,
+                team=flag.team_slug,
+                team_name=flag.team_name,
+                since=flag.registered_at.date(),
+                handle=handles.seal(flag.flag_id, member=actor.sub, now=now),
+                organisation=organisation,
+            )
+    return list(shown.values())
