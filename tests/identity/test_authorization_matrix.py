@@ -184,6 +184,25 @@ class World:
         url = f"/api/v1/admin/organisations/{owner.team.organisation}/policies"
         return str(self.call("POST", url, operator, json=policy_body())["version"])
 
+    def convenant(self, *, slug: str | None = None) -> str:
+        """A convenant in force between the own and the other organisation, covering the
+        world's domains and purposes (made by a hub operator)."""
+        operator = Member(f"operator-{next(_ids)}", OWN, Role.HUB_OPERATOR)
+        body = {
+            "slug": slug or f"matrix-convenant-{next(_ids)}",
+            "name": "Matrix convenant",
+            "partners": [OWN.organisation, TEAMS[Relation.OTHER_ORG].organisation],
+            "domains": ["pw", "schuldhulp", "wmo_pgb", "vergunningen"],
+            "purposes": ["rechtmatigheid", "schuldhulpverlening", "hulpverlening"],
+            "legal_basis": "pw_art_64",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+            "responsible": "Matrix verantwoordelijke",
+        }
+        made = self.call("POST", "/api/v1/admin/convenants", operator, json=body)
+        self.runtime.refresh_kept()
+        return str(made["slug"])
+
     def alert(self, member: Member) -> str:
         """An open probing alert about ``member`` (the rules that raise it are tested apart)."""
         now = self.runtime.clock.now()
@@ -303,8 +322,11 @@ class Row:
     params: Builder | None = None
     sees: frozenset[Relation] = frozenset()  # whose objects a response may show by design
     gap: str | None = None  # a known hole, named; the test xfails until it is closed
+    # What an allowed role gets for the other organisation while a convenant between the
+    # two is in force (default: as without one).
+    with_convenant: Expectation | None = None
 
-    def expected(self, role: Role, relation: Relation) -> Outcome:
+    def expected(self, role: Role, relation: Relation, *, convenant: bool = False) -> Outcome:
         if self.public:
             return ALLOWED
         if role not in self.roles:
@@ -312,11 +334,15 @@ class Row:
         if relation is Relation.OWN_TEAM:
             return ALLOWED
         other = self.other_team if relation is Relation.OTHER_TEAM else self.other_org
+        if relation is Relation.OTHER_ORG and convenant and self.with_convenant is not None:
+            other = self.with_convenant
         return other if isinstance(other, Outcome) else other[role]
 
-    def may_show(self, role: Role, relation: Relation) -> bool:
+    def may_show(self, role: Role, relation: Relation, *, convenant: bool = False) -> bool:
         """Whether a response to ``role`` may contain objects of ``relation``'s team."""
-        return relation in self.sees or self.expected(role, relation) is ALLOWED
+        return (
+            relation in self.sees or self.expected(role, relation, convenant=convenant) is ALLOWED
+        )
 
 
 def public() -> Row:
@@ -366,6 +392,7 @@ OBJECTS: dict[str, Builder] = {
     "notification_id": lambda t: t.world.notification(t.owner),
     "alert_id": lambda t: t.world.alert(t.owner),
     "version": lambda t: t.world.policy_version(t.owner),
+    "convenant": lambda t: t.world.convenant(),
 }
 
 
@@ -467,6 +494,30 @@ ADMINISTRATION: dict[tuple[str, str], Row] = {
         other_team=ALLOWED,
         other_org=OWN_ORGANISATION_ONLY,
     ),
+    ("GET", "/api/v1/admin/convenants"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    # a hub operator or a partner's beheerder (a non-partner's: tests/api/test_convenants.py)
+    ("POST", "/api/v1/admin/convenants"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {
+            "slug": f"matrix-new-{next(_ids)}",
+            "name": "Nieuw convenant",
+            "partners": [OWN.organisation, TEAMS[Relation.OTHER_ORG].organisation],
+            "domains": ["pw"],
+            "purposes": ["rechtmatigheid"],
+            "legal_basis": "pw_art_64",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "responsible": "Matrix",
+        },
+    ),
+    ("POST", "/api/v1/admin/convenants/{convenant}/end"): Row(
+        roles=ADMINISTRATORS, other_team=ALLOWED, other_org=ALLOWED
+    ),
     # the two-person rule: the organisation's own privacy officer, never the uploader
     ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/approval"): Row(
         roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
@@ -541,7 +592,8 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=PEOPLE,
         via=Via.REQUEST,
         other_team=ALLOWED,  # the point of a contact request: seen in my own check
-        other_org=ALLOWED,
+        other_org=FORBIDDEN,  # another organisation's flag: only under a convenant
+        with_convenant=ALLOWED,
         json=lambda t: {"handle": seen_handle(t), "purpose": own_purpose(t)},
     ),
     ("GET", "/api/v1/contact-requests"): Row(roles=MEMBERS),
@@ -640,6 +692,17 @@ def world(client: TestClient, idp: DevIdentityProvider, runtime: Runtime) -> Wor
     return World(client, idp, runtime)
 
 
+# The routes whose answers a convenant between the organisations may change (the new
+# routes of issue 18, and the ones that cross organisations under a convenant): each is
+# run once more with a convenant in force between the own and the other organisation.
+CONVENANT_ROUTES = sorted(
+    route
+    for route in ROUTES
+    if route[1].startswith("/api/v1/admin/")
+    or route in {("POST", "/api/v1/contact-requests"), ("POST", "/api/v1/involvement-checks")}
+)
+
+
 def test_every_route_has_a_row(client: TestClient) -> None:
     served = operations(client)
     missing = sorted(served - ROUTES.keys())
@@ -650,6 +713,16 @@ def test_every_route_has_a_row(client: TestClient) -> None:
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda route: " ".join(route))
 def test_route_authorization(route: tuple[str, str], world: World) -> None:
+    check_route(route, world, convenant=False)
+
+
+@pytest.mark.parametrize("route", CONVENANT_ROUTES, ids=lambda route: " ".join(route))
+def test_route_authorization_with_a_convenant(route: tuple[str, str], world: World) -> None:
+    world.convenant()
+    check_route(route, world, convenant=True)
+
+
+def check_route(route: tuple[str, str], world: World, *, convenant: bool) -> None:
     method, template = route
     row = ROUTES[route]
     secrets = background(world)
@@ -665,7 +738,7 @@ def test_route_authorization(route: tuple[str, str], world: World) -> None:
         else:
             request = refused.setdefault(relation, prepare(row, template, target))
         answer = send(world, method, request, caller=target.caller)
-        expected = row.expected(role, relation)
+        expected = row.expected(role, relation, convenant=convenant)
         successes += answer.is_success
         if not expected.admits(answer):
             mismatches.append(
@@ -675,7 +748,7 @@ def test_route_authorization(route: tuple[str, str], world: World) -> None:
         shown = [
             name
             for (owner, name), value in secrets.items()
-            if value in answer.text and not row.may_show(role, owner)
+            if value in answer.text and not row.may_show(role, owner, convenant=convenant)
         ]
         if shown:
             mismatches.append(f"{role.value:>16}, {relation.value:<18} shows {shown}")
