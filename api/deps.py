@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth.tokens import ClaimMapping, TokenValidator, actor_from_claims
+from api.auth.tokens import ClaimMapping, IssuerValidators, TokenValidator, actor_from_claims
 from api.busy import BusyWrites
 from crypto.identifiers import looks_like_identifier
 from hub import transactions
@@ -123,7 +123,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authenticate(
-    validator: TokenValidator,
+    validator: TokenValidator | IssuerValidators,
     mapping: ClaimMapping,
     *,
     token: str | None,
