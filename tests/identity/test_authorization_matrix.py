@@ -26,6 +26,14 @@ How to add a row, when you add a route (``test_every_route_has_a_row`` names the
 2. If a path parameter names a new kind of object, add a maker to ``OBJECTS`` that creates
    one owned by ``target.owner``'s team through the API (see ``World``), and returns its id.
 
+Organisations administer themselves (docs/administration.md): the administration rows
+address the own or the other organisation through the ``{organisation}`` path parameter
+(or the team's slug), so "other organisation" is the cell where a functioneel beheerder or
+privacy officer must be refused and a hub operator let through. The routes a convenant may
+change (``CONVENANT_ROUTES``: every administration route, checks and contact requests) run
+a second time with a convenant in force between the two organisations; a row's
+``with_convenant`` says what the other organisation's cells expect then.
+
 ``ALLOWED`` means the access checks let the call through: anything but 401, 404 and a 403
 other than a policy refusal (the policy is tested on its own). Each row must have at least
 one 2xx cell, so a wrong body cannot pass for an allowed call.
