@@ -123,6 +123,8 @@ def request_contact(
     if flag.team_id == team.id:
         raise InvalidInput("that flag belongs to your own team")
     owner = _team(session, flag.team_id)
+    if not owner.active:  # a deactivated team's flags are not shown, nor asked about
+        raise NotFound("the flag behind this handle is no longer active")
     if owner.organisation_id != team.organisation_id:
         _require_convenant(
             session,

@@ -102,13 +102,27 @@ def test_a_deactivated_team_is_refused_and_hidden_and_nothing_is_deleted(
         headers(idp, "anna", "professional", "pw-handhaving"),
     )
     assert register(client, shv, subject, purpose="schuldhulpverlening").status_code == 201
+    assert register(client, pw, subject, purpose="rechtmatigheid").status_code == 201
     seen = check(client, pw, subject, purpose="rechtmatigheid").json()["involved"]
     assert [t["team"] for t in seen] == ["schuldhulp"]
+
+    def match_teams() -> set[str]:
+        matches = client.get("/api/v1/matches", headers=pw).json()["items"]
+        return {each["team"] for match in matches for each in match["teams"]}
+
+    assert "schuldhulp" in match_teams()
     beheerder = headers(idp, "fb", "functioneel_beheerder")
     off = client.patch("/api/v1/admin/teams/schuldhulp", json={"active": False}, headers=beheerder)
     assert off.status_code == 200 and off.json()["active"] is False
     assert client.get("/api/v1/flags", headers=shv).status_code == 403
     assert check(client, pw, subject, purpose="rechtmatigheid").json()["involved"] == []
+    assert "schuldhulp" not in match_teams()
+    asked = client.post(
+        "/api/v1/contact-requests",
+        json={"handle": seen[0]["handle"], "purpose": "rechtmatigheid"},
+        headers=pw,
+    )
+    assert asked.status_code == 404
     on = client.patch("/api/v1/admin/teams/schuldhulp", json={"active": True}, headers=beheerder)
     assert on.status_code == 200
     assert [
