@@ -228,3 +228,42 @@ def test_policies_of_an_organisation_are_kept_in_memory(
     runtime.refresh_kept()
     assert runtime.policy_for(ORG).version == row.version
     assert runtime.policy_for("gemeente-elders").version == runtime.policy.current().version
+
+
+def test_retention_keeps_each_flag_as_its_organisations_policy_says(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime, clock: FixedClock
+) -> None:
+    shv = headers(idp, "bram", "professional", "schuldhulp")
+    flag = register(client, shv, opaque_pseudonym("kept"), purpose="schuldhulpverlening").json()
+    flag_id = flag["flag"]["id"]
+    assert client.delete(f"/api/v1/flags/{flag_id}", headers=shv).status_code == 200
+    admin_headers = headers(idp, "beheer", "admin")
+
+    def purged_after(months: int) -> int:
+        clock.advance(timedelta(days=31 * months))
+        run = client.post("/api/v1/retention-runs", headers=admin_headers)
+        assert run.status_code == 200, run.text
+        return int(run.json()["purged_flags"])
+
+    assert purged_after(0) == 0  # archived now; the file policy keeps it 5 years
+    line = "  - {id: schuldhulp, name: Schuldhulpverlening, subject_types: [person]"
+    text = own_policy().replace(line + "}", line + ", archive_years: 1}")
+    with transaction(runtime.sessions) as session:
+        row = policies.upload(
+            session,
+            actor("fb", Role.FUNCTIONEEL_BEHEERDER),
+            ORG,
+            text=text,
+            active_from=None,
+            now=clock.now(),
+        )
+        policies.decide(
+            session,
+            actor("fg", Role.PRIVACY_OFFICER),
+            ORG,
+            row.version,
+            approve=True,
+            now=clock.now(),
+        )
+    runtime.refresh_kept()
+    assert purged_after(13) == 1  # the organisation's own policy: one year
