@@ -74,8 +74,8 @@ def live_on_subject(
 ) -> Sequence[tuple[Flag, Team]]:
     """Every live flag of one organisation's teams on one subject, as ORM objects.
 
-    Organisations are separate controllers: their flags never meet inside the hub; chain
-    cooperation across organisations goes through connectors under a convenant.
+    Organisations are separate controllers: their flags never meet inside the hub, except
+    where a check shows a convenant partner's teams (``hub/involvement/service.py``).
     """
     parameters = {"subject_key": subject_key, "now": now, "organisation_id": organisation_id}
     return [(flag, team) for flag, team in session.execute(_LIVE_ON_SUBJECT, parameters)]
@@ -133,7 +133,8 @@ def live_on_subjects(
     """The live flags on several subjects in one query, by (subject, organisation), oldest first.
 
     Organisations are separate controllers: a caller takes only its own organisation's
-    entry, so flags never meet across organisations inside the hub.
+    entry, and a partner's only under a convenant in force that covers it (the check asks
+    for the partners' organisations too, ``hub/involvement/service.py``).
     """
     if not subject_keys or not organisation_ids:
         return {}
