@@ -110,7 +110,14 @@ def update_organisation(
 ) -> OrganisationOut:
     """Rename, set the OIN, deactivate or activate again (hub operator)."""
     changed = admin.update_organisation(
-        session, actor, organisation, name=body.name, oin=body.oin, active=body.active, now=now
+        session,
+        actor,
+        organisation,
+        name=body.name,
+        oin=body.oin,
+        active=body.active,
+        now=now,
+        policy=runtime.policy_for,
     )
     after.add_task(_forget_teams, runtime)
     return OrganisationOut.of(changed)
@@ -156,6 +163,7 @@ def create_team(
         webhook_url=body.webhook_url,
         targets=runtime.webhook_targets,
         now=now,
+        policy=runtime.policy_for,
     )
     return TeamOut.of(made, organisation)
 
@@ -182,6 +190,7 @@ def update_team(
         phone=body.phone,
         active=body.active,
         now=now,
+        policy=runtime.policy_for,
     )
     after.add_task(_forget_teams, runtime)
     return TeamOut.of(changed, repository.organisation_of_team(session, changed).slug)

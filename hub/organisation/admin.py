@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from hub.actor import Actor, Role
 from hub.audit import service as audit
-from hub.audit.vocabulary import Action, AuditRecord, Outcome
+from hub.audit.vocabulary import Action, AuditRecord, DecisionRef, Outcome
+from hub.decisions import PolicyFor, policy_for
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.organisation import repository
 from hub.organisation.models import Domain, Organisation, Team
@@ -59,15 +60,25 @@ def require_operator(actor: Actor, *, action: Action, object_id: str | None) -> 
         )
 
 
-def require_manager(actor: Actor, organisation: str, *, action: Action, object_id: str) -> None:
-    """A hub operator, or the functioneel beheerder of ``organisation``; refusals audited."""
+def require_manager(
+    actor: Actor,
+    organisation: str,
+    *,
+    action: Action,
+    object_id: str,
+    policy_version: str | None = None,
+) -> None:
+    """A hub operator, or the functioneel beheerder of ``organisation``; refusals audited
+    (with the organisation's policy version, when given)."""
     if is_operator(actor):
         return
     if Role.FUNCTIONEEL_BEHEERDER in actor.roles and actor.organisation == organisation:
         return
     raise Forbidden(
         "only a hub operator or this organisation's functioneel beheerder may do this",
-        audit=_refused(action, object_id, "not a manager of this organisation"),
+        audit=_refused(
+            action, object_id, "not a manager of this organisation", policy_version=policy_version
+        ),
     )
 
 
@@ -78,17 +89,49 @@ def require_visible(actor: Actor, organisation: str) -> None:
     raise Forbidden("this organisation is not yours")
 
 
-def _refused(action: Action, object_id: str | None, reason: str) -> AuditRecord:
-    return AuditRecord(action=action, outcome=Outcome.REFUSED, object_id=object_id, reason=reason)
+def _under(policy_version: str | None) -> DecisionRef | None:
+    """An administration entry names the policy version of the organisation it changes."""
+    if policy_version is None:
+        return None
+    return DecisionRef(rule_id=None, legal_basis=None, policy_version=policy_version)
+
+
+def _version(policy: PolicyFor | None, organisation: str) -> str | None:
+    return policy_for(policy, organisation).version if policy is not None else None
+
+
+def _refused(
+    action: Action, object_id: str | None, reason: str, *, policy_version: str | None = None
+) -> AuditRecord:
+    return AuditRecord(
+        action=action,
+        outcome=Outcome.REFUSED,
+        object_id=object_id,
+        reason=reason,
+        decision=_under(policy_version),
+    )
 
 
 def _changed(
-    session: Session, actor: Actor, action: Action, object_id: str, reason: str, now: datetime
+    session: Session,
+    actor: Actor,
+    action: Action,
+    object_id: str,
+    reason: str,
+    now: datetime,
+    *,
+    policy_version: str | None = None,
 ) -> None:
     audit.record(
         session,
         actor,
-        AuditRecord(action=action, outcome=Outcome.ALLOWED, object_id=object_id, reason=reason),
+        AuditRecord(
+            action=action,
+            outcome=Outcome.ALLOWED,
+            object_id=object_id,
+            reason=reason,
+            decision=_under(policy_version),
+        ),
         at=now,
     )
 
@@ -165,6 +208,7 @@ def update_organisation(
     oin: str | None = None,
     active: bool | None = None,
     now: datetime,
+    policy: PolicyFor | None = None,
 ) -> Organisation:
     """Rename, set the OIN, or (de)activate; only a hub operator."""
     require_operator(actor, action=Action.ORGANISATION_UPDATE, object_id=slug)
@@ -181,7 +225,15 @@ def update_organisation(
         changes.append("activated" if active else "deactivated")
     session.flush()
     if changes:
-        _changed(session, actor, Action.ORGANISATION_UPDATE, slug, ", ".join(changes), now)
+        _changed(
+            session,
+            actor,
+            Action.ORGANISATION_UPDATE,
+            slug,
+            ", ".join(changes),
+            now,
+            policy_version=_version(policy, slug),
+        )
     return organisation
 
 
@@ -207,8 +259,12 @@ def create_team(
     webhook_url: str | None = None,
     targets: WebhookTargets | None = None,
     now: datetime,
+    policy: PolicyFor | None = None,
 ) -> Team:
-    require_manager(actor, organisation, action=Action.TEAM_CREATE, object_id=slug)
+    version = _version(policy, organisation)
+    require_manager(
+        actor, organisation, action=Action.TEAM_CREATE, object_id=slug, policy_version=version
+    )
     owner = get_organisation(session, organisation)
     if repository.get_domain(session, domain) is None:
         raise UnknownDomain("no such domain")
@@ -231,7 +287,15 @@ def create_team(
         active=True,
     )
     repository.add(session, team)
-    _changed(session, actor, Action.TEAM_CREATE, slug, f"created in {organisation}", now)
+    _changed(
+        session,
+        actor,
+        Action.TEAM_CREATE,
+        slug,
+        f"created in {organisation}",
+        now,
+        policy_version=version,
+    )
     return team
 
 
@@ -246,6 +310,7 @@ def update_team(
     phone: str | None = None,
     active: bool | None = None,
     now: datetime,
+    policy: PolicyFor | None = None,
 ) -> Team:
     """Rename, change contact details, or (de)activate a team; nothing is deleted."""
     team = repository.get_team(session, slug)
@@ -253,7 +318,10 @@ def update_team(
     if team is None or organisation is None:
         require_operator(actor, action=Action.TEAM_UPDATE, object_id=slug)
         raise NotFound("no such team")
-    require_manager(actor, organisation, action=Action.TEAM_UPDATE, object_id=slug)
+    version = _version(policy, organisation)
+    require_manager(
+        actor, organisation, action=Action.TEAM_UPDATE, object_id=slug, policy_version=version
+    )
     changes = []
     for field, value in (
         ("name", name),
@@ -269,5 +337,13 @@ def update_team(
         changes.append("activated" if active else "deactivated")
     session.flush()
     if changes:
-        _changed(session, actor, Action.TEAM_UPDATE, slug, ", ".join(changes), now)
+        _changed(
+            session,
+            actor,
+            Action.TEAM_UPDATE,
+            slug,
+            ", ".join(changes),
+            now,
+            policy_version=version,
+        )
     return team

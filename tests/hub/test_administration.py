@@ -66,6 +66,8 @@ def test_a_beheerder_manages_only_their_own_organisations_teams(
     assert [(r.outcome, r.object_id, r.actor_sub) for r in refused] == [
         ("refused", "schuldhulp", "fb")
     ]
+    # under the policy of the organisation whose team it is
+    assert refused[0].policy_version == runtime.policy.current().version
     with runtime.sessions() as session:
         assert admin.get_team(session, "schuldhulp").name == "Schuldhulpverlening"
 
@@ -94,7 +96,7 @@ def test_bad_input_is_a_problem_and_changes_nothing(
 
 
 def test_a_deactivated_team_is_refused_and_hidden_and_nothing_is_deleted(
-    client: TestClient, idp: DevIdentityProvider
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
 ) -> None:
     subject = opaque_pseudonym("deactivated")
     shv, pw = (
@@ -125,6 +127,11 @@ def test_a_deactivated_team_is_refused_and_hidden_and_nothing_is_deleted(
     assert asked.status_code == 404
     on = client.patch("/api/v1/admin/teams/schuldhulp", json={"active": True}, headers=beheerder)
     assert on.status_code == 200
+    changes = [r for r in audit_rows(runtime) if r.action == Action.TEAM_UPDATE.value]
+    assert [(r.reason, r.policy_version) for r in changes] == [
+        ("deactivated", runtime.policy.current().version),
+        ("activated", runtime.policy.current().version),
+    ]
     assert [
         t["team"] for t in check(client, pw, subject, purpose="rechtmatigheid").json()["involved"]
     ] == ["schuldhulp"]
