@@ -372,3 +372,70 @@ def policy_diff(
             "GET", f"/admin/organisations/{organisation_slug}/policy-diff", params=params
         )
     render.emit(found, as_json, lambda answer: [answer["text"]])
+
+
+@admin.group()
+def convenant() -> None:
+    """Convenants between organisations (a hub operator, or a partner's beheerder)."""
+
+
+@convenant.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--partner", "partners", multiple=True, required=True, help="Repeat, 2 or more.")
+@click.option("--domain", "domains", multiple=True, required=True, help="Repeat for several.")
+@click.option("--purpose", "purposes", multiple=True, required=True, help="Repeat for several.")
+@click.option("--legal-basis", required=True, help="The grondslag's id.")
+@click.option("--starts-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--ends-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--responsible", required=True, help="The person responsible.")
+@admin_options
+@friendly_errors
+def convenant_create(
+    hub_url: str,
+    token: str,
+    as_json: bool,
+    slug: str,
+    name: str,
+    partners: tuple[str, ...],
+    domains: tuple[str, ...],
+    purposes: tuple[str, ...],
+    legal_basis: str,
+    starts_on: Any,
+    ends_on: Any,
+    responsible: str,
+) -> None:
+    """Make a convenant between the partner organisations."""
+    body = {
+        "slug": slug,
+        "name": name,
+        "partners": list(partners),
+        "domains": list(domains),
+        "purposes": list(purposes),
+        "legal_basis": legal_basis,
+        "starts_on": starts_on.date().isoformat(),
+        "ends_on": ends_on.date().isoformat(),
+        "responsible": responsible,
+    }
+    with HubClient(hub_url, token) as hub:
+        render.emit(hub.call("POST", "/admin/convenants", body), as_json, _convenant_lines)
+
+
+@convenant.command("list")
+@admin_options
+@friendly_errors
+def convenant_list(hub_url: str, token: str, as_json: bool) -> None:
+    """Every convenant (a hub operator), or your organisation's."""
+    with HubClient(hub_url, token) as hub:
+        render.emit(hub.call("GET", "/admin/convenants"), as_json, _convenant_lines)
+
+
+@convenant.command("end")
+@click.argument("slug")
+@admin_options
+@friendly_errors
+def convenant_end(hub_url: str, token: str, as_json: bool, slug: str) -> None:
+    """End a convenant now: the partners no longer see each other, its flags expire."""
+    with HubClient(hub_url, token) as hub:
+        ended = hub.call("POST", f"/admin/convenants/{slug}/end")
+    render.emit(ended, as_json, _convenant_lines)

@@ -249,6 +249,50 @@ def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
         assert "Nieuwdorp" not in elsewhere.stdout
         assert f"policy {file_version[:12]}" in elsewhere.stdout
 
+        # a convenant with Gemeente Voorbeeld: Anna sees Nieuwdorp's team, until it ends
+        made_convenant = run(
+            beheerder,
+            "admin",
+            "convenant",
+            "create",
+            "regio-noord",
+            "--name",
+            "Regio Noord",
+            "--partner",
+            ORGANISATION,
+            "--partner",
+            "gemeente-voorbeeld",
+            "--domain",
+            "schuldhulp",
+            "--domain",
+            "pw",
+            "--purpose",
+            "rechtmatigheid",
+            "--legal-basis",
+            "pw_art_64",
+            "--starts-on",
+            "2026-01-01",
+            "--ends-on",
+            "2099-12-31",
+            "--responsible",
+            "Mr. J. de Boer",
+        )
+        assert made_convenant.returncode == 0, made_convenant.stderr
+        assert "convenant regio-noord: Regio Noord (active)" in made_convenant.stdout
+        partner = run(
+            anna, "check", "--bsn", bsn, "--purpose", "rechtmatigheid", "--case-ref", "PW-2026-10"
+        )
+        assert (
+            f"involved: Schuldhulp Nieuwdorp (nieuwdorp-schuldhulp, schuldhulp, of {ORGANISATION})"
+            in partner.stdout
+        )
+        ended = run(operator, "admin", "convenant", "end", "regio-noord")
+        assert ended.returncode == 0 and "(not active)" in ended.stdout
+        after = run(
+            anna, "check", "--bsn", bsn, "--purpose", "rechtmatigheid", "--case-ref", "PW-2026-11"
+        )
+        assert after.returncode == 0 and "Nieuwdorp" not in after.stdout
+
         history = run(officer, "admin", "policy", "list", ORGANISATION)
         assert f"policy {own_version}: uploaded by fb-nieuwdorp" in history.stdout
 
