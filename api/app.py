@@ -21,6 +21,7 @@ from api.middleware import (
     security_headers,
 )
 from api.routers import (
+    admin,
     audit,
     contact_requests,
     dev_idp,
@@ -126,6 +127,7 @@ def create_app(
     v1.include_router(notifications.router)
     v1.include_router(retention.router)
     v1.include_router(audit.router)
+    v1.include_router(admin.router)
     app.include_router(v1)
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production

@@ -7,6 +7,7 @@ runs as one statement on the event loop (``hub/fastpath``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,13 +37,21 @@ def busy_writes(
     runtime: Runtime, *, max_group: int = MAX_GROUP, writers: int = WRITERS
 ) -> BusyWrites:
     """The group commits of one app; the sizes are for tests that watch the groups."""
-    tools = CheckTools(teams=runtime.teams, limits=runtime.check_limits, handles=runtime.handles)
+    tools = CheckTools(
+        teams=runtime.teams,
+        limits=runtime.check_limits,
+        handles=runtime.handles,
+        convenants=runtime.convenants,
+    )
+
+    policies = runtime.policies
 
     def checks(session: Session, requests: Sequence[CheckRequest]) -> list[Involvement | HubError]:
+        runtime.refresh_kept_if_stale()
         return check_group(
             session,
             requests,
-            policy=runtime.policy.current(),
+            policy=runtime.policy_for,
             now=runtime.clock.now(),
             tools=tools,
         )
@@ -54,9 +63,13 @@ def busy_writes(
         async def checks_in_one_statement(
             requests: Sequence[CheckRequest],
         ) -> list[Involvement | HubError]:
+            if policies.stale:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, runtime.refresh_kept_if_stale
+                )
             return await check_group_in_one_statement(
                 requests,
-                policy=runtime.policy.current(),
+                policy=runtime.policy_for,
                 now=runtime.clock.now(),
                 tools=tools,
                 sessions=runtime.sessions,
@@ -68,13 +81,15 @@ def busy_writes(
     def registrations(
         session: Session, requests: Sequence[Registration]
     ) -> list[RegisteredFlag | HubError]:
+        runtime.refresh_kept_if_stale()
         return register_group(
             session,
             requests,
-            policy=runtime.policy.current(),
+            policy=runtime.policy_for,
             now=runtime.clock.now(),
             teams=runtime.teams,
             references=runtime.references,
+            convenants=runtime.convenants,
         )
 
     sessions = runtime.sessions

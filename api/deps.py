@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth.tokens import ClaimMapping, TokenValidator, actor_from_claims
+from api.auth.tokens import ClaimMapping, IssuerValidators, TokenValidator, actor_from_claims
 from api.busy import BusyWrites
 from crypto.identifiers import looks_like_identifier
 from hub import transactions
@@ -83,10 +83,14 @@ async def get_now(request: Request) -> datetime:
     return runtime.clock.now()
 
 
-async def get_policy(request: Request) -> Policy:
-    """The policy in force for this request."""
+async def get_policy(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> Policy:
+    """The policy in force for this request: the caller's organisation's (kept in memory,
+    read again in a thread when stale), else the hub's policy file."""
     runtime: Runtime = request.app.state.runtime
-    return runtime.policy.current()
+    policies = runtime.policies
+    if policies.stale:
+        await run_in_threadpool(runtime.refresh_kept_if_stale)
+    return policies.current(actor.organisation, runtime.clock.now())
 
 
 async def get_actor(
@@ -119,7 +123,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authenticate(
-    validator: TokenValidator,
+    validator: TokenValidator | IssuerValidators,
     mapping: ClaimMapping,
     *,
     token: str | None,

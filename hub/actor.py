@@ -12,6 +12,8 @@ class Role(StrEnum):
     PRIVACY_OFFICER = "privacy_officer"
     CONNECTOR = "connector"
     ADMIN = "admin"
+    HUB_OPERATOR = "hub_operator"
+    FUNCTIONEEL_BEHEERDER = "functioneel_beheerder"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Actor:
             Role.CONNECTOR,
             Role.PRIVACY_OFFICER,
             Role.ADMIN,
+            Role.HUB_OPERATOR,
+            Role.FUNCTIONEEL_BEHEERDER,
         ):
             if candidate in self.roles:
                 return candidate

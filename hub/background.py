@@ -24,9 +24,10 @@ from hub.transactions import transaction
 
 def retention_job(runtime: Runtime) -> RetentionRun:
     with transaction(runtime.sessions) as session:
+        runtime.refresh_kept_if_stale()
         return run_retention(
             session,
-            policy=runtime.policy.current(),
+            policy=runtime.policy_for,
             now=runtime.clock.now(),
             audit_subject_link_years=runtime.settings.audit_subject_link_years,
             expiry_warning_days=runtime.settings.expiry_warning_days,

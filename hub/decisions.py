@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from hub.actor import Actor
@@ -9,6 +10,15 @@ from hub.audit.vocabulary import Action as AuditAction
 from hub.audit.vocabulary import AuditRecord, DecisionRef, Outcome
 from hub.errors import PolicyRefusal
 from policies import Action, Context, Decision, MatchContact, Policy
+
+PolicyFor = Callable[[str], Policy]
+"""The policy in force for an organisation (by slug), as the busy groups take it: each
+organisation has its own (``hub/organisation_policy/cache.py``)."""
+
+
+def policy_for(policy: Policy | PolicyFor, organisation: str) -> Policy:
+    """``policy`` itself, or the policy it names for ``organisation``."""
+    return policy if isinstance(policy, Policy) else policy(organisation)
 
 
 def policy_role(actor: Actor) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub.organisation import repository
-from hub.organisation.models import Domain, Organisation, Team
+from hub.actor import Actor, Role
+from hub.db import utcnow
+from hub.organisation import admin, repository
 
 DEMO_ORGANISATION = "gemeente-voorbeeld"
 
@@ -63,32 +65,52 @@ TEAMS = (
 )
 
 
-def seed_demo(session: Session) -> int:
-    """Create what is missing; running it again changes nothing. Returns rows added."""
+SEED_ACTOR = Actor(
+    sub="betrokken-demo-seed",
+    name="Demo seed",
+    organisation=DEMO_ORGANISATION,
+    team=None,
+    roles=frozenset({Role.HUB_OPERATOR}),
+)
+"""Who the demo seed acts as: a hub operator, through the administration's own services."""
+
+
+def seed_demo(session: Session, *, now: datetime | None = None) -> int:
+    """Create what is missing; running it again changes nothing. Returns rows added.
+
+    Made through the same service calls as the administration API, so each row added is
+    audited as an operator's change would be.
+    """
+    at = now or utcnow()
     added = 0
-    organisation = repository.get_organisation(session, DEMO_ORGANISATION)
-    if organisation is None:
-        organisation = Organisation(
-            slug=DEMO_ORGANISATION, name="Gemeente Voorbeeld", kind="gemeente"
+    if repository.get_organisation(session, DEMO_ORGANISATION) is None:
+        admin.create_organisation(
+            session,
+            SEED_ACTOR,
+            slug=DEMO_ORGANISATION,
+            name="Gemeente Voorbeeld",
+            kind="gemeente",
+            oin=None,
+            now=at,
         )
-        repository.add(session, organisation)
         added += 1
     for code, name in DOMAINS.items():
         if repository.get_domain(session, code) is None:
-            repository.add(session, Domain(code=code, name=name))
+            admin.create_domain(session, SEED_ACTOR, code=code, name=name, now=at)
             added += 1
     for team in TEAMS:
         if repository.get_team(session, team.slug) is None:
-            repository.add(
+            admin.create_team(
                 session,
-                Team(
-                    slug=team.slug,
-                    name=team.name,
-                    organisation_id=organisation.id,
-                    domain_code=team.domain,
-                    contact_email=team.email,
-                    contact_phone=team.phone,
-                ),
+                SEED_ACTOR,
+                DEMO_ORGANISATION,
+                slug=team.slug,
+                name=team.name,
+                domain=team.domain,
+                contact_person=None,
+                email=team.email,
+                phone=team.phone,
+                now=at,
             )
             added += 1
     return added

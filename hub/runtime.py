@@ -14,6 +14,7 @@ from crypto.checkpoint import CheckpointSigner
 from hub.audit.sequencer import Sequencer
 from hub.audit.signing import load_signer
 from hub.clock import Clock
+from hub.convenant.cache import Convenants
 from hub.db import make_engine, make_sessionmaker
 from hub.fastpath.statements import StatementConnections, libpq_url
 from hub.handles import HandleSealer
@@ -21,10 +22,11 @@ from hub.involvement.limits import CheckLimits
 from hub.keys import load_or_create_secret
 from hub.notification.targets import WebhookTargets
 from hub.organisation.cache import ActingTeams
+from hub.organisation_policy.cache import OrganisationPolicies
 from hub.pseudonym import SubjectKeyer
 from hub.references import ReferenceSealer
 from hub.settings import Settings
-from policies import PolicyFile
+from policies import Policy, PolicyFile
 
 
 @dataclass
@@ -44,6 +46,35 @@ class Runtime:
     teams: ActingTeams = field(default_factory=ActingTeams)
     statements: StatementConnections | None = None
     """On PostgreSQL: where a group of checks runs as one statement, on the event loop."""
+    organisation_policies: OrganisationPolicies | None = None
+    """Each organisation's approved policy, kept in memory; the file ``policy`` for the rest."""
+    convenants: Convenants = field(default_factory=Convenants)
+    """The convenants between organisations, kept in memory with the policies."""
+
+    def __post_init__(self) -> None:
+        if self.organisation_policies is None:
+            self.organisation_policies = OrganisationPolicies(
+                self.policy, ttl=self.settings.organisation_policy_refresh_seconds
+            )
+
+    @property
+    def policies(self) -> OrganisationPolicies:
+        """The policy in force per organisation (``policies.current(slug, now)``)."""
+        assert self.organisation_policies is not None
+        return self.organisation_policies
+
+    def refresh_kept(self) -> None:
+        """Read the approved policies and the convenants again (blocking: in a thread)."""
+        self.policies.refresh(self.sessions)
+        self.convenants.refresh(self.sessions)
+
+    def refresh_kept_if_stale(self) -> None:
+        if self.policies.stale:
+            self.refresh_kept()
+
+    def policy_for(self, organisation: str) -> Policy:
+        """The policy in force for ``organisation`` now, from memory."""
+        return self.policies.current(organisation, self.clock.now())
 
     @property
     def sequencer(self) -> Sequencer:
@@ -60,7 +91,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     timeout = settings.database_timeout_seconds
     engine = make_engine(settings.sqlalchemy_url, timeout=timeout)
     statements_url = libpq_url(settings.sqlalchemy_url)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         sessions=make_sessionmaker(engine),
         statements=(
@@ -74,3 +105,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         webhook_targets=WebhookTargets.of(settings),
         clock=clock or Clock(),
     )
+    runtime.refresh_kept()
+    return runtime

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # or a check needs well under one KiB, a batch of 100 blinded elements about 5 KiB.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
 
+    # How often (seconds) a hub process reads the organisations' approved policies again.
+    organisation_policy_refresh_seconds: float = Field(default=10.0, gt=0)
+
     # Identity: the built-in development provider unless an issuer is configured.
     oidc_issuer: str | None = None
     oidc_audience: str = "betrokken"
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     oidc_leeway_seconds: int = 30
     # Production fetches keys over https only; turn off for a provider on a private network.
     oidc_require_https: bool = True
+    # Issuer -> organisations whose tokens it may issue (several issuers on a regional hub).
+    # Empty: every organisation's tokens come from the one configured issuer.
+    oidc_issuer_organisations: dict[str, tuple[str, ...]] = {}
     claim_organisation: str = "organisation"
     claim_teams: str = "teams"
     claim_roles: str = "roles"

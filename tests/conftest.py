@@ -16,11 +16,11 @@ from sqlalchemy import create_engine, text
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
 from hub.clock import FixedClock
-from hub.demo import seed_demo
 from hub.migrate import upgrade
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEMO_POLICY, Settings
 from hub.transactions import transaction
+from tests.helpers import seed_demo_rows
 from tests.live import LiveServices, live_services
 from testsupport.postgres import PostgresCluster, throwaway_postgres
 
@@ -121,7 +121,7 @@ def built_web_app(directory: Path) -> Path:
 def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
     runtime = build_runtime(settings, clock=clock)
     with transaction(runtime.sessions) as session:
-        seed_demo(session)
+        seed_demo_rows(session)
     yield runtime
     runtime.sessions.kw["bind"].dispose()
 

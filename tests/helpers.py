@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.auth.dev_idp import DevIdentityProvider
 from hub.audit.models import AuditEntry
@@ -85,3 +86,29 @@ def add_neighbour(runtime: Runtime, idp: DevIdentityProvider, *, domain: str) ->
         member="nina", team=f"buur-{domain}", roles=["professional"], organisation="buurgemeente"
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def seed_demo_rows(session: Session) -> None:
+    """The demo's organisation, domains and teams as plain rows, for tests that read the
+    audit log from its first entry (``hub.demo.seed_demo`` audits each row it adds, as the
+    administration does; ``tests/hub/test_administration.py`` tests that)."""
+    from hub.demo import DEMO_ORGANISATION, DOMAINS, TEAMS
+    from hub.organisation.models import Domain
+
+    organisation = Organisation(slug=DEMO_ORGANISATION, name="Gemeente Voorbeeld", kind="gemeente")
+    organisations.add(session, organisation)
+    organisations.add(session, *(Domain(code=code, name=name) for code, name in DOMAINS.items()))
+    organisations.add(
+        session,
+        *(
+            Team(
+                slug=team.slug,
+                name=team.name,
+                organisation_id=organisation.id,
+                domain_code=team.domain,
+                contact_email=team.email,
+                contact_phone=team.phone,
+            )
+            for team in TEAMS
+        ),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -57,6 +58,8 @@ class ClaimMapping:
     teams: str = "teams"
     roles: str = "roles"
     name: str = "name"
+    issuer_organisations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per issuer, the organisations its tokens may act for; empty: any (one issuer)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,37 @@ class TokenValidator:
         )
 
 
+class IssuerValidators:
+    """Several issuers, one validator each: a regional hub serves several municipalities'
+    identity providers. The token's ``iss`` (read before its signature) picks the validator,
+    which then checks signature and ``iss`` for real; an issuer not configured is refused."""
+
+    def __init__(self, validators: Sequence[TokenValidator]) -> None:
+        self._by_issuer = {validator.issuer: validator for validator in validators}
+        self.issuer = next(iter(self._by_issuer))  # the first, for what names one issuer
+
+    @property
+    def issuers(self) -> tuple[str, ...]:
+        return tuple(self._by_issuer)
+
+    def validate(self, token: str) -> dict[str, Any]:
+        return self._for(token).validate(token)
+
+    def validate_cached(self, token: str) -> dict[str, Any] | None:
+        return self._for(token).validate_cached(token)
+
+    def _for(self, token: str) -> TokenValidator:
+        try:
+            claims = json.loads(extract_compact(token.encode("ascii")).payload)
+        except (JoseError, ValueError, UnicodeError, TypeError) as error:
+            raise InvalidToken(_describe(error)) from None
+        issuer = claims.get("iss") if isinstance(claims, dict) else None
+        validator = self._by_issuer.get(issuer) if isinstance(issuer, str) else None
+        if validator is None:
+            raise InvalidToken("the token's issuer is not accepted by this hub")
+        return validator
+
+
 def _describe(error: Exception) -> str:
     name = getattr(error, "error", None) or type(error).__name__
     description = getattr(error, "description", None)
@@ -191,6 +225,10 @@ def actor_from_claims(
     organisation = claim_value(claims, mapping.organisation)
     if not isinstance(organisation, str) or not organisation:
         raise InvalidToken(f"the token has no '{mapping.organisation}' claim")
+    if mapping.issuer_organisations:
+        allowed = dict(mapping.issuer_organisations).get(str(claims.get("iss")), ())
+        if organisation not in allowed:
+            raise InvalidToken("tokens of this issuer may not act for that organisation")
     if acting_team is not None and acting_team not in teams:
         raise Forbidden("the Betrokken-Team header names a team that is not in your token")
     team = acting_team if acting_team is not None else (teams[0] if len(teams) == 1 else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.admin import admin
 from api.cli.audit import audit
 from api.cli.client import check, flag
 from api.cli.day import contact, erase, inbox
@@ -34,5 +35,6 @@ for command in (
     retention,
     notifications,
     audit,
+    admin,
 ):
     main.add_command(command)

@@ -73,8 +73,9 @@ def check(answer: dict[str, Any]) -> list[str]:
     if not involved:
         lines.append("no other team you may see is involved")
     for team in involved:
+        partner = f", of {team['organisation']}" if team.get("organisation") else ""
         lines.append(
-            f"involved: {team['team_name']} ({team['team']}, {team['domain']}) "
+            f"involved: {team['team_name']} ({team['team']}, {team['domain']}{partner}) "
             f"since {team['since']}"
         )
         lines.append(f"  handle: {team['handle']}")

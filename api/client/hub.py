@@ -22,6 +22,9 @@ class HubError(Exception):
         for error in problem.get("errors", ()):
             where = ".".join(str(part) for part in error.get("location", ()) if part != "body")
             lines.append(f"  {where or 'body'}: {error.get('message', '')}")
+        for found in problem.get("problems", ()):  # a policy that does not validate
+            line = found.get("line")
+            lines.append(f"  {'line ' + str(line) if line else 'policy'}: {found.get('problem')}")
         super().__init__("\n".join(lines))
         self.status = status
         self.problem = problem

@@ -59,6 +59,8 @@ def request_contact(
         case_ref=body.case_ref,
         now=now,
         references=runtime.references,
+        convenants=runtime.convenants,
+        policy_for=runtime.policy_for,
     )
     return ContactRequestOut.of(view)
 

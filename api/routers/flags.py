@@ -56,6 +56,7 @@ async def register_flag(
             contact=body.contact,
             reference=body.reference,
             label=body.label,
+            convenant=body.convenant,
         )
     )
     answer = RegisteredFlagOut.of(registered)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Admin, CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.deps import Admin, DbSession, Now, PrivacyOfficer, RuntimeDep
 from api.openapi import errors
 from hub.retention import service
 from hub.retention.schemas import ErasureIn, ErasureOut, RetentionRunOut
@@ -14,14 +14,14 @@ router = APIRouter(tags=["retention"], responses=errors(503))
 
 @router.post("/retention-runs", response_model=RetentionRunOut)
 def run_retention(
-    session: DbSession, actor: Admin, runtime: RuntimeDep, policy: CurrentPolicy, now: Now
+    session: DbSession, actor: Admin, runtime: RuntimeDep, now: Now
 ) -> RetentionRunOut:
     """Warn of near expiries, expire, archive and purge flags and expire overdue requests
     now (idempotent)."""
     run = service.run_retention(
         session,
         actor,
-        policy=policy,
+        policy=runtime.policy_for,  # each flag under its organisation's policy
         now=now,
         audit_subject_link_years=runtime.settings.audit_subject_link_years,
         expiry_warning_days=runtime.settings.expiry_warning_days,

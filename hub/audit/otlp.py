@@ -49,6 +49,10 @@ PROCESSING_ACTIVITIES: dict[str, tuple[str, str]] = {
     "contact_request.": ("contactverzoek", "Contact tussen teams leggen"),
     "subject.": ("bewaartermijnen", "Bewaartermijnen en wissen"),
     "team.": ("teambeheer", "Teams en hun koppelingen beheren"),
+    "organisation.": ("teambeheer", "Teams en hun koppelingen beheren"),
+    "domain.": ("teambeheer", "Teams en hun koppelingen beheren"),
+    "policy.": ("dpia-beleid", "DPIA-beleid per organisatie vaststellen"),
+    "convenant.": ("convenanten", "Samenwerking tussen organisaties onder een convenant"),
     "audit.": ("toezicht-verwerkingslog", "Toezicht door de functionaris gegevensbescherming"),
 }
 OTHER_ACTIVITY = ("overig", "Overige verwerking in de hub")

@@ -20,12 +20,14 @@ from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request import repository
 from hub.contact_request.models import ContactRequest, DeclineReason, RequestStatus
 from hub.contact_request.views import RequestView
-from hub.decisions import decision_ref, require_allowed
+from hub.convenant.cache import Convenants
+from hub.decisions import PolicyFor, decision_ref, require_allowed
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.flag.views import OwnFlag
 from hub.handles import HandleSealer
+from hub.involvement.limits import local_day
 from hub.notification.service import notify
 from hub.organisation import repository as organisations
 from hub.organisation.models import Team
@@ -101,8 +103,14 @@ def request_contact(
     email: str | None = None,
     phone: str | None = None,
     case_ref: str | None = None,
+    convenants: Convenants | None = None,
+    policy_for: PolicyFor | None = None,
 ) -> RequestView:
     """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch.
+
+    A flag of another organisation may be asked about only under a convenant in force
+    between the two that covers the purpose and the flag's domain, and only where the
+    owner's organisation's policy allows the contact too (``convenants``, ``policy_for``).
 
     ``case_ref``, the requester's own case reference, is shown to the owner only if the
     requester gives it; the request keeps it sealed, the audit entry holds it as a check's
@@ -115,6 +123,20 @@ def request_contact(
     if flag.team_id == team.id:
         raise InvalidInput("that flag belongs to your own team")
     owner = _team(session, flag.team_id)
+    if not owner.active:  # a deactivated team's flags are not shown, nor asked about
+        raise NotFound("the flag behind this handle is no longer active")
+    if owner.organisation_id != team.organisation_id:
+        _require_convenant(
+            session,
+            actor,
+            team,
+            owner,
+            flag,
+            purpose,
+            convenants=convenants,
+            policy_for=policy_for,
+            now=now,
+        )
     decision = require_allowed(
         policy,
         actor,
@@ -189,6 +211,56 @@ def request_contact(
     if request.status == RequestStatus.ACCEPTED:
         _tell_requester(session, request, flag, owner, now=now)
     return _view(request, flag, owner, requester, direction="outgoing", references=references)
+
+
+def _require_convenant(
+    session: Session,
+    actor: Actor,
+    team: TeamRef,
+    owner: Team,
+    flag: Flag,
+    purpose: str,
+    *,
+    convenants: Convenants | None,
+    policy_for: PolicyFor | None,
+    now: datetime,
+) -> None:
+    """Across organisations: a convenant in force, and the owner's policy allows it too."""
+    found = (
+        convenants.between(
+            team.organisation_id,
+            owner.organisation_id,
+            purpose=purpose,
+            domain=flag.domain_code,
+            on=local_day(now),
+        )
+        if convenants is not None
+        else None
+    )
+    if found is None or policy_for is None:
+        raise Forbidden(
+            "no convenant in force lets your organisation ask this flag's owner",
+            audit=AuditRecord(
+                action=Action.CONTACT_REQUEST_CREATE,
+                outcome=Outcome.REFUSED,
+                subject_key=flag.subject_key,
+                purpose=purpose,
+                reason="no convenant in force",
+            ),
+        )
+    owner_organisation = organisations.organisation_of_team(session, owner).slug
+    require_allowed(
+        policy_for(owner_organisation),
+        actor,
+        action=PolicyAction.CONTACT,
+        audit_action=Action.CONTACT_REQUEST_CREATE,
+        domain=team.domain_code,
+        purpose=purpose,
+        subject_type=flag.subject_type,
+        target_domain=flag.domain_code,
+        subject_key=flag.subject_key,
+        now=now,
+    )
 
 
 def _tell_requester(

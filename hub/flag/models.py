@@ -66,3 +66,5 @@ class Flag(Base):
     # flag (hub/references.py): the hub's words are codes, the team's own words stay sealed.
     own_reference: Mapped[bytes | None] = mapped_column(LargeBinary)
     own_label: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The convenant the flag was registered under, if any: it expires when that ends.
+    convenant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("convenants.id"))

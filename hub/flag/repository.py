@@ -23,6 +23,9 @@ from hub.organisation.models import Organisation, Team
 def is_live(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """The flag is live at ``now``: active and not yet expired. The only place this is said.
 
+    (A deactivated team's flags stay live but are not shown: the reads of live flags for
+    checks and matches take only active teams.)
+
     A live flag is what checks see and matches are made of; a flag leaves both the moment
     it expires or is withdrawn, before retention marks it so. ``now`` is a time, or a bound
     parameter for statements built once.
@@ -60,6 +63,7 @@ _LIVE_ON_SUBJECT = (
         Flag.subject_key == bindparam("subject_key"),
         is_live(bindparam("now")),
         Team.organisation_id == bindparam("organisation_id"),
+        Team.active,
     )
     .order_by(Flag.registered_at)
 )
@@ -70,8 +74,8 @@ def live_on_subject(
 ) -> Sequence[tuple[Flag, Team]]:
     """Every live flag of one organisation's teams on one subject, as ORM objects.
 
-    Organisations are separate controllers: their flags never meet inside the hub; chain
-    cooperation across organisations goes through connectors under a convenant.
+    Organisations are separate controllers: their flags never meet inside the hub, except
+    where a check shows a convenant partner's teams (``hub/involvement/service.py``).
     """
     parameters = {"subject_key": subject_key, "now": now, "organisation_id": organisation_id}
     return [(flag, team) for flag, team in session.execute(_LIVE_ON_SUBJECT, parameters)]
@@ -108,7 +112,7 @@ def _live_on_subjects(
             Team.organisation_id,
         )
         .join(Team, Team.id == Flag.team_id)
-        .where(subjects, is_live(bindparam("now")), organisations)
+        .where(subjects, is_live(bindparam("now")), organisations, Team.active)
         .order_by(Flag.registered_at)
     )
 
@@ -129,7 +133,8 @@ def live_on_subjects(
     """The live flags on several subjects in one query, by (subject, organisation), oldest first.
 
     Organisations are separate controllers: a caller takes only its own organisation's
-    entry, so flags never meet across organisations inside the hub.
+    entry, and a partner's only under a convenant in force that covers it (the check asks
+    for the partners' organisations too, ``hub/involvement/service.py``).
     """
     if not subject_keys or not organisation_ids:
         return {}

@@ -65,6 +65,12 @@ class FlagIn(OwnReferenceIn):
     legal_basis: FreeText | None = Field(default=None, pattern=CODE_PATTERN)
     expires_on: date | None = None
     contact: ContactIn | None = None
+    convenant: FreeText | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{1,62}[a-z0-9]$",
+        description="A convenant in force to register under (its slug): the flag shows to "
+        "its partners and expires when the convenant ends.",
+    )
 
 
 class RenewalIn(BaseModel):

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import decision_ref, require_allowed
+from hub.convenant.cache import Convenants, KeptConvenant
+from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.schemas import ContactIn
 from hub.flag.views import OwnFlag, RegisteredFlag
+from hub.involvement.limits import local_day
 from hub.match import service as match_service
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
@@ -128,6 +130,8 @@ class Registration:
     contact: ContactIn | None = None
     reference: str | None = None
     label: str | None = None
+    convenant: str | None = None
+    """The slug of a convenant in force the flag is registered under; it expires with it."""
 
 
 @dataclass(frozen=True)
@@ -137,16 +141,18 @@ class _Accepted:
     team: TeamRef
     decision: Decision
     expires_at: datetime
+    convenant: KeptConvenant | None = None
 
 
 def register_group(
     session: Session,
     requests: Sequence[Registration],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     teams: ActingTeams,
     references: ReferenceSealer,
+    convenants: Convenants | None = None,
 ) -> list[RegisteredFlag | HubError]:
     """Several registrations in the caller's transaction, as if made one after another.
 
@@ -168,7 +174,16 @@ def register_group(
     accepted: list[_Accepted] = []
     for index, request in enumerate(requests):
         try:
-            accepted.append(_accept(index, request, acting, policy=policy, now=now))
+            accepted.append(
+                _accept(
+                    index,
+                    request,
+                    acting,
+                    policy=policy_for(policy, request.actor.organisation),
+                    now=now,
+                    convenants=convenants,
+                )
+            )
         except HubError as refusal:
             refuse(index, refusal)
     # The accepted teams' rows: their contact details are a new flag's defaults, and a
@@ -193,6 +208,7 @@ def register_group(
             continue
         taken.add((request.subject.key, team.id, request.purpose))
         flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
+        flag.convenant_id = each.convenant.id if each.convenant else None
         _seal_own_words(
             flag, reference=request.reference, label=request.label, references=references
         )
@@ -215,7 +231,13 @@ def register_group(
         entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
     repository.add(session, *(flag for _, flag, _ in registered))
     audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
-    match_service.on_flags_registered(session, registered, live, policy=policy, now=now)
+    by_organisation: dict[str, list[tuple[Actor, Flag, Team]]] = {}
+    for each_registered in registered:
+        by_organisation.setdefault(each_registered[0].organisation, []).append(each_registered)
+    for organisation, theirs in by_organisation.items():
+        match_service.on_flags_registered(
+            session, theirs, live, policy=policy_for(policy, organisation), now=now
+        )
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(requests)
     return answered
@@ -228,10 +250,23 @@ def _accept(
     *,
     policy: Policy,
     now: datetime,
+    convenants: Convenants | None = None,
 ) -> _Accepted:
     """The registration's team, decision and expiry; or its refusal, raised."""
     actor = request.actor
     team = acting_team_among(teams.get(actor.team or ""), actor)
+    convenant = None
+    if request.convenant is not None:
+        convenant = convenants.named(request.convenant) if convenants else None
+        if (
+            convenant is None
+            or team.organisation_id not in convenant.partners
+            or not convenant.in_force(local_day(now))
+            or not convenant.covers(purpose=request.purpose, domain=team.domain_code)
+        ):
+            raise InvalidInput(
+                "no convenant of that name is in force for your team's domain and this purpose"
+            )
     decision = require_allowed(
         policy,
         actor,
@@ -249,7 +284,9 @@ def _accept(
         after=now,
         latest=add_months(now, policy.retention_months(team.domain_code)),
     )
-    return _Accepted(index, request, team, decision, expires_at)
+    if convenant is not None:  # never past the convenant's last day
+        expires_at = min(expires_at, _end_of(convenant.ends_on, tz=expires_at))
+    return _Accepted(index, request, team, decision, expires_at, convenant)
 
 
 def _duplicate(request: Registration, decision: Decision) -> Conflict:

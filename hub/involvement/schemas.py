@@ -28,6 +28,11 @@ class InvolvedTeamOut(BaseModel):
     team_name: str
     since: date
     handle: str = Field(description="Opaque; use it to request contact. Valid for you only.")
+    organisation: str | None = Field(
+        default=None,
+        description="The partner organisation, for a team seen under a convenant; "
+        "absent for your own organisation's teams.",
+    )
 
     @classmethod
     def of(cls, team: InvolvedTeam) -> InvolvedTeamOut:
@@ -37,6 +42,7 @@ class InvolvedTeamOut(BaseModel):
             team_name=team.team_name,
             since=team.since,
             handle=team.handle,
+            organisation=team.organisation,
         )
 
 

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.actor import Actor
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
-from hub.decisions import decision_ref, may_see, policy_role, require_allowed
+from hub.convenant.cache import Convenants, KeptConvenant
+from hub.decisions import (
+    PolicyFor,
+    decision_ref,
+    may_see,
+    policy_for,
+    policy_role,
+    require_allowed,
+)
 from hub.errors import HubError, RateLimited
 from hub.fastpath.statements import StatementConnections
 from hub.flag.repository import LiveFlag
@@ -68,13 +76,15 @@ class CheckTools:
     teams: ActingTeams
     limits: CheckLimits
     handles: HandleSealer
+    convenants: Convenants | None = None
+    """The convenants in force: a partner's flags show where they and both policies allow."""
 
 
 def check_group(
     session: Session,
     requests: Sequence[CheckRequest],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     tools: CheckTools,
 ) -> list[Involvement | HubError]:
@@ -89,6 +99,7 @@ def check_group(
     """
     teams = tools.teams.of(session, _actors(requests))
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group.convenants = tools.convenants
     group.decide(repository.count_checks_today(session, group.day_asks(), day=local_day(now)))
     live = repository.record_and_read_live(session, group.entries, **group.wanted())
     return group.answers(live, tools.handles)
@@ -97,7 +108,7 @@ def check_group(
 async def check_group_in_one_statement(
     requests: Sequence[CheckRequest],
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     tools: CheckTools,
     sessions: sessionmaker[Session],
@@ -108,6 +119,7 @@ async def check_group_in_one_statement(
     (hub/involvement/repository.py). Teams not kept are read in a session of ``sessions``."""
     teams = await tools.teams.of_async(sessions, _actors(requests))
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
+    group.convenants = tools.convenants
     async with statements.connection() as connection:
         group.decide(
             await repository.count_checks_today_in_one_statement(
@@ -134,11 +146,12 @@ class _Group:
     """
 
     now: datetime
-    policy: Policy
+    policy: Policy | PolicyFor
     outcomes: list[Involvement | HubError | None]
     entries_per_check: list[list[dict[str, Any]]]
     admitted: list[_Admitted]
     allowed: list[_Allowed]
+    convenants: Convenants | None = None
 
     @classmethod
     def admit(
@@ -146,7 +159,7 @@ class _Group:
         requests: Sequence[CheckRequest],
         teams: dict[str, tuple[TeamRef, str]],
         *,
-        policy: Policy,
+        policy: Policy | PolicyFor,
         now: datetime,
         limits: CheckLimits,
     ) -> _Group:
@@ -155,7 +168,9 @@ class _Group:
         for index, request in enumerate(requests):
             try:
                 team = acting_team_among(teams.get(request.actor.team or ""), request.actor)
-                _take_rate_limit(limits, policy, request, team)
+                _take_rate_limit(
+                    limits, policy_for(policy, request.actor.organisation), request, team
+                )
             except HubError as refusal:
                 group._refuse(index, request, refusal)
                 continue
@@ -167,7 +182,9 @@ class _Group:
         return [
             DayAsk(
                 member=check.request.actor.sub,
-                member_limit=self.policy.rate_limit(policy_role(check.request.actor)).per_day,
+                member_limit=self.policy_of(check.request.actor)
+                .rate_limit(policy_role(check.request.actor))
+                .per_day,
                 team=check.team.slug,
             )
             for check in self.admitted
@@ -179,9 +196,10 @@ class _Group:
         for check, place in zip(self.admitted, places, strict=True):
             request, team = check.request, check.team
             try:
-                _require_within_day(self.policy, request, place, now=self.now)
+                policy = self.policy_of(request.actor)
+                _require_within_day(policy, request, place, now=self.now)
                 decision = require_allowed(
-                    self.policy,
+                    policy,
                     request.actor,
                     action=PolicyAction.CHECK,
                     audit_action=Action.CHECK,
@@ -210,6 +228,10 @@ class _Group:
             self.entries_per_check[check.index].append(entry)
             self.allowed.append(_Allowed(check.index, entry_id, request, team, decision))
 
+    def policy_of(self, actor: Actor) -> Policy:
+        """The policy of the actor's organisation."""
+        return policy_for(self.policy, actor.organisation)
+
     def _refuse(self, index: int, request: CheckRequest, refusal: HubError) -> None:
         self.outcomes[index] = refusal
         self.entries_per_check[index] += audit.refusal_rows(request.actor, refusal, at=self.now)
@@ -219,11 +241,23 @@ class _Group:
         """The group's audit entries, in request order."""
         return [entry for entries in self.entries_per_check for entry in entries]
 
+    def partners(self, check: _Allowed) -> dict[uuid.UUID, tuple[str, list[KeptConvenant]]]:
+        """The organisations whose flags this check may show under a convenant in force."""
+        if self.convenants is None:
+            return {}
+        return self.convenants.partners_of(
+            check.team.organisation_id, purpose=check.request.purpose, on=local_day(self.now)
+        )
+
     def wanted(self) -> dict[str, Any]:
-        """What to read: the allowed checks' subjects in their organisations, live now."""
+        """What to read: the allowed checks' subjects in their organisations (and those of
+        their partners under a convenant), live now."""
+        organisations = {check.team.organisation_id for check in self.allowed}
+        for check in self.allowed:
+            organisations |= self.partners(check).keys()
         return {
             "subject_keys": {check.request.subject.key for check in self.allowed},
-            "organisation_ids": {check.team.organisation_id for check in self.allowed},
+            "organisation_ids": organisations,
             "now": self.now,
         }
 
@@ -234,11 +268,22 @@ class _Group:
         for check in self.allowed:
             own, involved = _visible_teams(
                 handles,
-                self.policy,
+                self.policy_of(check.request.actor),
                 check,
                 live.get((check.request.subject.key, check.team.organisation_id), []),
                 now=self.now,
             )
+            for partner, (slug, convenants) in self.partners(check).items():
+                involved += _partner_teams(
+                    handles,
+                    self.policy_of(check.request.actor),
+                    policy_for(self.policy, slug),
+                    check,
+                    live.get((check.request.subject.key, partner), []),
+                    organisation=slug,
+                    domains=frozenset().union(*(each.domains for each in convenants)),
+                    now=self.now,
+                )
             self.outcomes[check.index] = Involvement(
                 check_id=check.entry_id,
                 own_team_involved=own,
@@ -335,3 +380,47 @@ def _visible_teams(
                 )
             )
     return own_team_involved, involved
+
+
+def _partner_teams(
+    handles: HandleSealer,
+    policy: Policy,
+    partner_policy: Policy,
+    check: _Allowed,
+    live: list[LiveFlag],
+    *,
+    organisation: str,
+    domains: frozenset[str],
+    now: datetime,
+) -> list[InvolvedTeam]:
+    """A convenant partner's teams involved: in the convenant's domains, and only where the
+    checker's policy lets it see the domain and the partner's policy lets it be seen."""
+    actor, team = check.request.actor, check.team
+    shown: dict[uuid.UUID, InvolvedTeam] = {}
+    visible: dict[str, bool] = {}
+    for flag in live:
+        if flag.domain_code not in domains or flag.team_id in shown:
+            continue
+        if flag.domain_code not in visible:
+            visible[flag.domain_code] = all(
+                may_see(
+                    each,
+                    viewer_domain=team.domain_code,
+                    role=policy_role(actor),
+                    purpose=check.request.purpose,
+                    subject_type=check.request.subject.subject_type,
+                    target_domain=flag.domain_code,
+                    on=now.date(),
+                )
+                for each in (policy, partner_policy)
+            )
+        if visible[flag.domain_code]:
+            shown[flag.team_id] = InvolvedTeam(
+                domain=flag.domain_code,
+                team=flag.team_slug,
+                team_name=flag.team_name,
+                since=flag.registered_at.date(),
+                handle=handles.seal(flag.flag_id, member=actor.sub, now=now),
+                organisation=organisation,
+            )
+    return list(shown.values())

@@ -20,6 +20,8 @@ class InvolvedTeam:
     team_name: str
     since: date
     handle: str
+    organisation: str | None = None
+    """A convenant partner's slug; None for a team of the checker's own organisation."""
 
 
 @dataclass(frozen=True)

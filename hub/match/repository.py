@@ -52,6 +52,7 @@ _LIVE_MEMBERS = (
     .where(
         MatchMember.match_id == bindparam("match_id"),
         is_live(bindparam("now")),
+        Team.active,  # a deactivated team's flags are not shown, in matches neither
     )
     .order_by(MatchMember.joined_at)
 )
@@ -60,7 +61,8 @@ _LIVE_MEMBERS = (
 def live_members(
     session: Session, match_id: uuid.UUID, *, now: datetime
 ) -> Sequence[tuple[MatchMember, Flag, Team]]:
-    """Members whose flag is still active: an expired or withdrawn flag leaves the match."""
+    """Members whose flag is still active: an expired or withdrawn flag, or one of a
+    deactivated team, leaves the match."""
     rows = session.execute(_LIVE_MEMBERS, {"match_id": match_id, "now": now})
     return [(member, flag, team) for member, flag, team in rows]
 

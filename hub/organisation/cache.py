@@ -2,9 +2,10 @@
 
 Every request that acts for a team needs it (id, domain, organisation); a group of checks
 read them with a query of its own, about a tenth of a check's CPU (docs/benchmarks.md). Those
-fields change only by seeding or administration in the database, never through the API, so
+fields change only by seeding or the administration API (a team deactivated), rarely, so
 they are kept: a team not seen before is read at once, a kept one is read again after
-``ttl`` seconds, so a change made in the database holds for every check within that time.
+``ttl`` seconds, so a change holds for every check within that time (and at once in the
+process that made it, which calls :meth:`ActingTeams.forget`).
 (A team's webhook and contact details are not kept here: a service that needs them reads
 the team's row by id.)
 """
@@ -64,6 +65,10 @@ class ActingTeams:
 
             found |= await asyncio.get_running_loop().run_in_executor(None, read)
         return found
+
+    def forget(self) -> None:
+        """Read every team again on its next use (after an administrator changed teams)."""
+        self._teams = {}
 
     def _kept(self, actors: Iterable[Actor]) -> tuple[dict[str, tuple[TeamRef, str]], set[str]]:
         now = self._clock()

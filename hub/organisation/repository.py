@@ -36,11 +36,19 @@ class TeamRef:
     slug: str
     organisation_id: uuid.UUID
     domain_code: str
+    active: bool = True
 
 
 # Columns through the Core connection: read for every team not kept (``cache.py``).
 _TEAMS_WITH_ORGANISATION_SLUG = (
-    select(Team.id, Team.slug, Team.organisation_id, Team.domain_code, Organisation.slug)
+    select(
+        Team.id,
+        Team.slug,
+        Team.organisation_id,
+        Team.domain_code,
+        Organisation.slug,
+        Team.active & Organisation.active,
+    )
     .join(Organisation, Organisation.id == Team.organisation_id)
     .where(Team.slug.in_(bindparam("slugs", expanding=True)))
 )
@@ -54,8 +62,8 @@ def teams_with_organisation_slug(
         return {}
     rows = session.connection().execute(_TEAMS_WITH_ORGANISATION_SLUG, {"slugs": list(slugs)})
     return {
-        slug: (TeamRef(team_id, slug, organisation_id, domain_code), organisation)
-        for team_id, slug, organisation_id, domain_code, organisation in rows
+        slug: (TeamRef(team_id, slug, organisation_id, domain_code, bool(active)), organisation)
+        for team_id, slug, organisation_id, domain_code, organisation, active in rows
     }
 
 
@@ -91,3 +99,42 @@ def get_domain(session: Session, code: str) -> Domain | None:
 def add(session: Session, *rows: Organisation | Domain | Team) -> None:
     session.add_all(rows)
     session.flush()
+
+
+def list_organisations(
+    session: Session, *, slugs: Collection[str] | None = None
+) -> Sequence[Organisation]:
+    query = select(Organisation).order_by(Organisation.slug)
+    if slugs is not None:
+        query = query.where(Organisation.slug.in_(list(slugs)))
+    return session.scalars(query).all()
+
+
+def teams_of(session: Session, organisation_id: uuid.UUID) -> Sequence[Team]:
+    return session.scalars(
+        select(Team).where(Team.organisation_id == organisation_id).order_by(Team.slug)
+    ).all()
+
+
+def organisation_of_team(session: Session, team: Team) -> Organisation:
+    found = session.get(Organisation, team.organisation_id)
+    assert found is not None  # a foreign key
+    return found
+
+
+def list_domains(session: Session) -> Sequence[Domain]:
+    return session.scalars(select(Domain).order_by(Domain.code)).all()
+
+
+def organisation_slugs_of_teams(
+    session: Session, team_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Each team's organisation's slug, by team id, in one query."""
+    if not team_ids:
+        return {}
+    rows = session.execute(
+        select(Team.id, Organisation.slug)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Team.id.in_(list(team_ids)))
+    )
+    return {team_id: slug for team_id, slug in rows}

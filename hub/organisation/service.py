@@ -19,4 +19,6 @@ def acting_team_among(found: tuple[TeamRef, str] | None, actor: Actor) -> TeamRe
     team, organisation_slug = found
     if organisation_slug != actor.organisation:
         raise Forbidden("the caller's team does not belong to the caller's organisation")
+    if not team.active:
+        raise Forbidden("the caller's team (or its organisation) has been deactivated")
     return team

@@ -19,6 +19,7 @@ from hub.audit import repository as audit_entries
 from hub.audit import service as audit
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.contact_request.service import expire_overdue
+from hub.decisions import PolicyFor, policy_for
 from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.flag.models import Flag, FlagStatus
@@ -80,7 +81,7 @@ def run_retention(
     session: Session,
     actor: Actor = RETENTION_ACTOR,
     *,
-    policy: Policy,
+    policy: Policy | PolicyFor,
     now: datetime,
     audit_subject_link_years: int,
     expiry_warning_days: int,
@@ -88,7 +89,11 @@ def run_retention(
     """Warn owners of flags about to expire (``expiry_warning_days`` ahead), expire,
     archive and purge flags, expire overdue requests, unlink old audit entries from their
     subjects (after ``audit_subject_link_years``) and forget the check counts of the days
-    before today."""
+    before today.
+
+    Each flag is kept in the archive as long as the policy of its team's organisation says
+    (``policy`` names it per organisation slug; one ``Policy`` governs all).
+    """
     warned = warn_of_expiry(session, now=now, warning_days=expiry_warning_days)
     overdue = flags.active_overdue(session, now=now)
     teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
@@ -111,11 +116,19 @@ def run_retention(
         record_flag_event(session, actor, flag, action=Action.FLAG_ARCHIVE, now=now)
         archived += 1
     session.flush()
+    archived_flags = flags.archived(session)
+    owners = organisations.organisation_slugs_of_teams(
+        session, {flag.team_id for flag in archived_flags}
+    )
     purge = [
         flag
-        for flag in flags.archived(session)
+        for flag in archived_flags
         if flag.archived_at is not None
-        and add_months(flag.archived_at, 12 * policy.archive_years(flag.domain_code)) <= now
+        and add_months(
+            flag.archived_at,
+            12 * policy_for(policy, owners.get(flag.team_id, "")).archive_years(flag.domain_code),
+        )
+        <= now
     ]
     for flag in purge:
         record_flag_event(session, actor, flag, action=Action.FLAG_PURGE, now=now)

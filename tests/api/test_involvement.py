@@ -25,7 +25,15 @@ def test_check_shows_other_teams_only(client: TestClient, idp: DevIdentityProvid
     body = answer.json()
     assert body["own_team_involved"] is True
     assert sorted(t["team"] for t in body["involved"]) == ["schuldhulp", "vergunningen"]
-    assert set(body["involved"][0]) == {"domain", "team", "team_name", "since", "handle"}
+    assert set(body["involved"][0]) == {
+        "domain",
+        "team",
+        "team_name",
+        "since",
+        "handle",
+        "organisation",  # a convenant partner's; None for the own organisation's teams
+    }
+    assert {t["organisation"] for t in body["involved"]} == {None}
     assert body["decision"]["rule_id"] and body["decision"]["legal_basis"]
     assert SUBJECT not in answer.text
 

@@ -26,6 +26,14 @@ How to add a row, when you add a route (``test_every_route_has_a_row`` names the
 2. If a path parameter names a new kind of object, add a maker to ``OBJECTS`` that creates
    one owned by ``target.owner``'s team through the API (see ``World``), and returns its id.
 
+Organisations administer themselves (docs/administration.md): the administration rows
+address the own or the other organisation through the ``{organisation}`` path parameter
+(or the team's slug), so "other organisation" is the cell where a functioneel beheerder or
+privacy officer must be refused and a hub operator let through. The routes a convenant may
+change (``CONVENANT_ROUTES``: every administration route, checks and contact requests) run
+a second time with a convenant in force between the two organisations; a row's
+``with_convenant`` says what the other organisation's cells expect then.
+
 ``ALLOWED`` means the access checks let the call through: anything but 401, 404 and a 403
 other than a policy refusal (the policy is tested on its own). Each row must have at least
 one 2xx cell, so a wrong body cannot pass for an allowed call.
@@ -54,6 +62,7 @@ from hub.organisation import repository
 from hub.organisation.models import Organisation, Team
 from hub.runtime import Runtime
 from hub.transactions import transaction
+from policies import DEMO_POLICY
 from tests.helpers import opaque_pseudonym
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
@@ -177,6 +186,31 @@ class World:
         self.match(member)
         return str(self.call("GET", "/api/v1/notifications", member)["items"][0]["id"])
 
+    def policy_version(self, owner: Member) -> str:
+        """A pending policy version of ``owner``'s organisation, uploaded by a hub operator."""
+        operator = Member(f"operator-{next(_ids)}", owner.team, Role.HUB_OPERATOR)
+        url = f"/api/v1/admin/organisations/{owner.team.organisation}/policies"
+        return str(self.call("POST", url, operator, json=policy_body())["version"])
+
+    def convenant(self, *, slug: str | None = None) -> str:
+        """A convenant in force between the own and the other organisation, covering the
+        world's domains and purposes (made by a hub operator)."""
+        operator = Member(f"operator-{next(_ids)}", OWN, Role.HUB_OPERATOR)
+        body = {
+            "slug": slug or f"matrix-convenant-{next(_ids)}",
+            "name": "Matrix convenant",
+            "partners": [OWN.organisation, TEAMS[Relation.OTHER_ORG].organisation],
+            "domains": ["pw", "schuldhulp", "wmo_pgb", "vergunningen"],
+            "purposes": ["rechtmatigheid", "schuldhulpverlening", "hulpverlening"],
+            "legal_basis": "pw_art_64",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+            "responsible": "Matrix verantwoordelijke",
+        }
+        made = self.call("POST", "/api/v1/admin/convenants", operator, json=body)
+        self.runtime.refresh_kept()
+        return str(made["slug"])
+
     def alert(self, member: Member) -> str:
         """An open probing alert about ``member`` (the rules that raise it are tested apart)."""
         now = self.runtime.clock.now()
@@ -196,6 +230,14 @@ class World:
         with transaction(self.runtime.sessions) as session:
             session.add(alert)
         return str(alert.id)
+
+
+def policy_body(_: object = None) -> dict[str, str]:
+    """The demo policy under a new name: a new version that decides as the demo does."""
+    text = DEMO_POLICY.read_text().replace(
+        "name: Betrokken demo policy", f"name: Matrix policy {next(_ids)}"
+    )
+    return {"text": text}
 
 
 def add_other_organisation(runtime: Runtime) -> None:
@@ -288,8 +330,11 @@ class Row:
     params: Builder | None = None
     sees: frozenset[Relation] = frozenset()  # whose objects a response may show by design
     gap: str | None = None  # a known hole, named; the test xfails until it is closed
+    # What an allowed role gets for the other organisation while a convenant between the
+    # two is in force (default: as without one).
+    with_convenant: Expectation | None = None
 
-    def expected(self, role: Role, relation: Relation) -> Outcome:
+    def expected(self, role: Role, relation: Relation, *, convenant: bool = False) -> Outcome:
         if self.public:
             return ALLOWED
         if role not in self.roles:
@@ -297,11 +342,15 @@ class Row:
         if relation is Relation.OWN_TEAM:
             return ALLOWED
         other = self.other_team if relation is Relation.OTHER_TEAM else self.other_org
+        if relation is Relation.OTHER_ORG and convenant and self.with_convenant is not None:
+            other = self.with_convenant
         return other if isinstance(other, Outcome) else other[role]
 
-    def may_show(self, role: Role, relation: Relation) -> bool:
+    def may_show(self, role: Role, relation: Relation, *, convenant: bool = False) -> bool:
         """Whether a response to ``role`` may contain objects of ``relation``'s team."""
-        return relation in self.sees or self.expected(role, relation) is ALLOWED
+        return (
+            relation in self.sees or self.expected(role, relation, convenant=convenant) is ALLOWED
+        )
 
 
 def public() -> Row:
@@ -313,6 +362,16 @@ PEOPLE = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
 LEADS = frozenset({Role.TEAM_LEAD})
 OFFICERS = frozenset({Role.PRIVACY_OFFICER})
 ADMINS = frozenset({Role.ADMIN})
+OPERATORS = frozenset({Role.ADMIN, Role.HUB_OPERATOR})
+ADMINISTRATORS = OPERATORS | {Role.FUNCTIONEEL_BEHEERDER}
+READERS = ADMINISTRATORS | {Role.PRIVACY_OFFICER}
+# An operator administers every organisation; a beheerder or officer only their own.
+OWN_ORGANISATION_ONLY = {
+    Role.ADMIN: ALLOWED,
+    Role.HUB_OPERATOR: ALLOWED,
+    Role.FUNCTIONEEL_BEHEERDER: FORBIDDEN,
+    Role.PRIVACY_OFFICER: FORBIDDEN,
+}
 
 
 def subject(_: Target) -> dict[str, str]:
@@ -340,6 +399,140 @@ OBJECTS: dict[str, Builder] = {
     "match_id": lambda t: t.world.match(t.owner),
     "notification_id": lambda t: t.world.notification(t.owner),
     "alert_id": lambda t: t.world.alert(t.owner),
+    "version": lambda t: t.world.policy_version(t.owner),
+    "convenant": lambda t: t.world.convenant(),
+}
+
+
+def owner_organisation(target: Target) -> str:
+    return target.owner.team.organisation
+
+
+def fresh_slug(prefix: str) -> Builder:
+    return lambda t: f"{prefix}-{next(_ids)}"
+
+
+def two_versions(target: Target) -> dict[str, str]:
+    return {
+        "old": target.world.policy_version(target.owner),
+        "new": target.world.policy_version(target.owner),
+    }
+
+
+BY_ORGANISATION = {"organisation": owner_organisation}
+ADMINISTRATION: dict[tuple[str, str], Row] = {
+    ("GET", "/api/v1/admin/domains"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/domains"): Row(
+        roles=OPERATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"code": f"matrix_{next(_ids)}", "name": "Matrix domain"},
+    ),
+    ("GET", "/api/v1/admin/organisations"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/organisations"): Row(
+        roles=OPERATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"slug": f"matrix-org-{next(_ids)}", "name": "Matrix", "kind": "gemeente"},
+    ),
+    ("PATCH", "/api/v1/admin/organisations/{organisation}"): Row(
+        roles=OPERATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {"name": f"Gemeente {next(_ids)}"},
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/teams"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/teams"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=lambda t: {"slug": f"matrix-team-{next(_ids)}", "name": "Matrix", "domain": "pw"},
+    ),
+    ("PATCH", "/api/v1/admin/teams/{team}"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path={"team": lambda t: t.owner.team.slug},
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=lambda t: {"contact_person": f"Contact {next(_ids)}"},
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policies"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        json=policy_body,
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policy-diff"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+        params=two_versions,
+    ),
+    ("GET", "/api/v1/admin/organisations/{organisation}/policies/{version}"): Row(
+        roles=READERS,
+        via=Via.PATH,
+        path=BY_ORGANISATION,
+        other_team=ALLOWED,
+        other_org=OWN_ORGANISATION_ONLY,
+    ),
+    ("GET", "/api/v1/admin/convenants"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    # a hub operator or a partner's beheerder (a non-partner's: tests/api/test_convenants.py)
+    ("POST", "/api/v1/admin/convenants"): Row(
+        roles=ADMINISTRATORS,
+        via=Via.REQUEST,
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+        json=lambda t: {
+            "slug": f"matrix-new-{next(_ids)}",
+            "name": "Nieuw convenant",
+            "partners": [OWN.organisation, TEAMS[Relation.OTHER_ORG].organisation],
+            "domains": ["pw"],
+            "purposes": ["rechtmatigheid"],
+            "legal_basis": "pw_art_64",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "responsible": "Matrix",
+        },
+    ),
+    ("POST", "/api/v1/admin/convenants/{convenant}/end"): Row(
+        roles=ADMINISTRATORS, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    # the two-person rule: the organisation's own privacy officer, never the uploader
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/approval"): Row(
+        roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
+    ),
+    ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/rejection"): Row(
+        roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
+    ),
 }
 
 # A municipality's privacy officer oversees the log of all its teams, and no other's.
@@ -407,7 +600,8 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=PEOPLE,
         via=Via.REQUEST,
         other_team=ALLOWED,  # the point of a contact request: seen in my own check
-        other_org=ALLOWED,
+        other_org=FORBIDDEN,  # another organisation's flag: only under a convenant
+        with_convenant=ALLOWED,
         json=lambda t: {"handle": seen_handle(t), "purpose": own_purpose(t)},
     ),
     ("GET", "/api/v1/contact-requests"): Row(roles=MEMBERS),
@@ -468,6 +662,7 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=OFFICERS, json=lambda t: {"subject": subject(t), "case_ref": "AVG15-1"}
     ),
     ("GET", "/api/v1/audit/otlp"): Row(roles=OFFICERS, sees=OVERSIGHT),
+    **ADMINISTRATION,
 }
 
 
@@ -505,6 +700,17 @@ def world(client: TestClient, idp: DevIdentityProvider, runtime: Runtime) -> Wor
     return World(client, idp, runtime)
 
 
+# The routes whose answers a convenant between the organisations may change (the new
+# routes of issue 18, and the ones that cross organisations under a convenant): each is
+# run once more with a convenant in force between the own and the other organisation.
+CONVENANT_ROUTES = sorted(
+    route
+    for route in ROUTES
+    if route[1].startswith("/api/v1/admin/")
+    or route in {("POST", "/api/v1/contact-requests"), ("POST", "/api/v1/involvement-checks")}
+)
+
+
 def test_every_route_has_a_row(client: TestClient) -> None:
     served = operations(client)
     missing = sorted(served - ROUTES.keys())
@@ -515,6 +721,16 @@ def test_every_route_has_a_row(client: TestClient) -> None:
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda route: " ".join(route))
 def test_route_authorization(route: tuple[str, str], world: World) -> None:
+    check_route(route, world, convenant=False)
+
+
+@pytest.mark.parametrize("route", CONVENANT_ROUTES, ids=lambda route: " ".join(route))
+def test_route_authorization_with_a_convenant(route: tuple[str, str], world: World) -> None:
+    world.convenant()
+    check_route(route, world, convenant=True)
+
+
+def check_route(route: tuple[str, str], world: World, *, convenant: bool) -> None:
     method, template = route
     row = ROUTES[route]
     secrets = background(world)
@@ -530,7 +746,7 @@ def test_route_authorization(route: tuple[str, str], world: World) -> None:
         else:
             request = refused.setdefault(relation, prepare(row, template, target))
         answer = send(world, method, request, caller=target.caller)
-        expected = row.expected(role, relation)
+        expected = row.expected(role, relation, convenant=convenant)
         successes += answer.is_success
         if not expected.admits(answer):
             mismatches.append(
@@ -540,7 +756,7 @@ def test_route_authorization(route: tuple[str, str], world: World) -> None:
         shown = [
             name
             for (owner, name), value in secrets.items()
-            if value in answer.text and not row.may_show(role, owner)
+            if value in answer.text and not row.may_show(role, owner, convenant=convenant)
         ]
         if shown:
             mismatches.append(f"{role.value:>16}, {relation.value:<18} shows {shown}")

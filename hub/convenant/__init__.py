@@ -1,0 +1,1 @@
+"""Convenants: agreements under which partner organisations see each other's involvement."""
