@@ -9,6 +9,7 @@ uploaded it. An approved version is in force from its ``active_from`` until a la
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -185,6 +186,14 @@ def version(session: Session, actor: Actor, organisation: str, version: str) -> 
 
 def diff(session: Session, actor: Actor, organisation: str, old: str, new: str, *, on: date) -> str:
     """Which decisions change from stored version ``old`` to ``new``, as text."""
-    before = validate(version(session, actor, organisation, old).text, source="old")
-    after = validate(version(session, actor, organisation, new).text, source="new")
+    before = version(session, actor, organisation, old).text
+    after = version(session, actor, organisation, new).text
+    return _diff_text(before, after, on)
+
+
+@lru_cache(maxsize=32)
+def _diff_text(old: str, new: str, on: date) -> str:
+    """The diff of two stored texts, kept: it asks some 25,000 questions of each policy
+    (about a second), and a stored version never changes."""
+    before, after = validate(old, source="old"), validate(new, source="new")
     return format_diff(before, after, policy_diff(before, after, on=on))
