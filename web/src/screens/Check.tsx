@@ -10,7 +10,7 @@ import { Screen } from "../components/Screen";
 import { KIND_OF, SubjectInput } from "../components/SubjectInput";
 import type { SubjectType } from "../crypto/identifiers";
 import { caseRefProblem, hubFieldErrors, identifierProblem, problems, showFieldErrors, useAction, type FieldErrors } from "../forms";
-import { seesFor, subjectTypesFor, useSubjectDraft } from "./shared";
+import { seesFor, subjectTypesFor, usePurposeChoice, useSubjectDraft } from "./shared";
 
 interface Outcome {
   result: CheckResult;
@@ -23,9 +23,7 @@ export function Check() {
   const { t, me, services, announce } = useApp();
   const types = subjectTypesFor(me.purposes, "check");
   const { type, identifier, setType, setIdentifier } = useSubjectDraft(types);
-  const purposes = me.purposes.filter((purpose) => purpose.check.includes(type));
-  const [purposeCode, setPurposeCode] = useState("");
-  const purpose = purposes.find((p) => p.purpose === purposeCode) ?? purposes[0];
+  const { purposes, purpose, setPurpose } = usePurposeChoice(me.purposes, "check", type);
   const [caseRef, setCaseRef] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -85,7 +83,7 @@ export function Check() {
             hint={t.purpose.checkHint}
             error={fieldError("check-purpose")}
             value={purpose?.purpose ?? ""}
-            onValue={setPurposeCode}
+            onValue={setPurpose}
             options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
           />
           <TextField

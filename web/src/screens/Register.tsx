@@ -23,7 +23,7 @@ import {
   useAction,
   type FieldErrors,
 } from "../forms";
-import { subjectTypesFor, useSubjectDraft } from "./shared";
+import { subjectTypesFor, usePurposeChoice, useSubjectDraft } from "./shared";
 
 /** The dates a refused expiry date must lie between, from the hub's 400 (hub/flag/service.py). */
 function expiresRange(error: unknown): [string, string] | null {
@@ -43,9 +43,7 @@ export function Register() {
   const { t, me, services, announce } = useApp();
   const types = subjectTypesFor(me.purposes, "register");
   const { type, identifier, setType, setIdentifier } = useSubjectDraft(types);
-  const purposes = me.purposes.filter((purpose) => purpose.register.includes(type));
-  const [purposeCode, setPurposeCode] = useState("");
-  const purpose = purposes.find((p) => p.purpose === purposeCode) ?? purposes[0];
+  const { purposes, purpose, setPurpose } = usePurposeChoice(me.purposes, "register", type);
   const [expiresOn, setExpiresOn] = useState("");
   const [contactName, setContactName] = useState("");
   const [contactEmail, setContactEmail] = useState("");
@@ -130,7 +128,7 @@ export function Register() {
             hint={t.purpose.registerHint}
             error={fieldError("register-purpose")}
             value={purpose?.purpose ?? ""}
-            onValue={setPurposeCode}
+            onValue={setPurpose}
             options={purposes.map((p) => ({ value: p.purpose, label: p.name }))}
           />
           <TextField

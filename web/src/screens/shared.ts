@@ -2,6 +2,7 @@
 
 import type { Purpose, Sees } from "../api/types";
 import type { SubjectType } from "../crypto/identifiers";
+import { useState } from "preact/hooks";
 import { useShell } from "../app/context";
 import { useStore } from "../store";
 
@@ -28,4 +29,12 @@ export function useSubjectDraft(types: readonly SubjectType[]) {
     setType: (next: SubjectType) => draft.set({ type: next, identifier }),
     setIdentifier: (next: string) => draft.set({ type, identifier: next }),
   };
+}
+
+/** The purposes the acting team may `action` a subject of `type` for, and the one chosen
+ * (the first until the user picks another). */
+export function usePurposeChoice(purposes: readonly Purpose[], action: "check" | "register", type: SubjectType) {
+  const allowed = purposes.filter((purpose) => purpose[action].includes(type));
+  const [code, setCode] = useState("");
+  return { purposes: allowed, purpose: allowed.find((p) => p.purpose === code) ?? allowed[0], setPurpose: setCode };
 }
