@@ -36,6 +36,13 @@ export const nl = {
     flags: "Mijn signalen",
     inbox: "Berichten",
     requests: "Verzoeken",
+    overview: "Overzicht",
+    access: "Toegang",
+    reports: "Rapportages",
+    inzage: "Inzageverzoek",
+    policy: "Beleid",
+    admin: "Beheer",
+    export: "Export",
     unread: (count: number) => `, ${count} nieuw`,
   },
 
