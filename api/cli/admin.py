@@ -124,6 +124,12 @@ def admin() -> None:
     """Administration: organisations, teams, policies and convenants."""
 
 
+@admin.command("token")
+def token_command() -> None:
+    """Print a client-credentials token for BETROKKEN_CLIENT_ID (a deployment's own jobs)."""
+    click.echo(_service_token())
+
+
 @admin.group()
 def domain() -> None:
     """Domains of work (a hub operator adds them)."""
