@@ -135,4 +135,4 @@ def test_onboarding_runs_as_the_realms_hub_operator_client(
         u for u in realm["users"] if u.get("serviceAccountClientId") == client["clientId"]
     ]
     assert account["realmRoles"] == ["hub_operator"]
-    assert "deploy/onboard.sh" in (DEPLOY / "Dockerfile").read_text()
+    assert "deploy/onboarding.yaml" in (DEPLOY / "Dockerfile").read_text()
