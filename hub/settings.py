@@ -150,9 +150,7 @@ class Settings(BaseSettings):
     def _production_needs_real_parts(self) -> Settings:
         if self.env is Environment.PRODUCTION:
             missing = [
-                name
-                for name, value in (("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),)
-                if not value
+                name for name, value in (("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),) if not value
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
