@@ -150,12 +150,7 @@ class Settings(BaseSettings):
     def _production_needs_real_parts(self) -> Settings:
         if self.env is Environment.PRODUCTION:
             missing = [
-                name
-                for name, value in (
-                    ("BETROKKEN_DATABASE_URL", self.database_url),
-                    ("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),
-                )
-                if not value
+                name for name, value in (("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),) if not value
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
@@ -179,8 +174,11 @@ class Settings(BaseSettings):
 
     @cached_property
     def sqlalchemy_url(self) -> str:
+        """The hub's database (the pseudonymiser has none, and never asks)."""
         if self.database_url:
             return self.database_url
+        if self.is_production:
+            raise ValueError("production needs BETROKKEN_DATABASE_URL (the hub's PostgreSQL)")
         return f"sqlite:///{(self.data_dir / 'betrokken.db').resolve()}"
 
     @property
