@@ -671,6 +671,11 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=OFFICERS, json=lambda t: {"subject": subject(t), "case_ref": "AVG15-1"}
     ),
     ("GET", "/api/v1/audit/otlp"): Row(roles=OFFICERS, sees=OVERSIGHT),
+    ("GET", "/api/v1/audit/integrity"): Row(roles=OFFICERS),
+    # the export is the whole tree (as `betrokken audit export`): every organisation's leaves
+    ("GET", "/api/v1/audit/export"): Row(
+        roles=OFFICERS, sees=frozenset({Relation.OTHER_TEAM, Relation.OTHER_ORG})
+    ),
     **ADMINISTRATION,
 }
 
