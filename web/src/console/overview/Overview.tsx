@@ -22,7 +22,7 @@ export function Overview() {
   return (
     <Screen name="console-overview" title={own.title} pageTitle={t.pageTitle(own.title)}>
       <p class="utrecht-paragraph">{own.intro}</p>
-      <nav aria-labelledby="overview-go-to">
+      <section aria-labelledby="overview-go-to">
         <h2 class="utrecht-heading-2" id="overview-go-to">
           {own.goTo}
         </h2>
@@ -36,7 +36,7 @@ export function Overview() {
             </li>
           ))}
         </ul>
-      </nav>
+      </section>
       <Alerts />
       <IntegrityStatus />
       <PolicyStatus canOpen={others.includes("policy" satisfies ConsoleRoute)} />
