@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from api.auth.dev_idp import DevIdentityProvider
 from api.client.hub import HubClient
@@ -129,11 +129,16 @@ def officer_phone(browser: Browser, console: WebServices) -> Iterator[Visit]:
         context.close()
 
 
-def docs_image(visit: Visit, name: str) -> None:
-    """The screen as docs/audit.md shows it: the desktop's first 800 pixels."""
-    if visit.viewport == "desktop" and os.environ.get(UPDATE_DOCS):
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        visit.page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), animations="disabled")
+def docs_image(visit: Visit, name: str, *, around: Locator | None = None) -> None:
+    """The screen as docs/audit.md shows it: the desktop's window, around ``around``."""
+    if visit.viewport != "desktop" or not os.environ.get(UPDATE_DOCS):
+        return
+    if around is None:
+        visit.page.evaluate("() => window.scrollTo(0, 0)")
+    else:
+        around.evaluate("(element) => element.scrollIntoView({block: 'center'})")
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), animations="disabled")
 
 
 def downloaded(page: Page, click: Callable[[], None], folder: Path) -> Path:
@@ -204,7 +209,7 @@ def test_the_officer_works_through_the_console(
     )
     expect(checks).to_contain_text("pw_art_64")
     visit.check_screen("console-access")
-    docs_image(visit, "access")
+    docs_image(visit, "access", around=checks)
     page.get_by_label("Zoeken op een persoon, adres of bedrijf").select_option("address")
     visit.textbox("BAG").fill(BAG)
     visit.button("Zoeken").click()
@@ -225,7 +230,7 @@ def test_the_officer_works_through_the_console(
     for name in ("anna", "Anna de Vries", "bram", "Bram Bakker", "fatima"):
         assert name.lower() not in shown.lower(), name
     visit.check_screen("console-inzage")
-    docs_image(visit, "inzage")
+    docs_image(visit, "inzage", around=report.get_by_role("heading", name="Raadplegingen"))
     page.emulate_media(media="print")
     expect(page.locator(".app-header")).to_be_hidden()
     expect(inzage.locator("form")).to_be_hidden()
@@ -257,7 +262,7 @@ def test_the_officer_works_through_the_console(
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("OK: ")
     visit.check_screen("console-export")
-    docs_image(visit, "export")
+    docs_image(visit, "export", around=export.locator('[data-command="verify"]'))
 
     # -- nothing typed left the browser: only pseudonyms reached the hub
     sent = visit.recorder.sent()
