@@ -12,12 +12,13 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import AwareDatetime
 
-from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep, require
 from api.openapi import errors
+from hub.actor import Actor, Role
 from hub.audit import alerts, oversight, reports, sar
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import (
@@ -261,7 +262,7 @@ def integrity(session: DbSession, _: PrivacyOfficer, runtime: RuntimeDep, now: N
 )
 def export(
     session: DbSession,
-    actor: PrivacyOfficer,
+    actor: Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER, Role.HUB_OPERATOR, Role.ADMIN))],
     runtime: RuntimeDep,
     now: Now,
     start: Annotated[
@@ -270,7 +271,10 @@ def export(
     ] = 0,
 ) -> Response:
     """The offline export, as ``betrokken audit export`` writes it, over a checkpoint signed
-    now (audited); verify it with ``betrokken audit verify`` and the verifier key."""
+    now (audited); verify it with ``betrokken audit verify`` and the verifier key.
+
+    The whole tree: a privacy officer gets it while it holds only their organisation's
+    processing (409 ``export_spans_organisations`` otherwise), a hub operator always."""
     document = oversight.export(
         session,
         actor,

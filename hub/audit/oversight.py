@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.actor import Actor
+from hub.actor import Actor, Role
 from hub.audit import alerts, otlp, repository, sar, tree
 from hub.audit import service as audit
 from hub.audit.integrity import SignedEntry, signed
@@ -31,6 +31,7 @@ from hub.audit.sequencer import Sequencer, catch_up
 from hub.audit.status import log_status
 from hub.audit.views import ConsistencyProof, InclusionProof, IntegrityView
 from hub.audit.vocabulary import Action
+from hub.errors import ExportSpansOrganisations
 from hub.pseudonym import Subject
 from hub.settings import Settings
 from policies import Policy
@@ -209,11 +210,22 @@ def export(
 ) -> dict[str, Any]:
     """The offline export (``betrokken audit export``) over a checkpoint signed now (audited).
 
+    The export is the whole tree, so a privacy officer gets it only while every exported
+    leaf is their own organisation's processing (or a system job's): an officer sees their
+    own organisation's members only. A hub operator gets it always, as from the CLI.
+
     The export's own entry is written in this transaction, after the checkpoint: it is in
     the next export, not in this one.
     """
     catch_up(session, sequencer, now=now, force_checkpoint=True)
     document = tree.build_export(session, origin=origin, start=start)
+    if not actor.roles & OPERATOR_ROLES:
+        foreign = _foreign_leaves(document["entries"], actor.organisation)
+        if foreign:
+            raise ExportSpansOrganisations(
+                f"{foreign} of the exported entries are other organisations' processing; "
+                "the hub operator exports the whole log (betrokken audit export)"
+            )
     audit.record_oversight(
         session,
         actor,
@@ -222,3 +234,16 @@ def export(
         reason=json.dumps({"from_index": start}),
     )
     return document
+
+
+OPERATOR_ROLES = frozenset({Role.HUB_OPERATOR, Role.ADMIN})
+SYSTEM_ORGANISATION = "system"
+"""The organisation of the hub's own jobs and the CLI in their leaves (retention, export)."""
+
+
+def _foreign_leaves(entries: Sequence[dict[str, Any]], organisation: str | None) -> int:
+    """How many exported leaves name a member of another organisation."""
+    mine = {organisation, SYSTEM_ORGANISATION, None}
+    return sum(
+        1 for entry in entries if json.loads(entry["leaf"])["actor"].get("organisation") not in mine
+    )

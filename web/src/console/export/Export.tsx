@@ -86,7 +86,7 @@ export function Export() {
           onValue={setFromIndex}
           inputMode="numeric"
         />
-        {action.error !== null && <ProblemAlert error={action.error} />}
+        {action.error !== null && <ProblemAlert error={action.error} words={{ export_spans_organisations: own.spans }} />}
         <div class="utrecht-button-group">
           <Button type="submit" appearance="primary" busy={action.busy}>
             {own.submit}

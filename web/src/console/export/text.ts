@@ -16,6 +16,8 @@ export const text = texts(
     commandTitle: "Zo controleert u de export",
     commandIntro: "Zet de export en de sleutel in één map en voer daar uit:",
     commandPython: "Of met alleen Python en de drie bestanden uit crypto/ van Betrokken:",
+    spans:
+      "Het logboek bevat ook verwerkingen van andere organisaties op deze hub; die mag u niet zien. De beheerder van de hub maakt de export (betrokken audit export).",
     commandOk: "Bij een juiste export begint de uitvoer met OK; anders noemt de controle de eerste vermelding of het checkpoint dat niet klopt.",
   },
   {
@@ -33,6 +35,7 @@ export const text = texts(
     commandTitle: "How to verify the export",
     commandIntro: "Put the export and the key in one folder and run there:",
     commandPython: "Or with only Python and the three files from Betrokken's crypto/:",
+    spans: "The log also holds other organisations' processing on this hub, which you may not see. The hub's operator makes the export (betrokken audit export).",
     commandOk: "A sound export prints a line starting with OK; otherwise the check names the first entry or checkpoint that fails.",
   },
 );
