@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from api.auth.dev_idp import DevIdentityProvider
 from api.client.hub import HubClient
@@ -210,6 +210,29 @@ def test_the_officer_works_through_the_console(
     expect(checks).to_contain_text("pw_art_64")
     visit.check_screen("console-access")
     docs_image(visit, "access", around=checks)
+
+    # a proof that the hub (or someone between) changed is shown as not verified
+    def corrupted(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["proof"][0] = _flip(body["proof"][0])
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/audit/proofs/inclusion*", corrupted)
+    checks.get_by_role("button", name="Besluit en bewijs verbergen").click()
+    checks.get_by_role("button", name="Besluit en bewijs").click()
+    expect(checks.locator('[data-proof="failed"]')).to_contain_text("NIET geverifieerd")
+    page.unroute("**/api/v1/audit/proofs/inclusion*")
+
+    # by member and action, without a subject
+    page.get_by_label("Zoeken op een persoon, adres of bedrijf").select_option("")
+    visit.textbox("Medewerker").fill("anna")
+    page.get_by_label("Handeling").select_option("involvement.check")
+    visit.button("Zoeken").click()
+    expect(access.locator("[data-entry]").filter(has_text="Controle: Toegestaan")).to_have_count(4)
+    expect(access).to_contain_text("4 vermeldingen.")
+    visit.textbox("Medewerker").fill("")
+    page.get_by_label("Handeling").select_option("")
     page.get_by_label("Zoeken op een persoon, adres of bedrijf").select_option("address")
     visit.textbox("BAG").fill(BAG)
     visit.button("Zoeken").click()
