@@ -671,6 +671,12 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=OFFICERS, json=lambda t: {"subject": subject(t), "case_ref": "AVG15-1"}
     ),
     ("GET", "/api/v1/audit/otlp"): Row(roles=OFFICERS, sees=OVERSIGHT),
+    ("GET", "/api/v1/audit/integrity"): Row(roles=OFFICERS),
+    # the export is the whole tree (as `betrokken audit export`): a hub operator's; an
+    # officer's only while it holds no other organisation's leaves (here it does: a 409)
+    ("GET", "/api/v1/audit/export"): Row(
+        roles=OFFICERS | OPERATORS, sees=frozenset({Relation.OTHER_TEAM, Relation.OTHER_ORG})
+    ),
     **ADMINISTRATION,
 }
 

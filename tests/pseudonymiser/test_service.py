@@ -60,6 +60,19 @@ def test_pseudonyms_are_stable_and_separated_by_kind(service: TestClient, token:
     assert as_bsn is None or as_bsn.value != as_kvk.value
 
 
+def test_a_privacy_officer_pseudonymises_like_a_professional(
+    service: TestClient, token: str, pseudonymiser_settings: Settings
+) -> None:
+    """The officer searches the log and answers an inzageverzoek by a BSN: their token, with
+    no team, gets the same pseudonym as a professional's."""
+    officer = DevIdentityProvider.for_settings(pseudonymiser_settings).issue(
+        member="fatima", team=None, roles=["privacy_officer"]
+    )
+    bsn = synthetic_bsn(19)
+    as_officer = client_for(service, officer).pseudonymise_one(IdentifierKind.BSN, bsn)
+    assert as_officer == client_for(service, token).pseudonymise_one(IdentifierKind.BSN, bsn)
+
+
 def _elfproef(digits: str) -> bool:
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
     return (total - int(digits[8])) % 11 == 0

@@ -39,7 +39,7 @@ export const nl = {
     overview: "Overzicht",
     access: "Toegang",
     reports: "Rapportages",
-    inzage: "Inzageverzoek",
+    inzage: "Inzage",
     policy: "Beleid",
     admin: "Beheer",
     export: "Export",
