@@ -84,9 +84,11 @@ class Observe:
                 status = message["status"]
             await send(message)
 
+        # The caller's trace (a malformed traceparent is none: a new trace), continued by
+        # the server span, or without tracing still the trace the logs and audit name.
+        parent = _PROPAGATOR.extract(headers) if "traceparent" in headers else None
         span = attached = None
         if self.tracer is not None:
-            parent = _PROPAGATOR.extract(headers)  # a malformed traceparent: a new trace
             span = self.tracer.start_span(
                 scope["method"],
                 context=parent,
@@ -94,6 +96,8 @@ class Observe:
                 attributes={"http.request.method": scope["method"]},
             )
             attached = otel_context.attach(trace.set_span_in_context(span, parent))
+        elif parent is not None:
+            attached = otel_context.attach(parent)
         try:
             await self.app(scope, receive, send_observed)
         finally:
