@@ -150,9 +150,9 @@ def test_json_logs_and_metrics_hold_no_identifier(database_url: str, tmp_path: P
         )
         with pytest.raises(HubError):  # a refusal, logged too
             h_pw.check_involvement(people[0], purpose="no_such_purpose", case_ref="PW-2026-042")
-        exposition = httpx.get(f"{hub.url}/metrics").text + httpx.get(
-            f"{pseudonymiser.url}/metrics"
-        ).text
+        exposition = (
+            httpx.get(f"{hub.url}/metrics").text + httpx.get(f"{pseudonymiser.url}/metrics").text
+        )
 
     lines = {
         name: (logs / f"{name}.log").read_text().splitlines() for name in ("hub", "pseudonymiser")
