@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.telemetry import current_trace_id
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("betrokken_request_id", default=None)
 """The id of the request being served (``X-Request-Id`` when valid, else a fresh one)."""
 
@@ -41,12 +43,6 @@ def _message(record: logging.LogRecord) -> str:
     return message if record.name.startswith("uvicorn.") else scrub(message)
 
 
-def _trace_id() -> str | None:
-    from hub.telemetry import current_trace_id
-
-    return current_trace_id()
-
-
 class JsonFormatter(logging.Formatter):
     """``{"time", "level", "logger", "message", "request_id", "trace_id", ...}`` per line."""
 
@@ -57,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": _message(record),
             "request_id": REQUEST_ID.get(),
-            "trace_id": _trace_id(),
+            "trace_id": current_trace_id(),
         }
         for name in REQUEST_FIELDS:
             value = getattr(record, name, None)

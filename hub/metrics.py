@@ -13,6 +13,7 @@ imported): each worker writes its values to files there, and ``/metrics`` sums t
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -20,7 +21,10 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+_log = logging.getLogger("betrokken.metrics")
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -117,8 +121,12 @@ class AuditLag(Collector):
         self._now = now
 
     def collect(self) -> Iterable[Metric]:
-        with self._sessions() as session:
-            count, oldest = self._lag(session)
+        try:
+            with self._sessions() as session:
+                count, oldest = self._lag(session)
+        except SQLAlchemyError as error:  # the rest of /metrics still answers
+            _log.warning("audit sequencing lag not read: %s", error.__class__.__name__)
+            return
         seconds = max((self._now() - oldest).total_seconds(), 0.0) if oldest else 0.0
         yield GaugeMetricFamily(
             "betrokken_audit_unsequenced_entries",

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
@@ -277,3 +280,46 @@ def test_scrub_takes_out_what_could_be_an_identifier(text: str) -> None:
 
 def test_scrub_keeps_ordinary_numbers() -> None:
     assert scrub("a group of 64 checks in 12.5 ms") == "a group of 64 checks in 12.5 ms"
+
+
+def test_serve_prepares_the_multiprocess_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``betrokken serve``: one worker needs no directory; several get a fresh one of their
+    own (removed when serving ends); a directory given is emptied of an earlier run's."""
+    from api.cli.server import _prepare_metrics_dir
+
+    # Set first so the variable is restored to what it was, whatever the function sets.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    assert _prepare_metrics_dir(1) is None
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    own = _prepare_metrics_dir(2)
+    assert own is not None and os.environ["PROMETHEUS_MULTIPROC_DIR"] == own
+    assert not any(Path(own).iterdir())
+    Path(own).rmdir()
+
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_4242.db").write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    assert _prepare_metrics_dir(2) is None
+    assert not any(given.iterdir())
+
+
+def test_metrics_answer_when_the_database_does_not(local: TestClient, runtime: Runtime) -> None:
+    runtime.sessions.kw["bind"].dispose()
+    with runtime.sessions() as session:
+        session.execute(text("DROP TABLE audit_entries"))
+        session.commit()
+    body, samples = scrape(local)
+    assert "betrokken_audit_unsequenced_entries" not in body
+    assert (
+        value(
+            samples,
+            "betrokken_policy_info",
+            organisation="",
+            version=runtime.policy.current().version,
+        )
+        == 1
+    )
