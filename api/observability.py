@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from ipaddress import ip_address, ip_network
 from typing import Any
@@ -54,8 +55,26 @@ def route_template(scope: Scope) -> str:
     route = scope.get("fastapi", {}).get("effective_route_context") or scope.get("route")
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     if template is None:
-        return UNMATCHED_ROUTE
+        # Starlette's plain routes (FastAPI's /api/v1/openapi.json) leave only the endpoint.
+        template = _endpoint_path(scope.get("app"), scope.get("endpoint"))
+        if template is None:
+            return UNMATCHED_ROUTE
     return f"{scope.get('root_path', '')}{template}"
+
+
+_ENDPOINT_PATHS: weakref.WeakKeyDictionary[Any, dict[Any, str]] = weakref.WeakKeyDictionary()
+
+
+def _endpoint_path(app: Any, endpoint: Any) -> str | None:
+    """The path of ``app``'s top-level route whose endpoint is ``endpoint``."""
+    if app is None or endpoint is None:
+        return None
+    paths = _ENDPOINT_PATHS.get(app)
+    if paths is None:
+        routes = getattr(app, "routes", ())
+        paths = {route.endpoint: route.path for route in routes if hasattr(route, "endpoint")}
+        _ENDPOINT_PATHS[app] = paths
+    return paths.get(endpoint)
 
 
 class Observe:

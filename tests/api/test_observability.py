@@ -77,6 +77,7 @@ def test_metrics_count_routes_by_template_without_identifiers(
     handle = answer.json()["involved"][0]["handle"]
     assert local.delete(f"/api/v1/flags/{flag_id}", headers=bram).status_code == 200
     assert local.get("/api/v1/no-such-route/999990019").status_code == 404
+    assert local.get("/api/v1/openapi.json").status_code == 200  # a plain Starlette route
 
     text, after = scrape(local)
     for raw in (flag_id, handle, subject, "999990019", "no-such-route"):
@@ -90,6 +91,7 @@ def test_metrics_count_routes_by_template_without_identifiers(
     assert grew(requests, route="/api/v1/involvement-checks", method="POST", status="200") == 1
     assert grew(requests, route="/api/v1/flags/{flag_id}", method="DELETE", status="200") == 1
     assert grew(requests, route="<unmatched>", method="GET", status="404") == 1
+    assert grew(requests, route="/api/v1/openapi.json", method="GET", status="200") == 1
     duration = "betrokken_http_request_duration_seconds_count"
     assert grew(duration, route="/api/v1/involvement-checks", method="POST") == 1
     assert grew("betrokken_group_commit_size_count", kind="check") == 1
