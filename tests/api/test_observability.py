@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -28,7 +29,9 @@ from sqlalchemy import text
 from api.app import create_app
 from api.auth.dev_idp import DevIdentityProvider
 from crypto.identifiers import synthetic_bsn
+from hub.clock import FixedClock
 from hub.logs import REQUEST_ID, JsonFormatter, scrub
+from hub.notification.delivery import deliver_due
 from hub.runtime import Runtime
 from tests.helpers import audit_rows, auth, check, opaque_pseudonym, register
 
@@ -222,21 +225,41 @@ def test_without_tracing_the_audit_entry_keeps_the_callers_trace_id(
     assert entry.trace_id == TRACE_ID
 
 
-def test_webhook_calls_carry_the_delivery_spans_traceparent(spans: InMemorySpanExporter) -> None:
-    """The delivery job's call out continues its span (hub/notification/delivery.py)."""
-    from opentelemetry.propagate import inject
+def test_webhook_calls_carry_the_delivery_spans_traceparent(
+    local: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    clock: FixedClock,
+    spans: InMemorySpanExporter,
+) -> None:
+    """The delivery job's POST carries its client span's ``traceparent``."""
+    lead = auth(idp, "lia", "pw-handhaving", "team_lead")
+    webhook = {"url": "http://127.0.0.1:9/hook"}
+    assert local.put("/api/v1/team/webhook", json=webhook, headers=lead).status_code == 200
+    subject = opaque_pseudonym("webhook-traced")
+    register(local, auth(idp, "anna", "pw-handhaving"), subject, purpose="rechtmatigheid")
+    register(local, auth(idp, "bram", "schuldhulp"), subject, purpose="schuldhulpverlening")
+    sent: list[httpx.Request] = []
 
-    from hub.notification import delivery
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
 
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    tracer = provider.get_tracer("test")
-    headers: dict[str, str] = {}
-    with delivery._client_span(tracer):
-        inject(headers)
+    with httpx.Client(transport=httpx.MockTransport(receiver)) as http:
+        run = deliver_due(
+            runtime.sessions,
+            clock=clock,
+            http=http,
+            targets=runtime.webhook_targets,
+            tracer=provider.get_tracer("test"),
+        )
+    assert run.delivered == 1
+    (request,) = sent
     (span,) = spans.get_finished_spans()
-    assert span.kind is SpanKind.CLIENT
-    trace_id, span_id = headers["traceparent"].split("-")[1:3]
+    assert span.kind is SpanKind.CLIENT and span.name == "webhook delivery"
+    _, trace_id, span_id, _ = request.headers["traceparent"].split("-")
     assert trace_id == format(span.context.trace_id, "032x")
     assert span_id == format(span.context.span_id, "016x")
 
