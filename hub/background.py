@@ -8,6 +8,7 @@ process may run them on its own schedule, and the CLI runs the same functions.
 from __future__ import annotations
 
 import httpx
+from opentelemetry.trace import Tracer
 
 from hub.audit.alerts import raise_policy_alert, run_alerts
 from hub.audit.log_check import LogCheck, run_log_check
@@ -68,7 +69,10 @@ def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | N
     )
 
 
-def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Scheduler:
+def hub_scheduler(
+    runtime: Runtime, *, http: httpx.Client | None = None, tracer: Tracer | None = None
+) -> Scheduler:
+    """The jobs of one hub process; ``tracer`` traces the webhook calls (``traceparent``)."""
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
     scheduler = Scheduler()
@@ -79,7 +83,11 @@ def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Sche
         settings.delivery_interval_seconds,
         "webhook-delivery",
         lambda: deliver_due(
-            runtime.sessions, clock=runtime.clock, http=http, targets=runtime.webhook_targets
+            runtime.sessions,
+            clock=runtime.clock,
+            http=http,
+            targets=runtime.webhook_targets,
+            tracer=tracer,
         ),
     )
     scheduler.every(

@@ -181,3 +181,41 @@ def test_rotation_adds_an_epoch(
         old = client.pseudonymise_one(IdentifierKind.BSN, synthetic_bsn(9), epoch="2026")
         new = client.pseudonymise_one(IdentifierKind.BSN, synthetic_bsn(9))
         assert new.epoch == "2027" and old.value != new.value
+
+
+def test_metrics_count_evaluations_and_batch_sizes(
+    pseudonymiser_settings: Settings, token: str
+) -> None:
+    """``/metrics`` of the pseudonymiser (docs/observability.md): evaluations by kind and
+    epoch, batch sizes and requests by route; never an element or an identifier."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape(client: TestClient) -> tuple[str, dict[tuple[str, frozenset[object]], float]]:
+        text = client.get("/metrics").text
+        samples = {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+        return text, samples
+
+    app = create_pseudonymiser_app(pseudonymiser_settings)
+    with TestClient(app, client=("127.0.0.1", 50000)) as service:
+        _, before = scrape(service)
+        identifiers = [synthetic_bsn(n) for n in range(40, 47)]
+        client_for(service, token).pseudonymise(IdentifierKind.BSN, identifiers)
+        text, after = scrape(service)
+    with TestClient(app) as elsewhere:  # not from a configured network, and no token
+        assert elsewhere.get("/metrics").status_code == 403
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    epoch = pseudonymiser_settings.pseudonym_epoch
+    assert grew("betrokken_pseudonymiser_evaluations_total", kind="bsn", epoch=epoch) == 7
+    assert grew("betrokken_pseudonymiser_batch_size_count") == 1
+    assert grew("betrokken_pseudonymiser_batch_size_sum") == 7
+    route = {"route": "/api/v1/evaluations", "method": "POST", "status": "200"}
+    assert grew("betrokken_http_requests_total", **route) == 1
+    assert not any(identifier in text for identifier in identifiers)
