@@ -93,6 +93,7 @@ export function Admin() {
         </h2>
         {convenants !== null && (
           <DataTable
+            hideCaption
             id="table-convenants"
             caption={own.convenants}
             columns={[

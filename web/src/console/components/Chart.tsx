@@ -116,7 +116,7 @@ function options(
             rotate: labels.length > 6 ? -45 : 0,
             size: labels.length > 6 ? 80 : 40,
           }
-        : {},
+        : { values: (_u, splits) => splits.map((seconds) => dayMonth(seconds)) },
       { values: (_u, splits) => splits.map((value) => (Number.isInteger(value) ? String(value) : "")) },
     ],
     series: [
@@ -129,6 +129,12 @@ function options(
       }),
     ],
   };
+}
+
+/** 23-11: day and month, as Dutch and English readers both take them. */
+function dayMonth(seconds: number): string {
+  const day = new Date(seconds * 1000);
+  return `${day.getDate()}-${day.getMonth() + 1}`;
 }
 
 function short(label: string): string {

@@ -20,9 +20,11 @@ interface Props {
   rows: readonly Row[];
   /** The CSV's file name (without .csv); no download button without it. */
   csvName?: string;
+  /** The caption repeats the heading above: keep it for screen readers only. */
+  hideCaption?: boolean;
 }
 
-export function DataTable({ id, caption, columns, rows, csvName }: Props) {
+export function DataTable({ id, caption, columns, rows, csvName, hideCaption = false }: Props) {
   const own = useText(text);
   const csv = () =>
     toCsv(
@@ -34,7 +36,7 @@ export function DataTable({ id, caption, columns, rows, csvName }: Props) {
       {/* a region that scrolls sideways on a phone, reachable by keyboard */}
       <div class="console-table__scroll" role="region" aria-labelledby={`${id}-caption`} tabIndex={0}>
         <table class="utrecht-table utrecht-table--html-table" id={id} data-table={id}>
-          <caption class="utrecht-table__caption" id={`${id}-caption`}>
+          <caption class={`utrecht-table__caption${hideCaption ? " app-visually-hidden" : ""}`} id={`${id}-caption`}>
             {caption}
           </caption>
           <thead class="utrecht-table__header">

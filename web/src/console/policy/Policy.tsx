@@ -281,6 +281,7 @@ function Versions({ view, own, onDecided }: { view: PolicyView; own: Words; onDe
         {own.versions}
       </h2>
       <DataTable
+        hideCaption
         id="table-versions"
         caption={own.versions}
         columns={[
@@ -371,6 +372,7 @@ function Catalogue({ view, own }: { view: PolicyView; own: Words }) {
           {own.legalBases}
         </h2>
         <DataTable
+          hideCaption
           id="table-legal-bases"
           caption={own.legalBases}
           columns={[
@@ -397,6 +399,7 @@ function Catalogue({ view, own }: { view: PolicyView; own: Words }) {
         </h2>
         <p class="utrecht-paragraph">{own.visibilityIntro}</p>
         <DataTable
+          hideCaption
           id="table-visibility"
           caption={own.visibility}
           columns={[{ key: "domain", label: own.asking }, ...domains.map((target) => ({ key: target, label: target }))]}
@@ -413,6 +416,7 @@ function Catalogue({ view, own }: { view: PolicyView; own: Words }) {
           {own.rules}
         </h2>
         <DataTable
+          hideCaption
           id="table-rules"
           caption={own.rules}
           columns={[
@@ -440,6 +444,7 @@ function Catalogue({ view, own }: { view: PolicyView; own: Words }) {
           {own.purposes}
         </h2>
         <DataTable
+          hideCaption
           id="table-purposes"
           caption={own.purposes}
           columns={[
@@ -456,6 +461,7 @@ function Catalogue({ view, own }: { view: PolicyView; own: Words }) {
           {own.domains}
         </h2>
         <DataTable
+          hideCaption
           id="table-domains"
           caption={own.domains}
           columns={[

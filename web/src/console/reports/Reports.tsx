@@ -118,7 +118,7 @@ function Section({ kind, own, about, suffix, table, chart, measure, children }: 
       {table.rows.length > 0 && (
         <Chart id={`chart-${kind}`} title={own.chartOf[kind]} kind={chart} labels={labels} series={series} tableId={tableId} />
       )}
-      <DataTable id={tableId} caption={own.reports[kind]} columns={table.columns} rows={table.rows} csvName={`${kind}_${suffix}`} />
+      <DataTable hideCaption id={tableId} caption={own.reports[kind]} columns={table.columns} rows={table.rows} csvName={`${kind}_${suffix}`} />
     </section>
   );
 }

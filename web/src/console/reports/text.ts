@@ -8,7 +8,7 @@ export const text = texts(
     loading: "Rapportages laden…",
     perTeam: "Per team",
     perMember: "Per medewerker",
-    grouping: "Controles in de tijd",
+    grouping: "Eén lijn per",
     total: "Totaal",
     reports: {
       "checks-over-time": "Controles in de tijd",
@@ -66,7 +66,7 @@ export const text = texts(
     loading: "Loading reports…",
     perTeam: "Per team",
     perMember: "Per member",
-    grouping: "Checks over time",
+    grouping: "One line per",
     total: "Total",
     reports: {
       "checks-over-time": "Checks over time",
