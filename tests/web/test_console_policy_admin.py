@@ -204,6 +204,13 @@ def test_the_screens_on_a_phone(phone: Visit) -> None:
     visit.check_screen("console-reports")
     visit.go("Beleid")
     visit.check_screen("console-policy")
+    visit.button("English").click()  # every text of the console's screens has its English
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Policy")
+    expect(visit.page.get_by_role("heading", name="Explain a decision")).to_be_visible()
+    visit.go("Reports")
+    visit.check_screen("console-reports", shot="console-reports-en")
+    expect(visit.page.get_by_role("heading", name="Checks over time")).to_be_visible()
+    visit.button("Nederlands").click()
     visit.button("Uitloggen").click()
     visit.sign_in("marieke")
     visit.check_screen("console-policy", shot="console-policy-beheerder")
