@@ -135,7 +135,25 @@ def test_the_beheerder_changes_a_contact_person_and_convenants(
     page = visit.page
     visit.open()
     visit.sign_in("marieke")
-    visit.screen("console-policy")  # a beheerder's first screen, in the menu's order
+    policy = visit.screen("console-policy")  # a beheerder's first screen, in the menu's order
+
+    # she uploads a version: a broken one is refused with its problems, a good one waits
+    broken = b"policy:\n  name: Kapot\nrules: 12\n"
+    page.set_input_files(
+        "#policy-file", files=[{"name": "kapot.yaml", "mimeType": "text/yaml", "buffer": broken}]
+    )
+    visit.button("Uploaden").click()
+    page.get_by_role("dialog").get_by_role("button", name="Uploaden").click()
+    expect(policy.get_by_role("alert")).to_be_visible()
+    good = policy_without_pw_seeing_schuldhulp(f"Upload {uuid.uuid4()}").encode()
+    page.set_input_files(
+        "#policy-file", files=[{"name": "nieuw.yaml", "mimeType": "text/yaml", "buffer": good}]
+    )
+    visit.button("Uploaden").click()
+    page.get_by_role("dialog").get_by_role("button", name="Uploaden").click()
+    expect(policy.get_by_text(re.compile(r"Versie [0-9a-f]{12} is geüpload"))).to_be_visible()
+    visit.check_screen("console-policy", shot="console-policy-uploaded")
+
     visit.go("Beheer")
     root = visit.check_screen("console-admin")
     card = root.locator('[data-team="jeugd-wijkteam"]')

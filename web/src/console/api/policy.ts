@@ -137,6 +137,11 @@ export const policyApi = (client: Client) => ({
       "POST",
       `/admin/organisations/${q(organisation)}/policies/${q(version)}/${approve ? "approval" : "rejection"}`,
     ),
+  upload: (organisation: string, text: string, activeFrom: string) =>
+    client.request<Version>("POST", `/admin/organisations/${q(organisation)}/policies`, {
+      text,
+      ...(activeFrom ? { active_from: activeFrom } : {}),
+    }),
   teams: (organisation: string) =>
     client.request<{ items: { slug: string; name: string; domain: string; active: boolean }[] }>(
       "GET",

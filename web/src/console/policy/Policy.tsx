@@ -11,7 +11,7 @@ import { Screen } from "../../components/Screen";
 import { policyApi, type Explanation, type PolicyDiff, type PolicyView, type Version } from "../api/policy";
 import { DataTable } from "../components/DataTable";
 import { isoDay } from "../components/PeriodPicker";
-import { isOfficer } from "../roles";
+import { isBeheerder, isOfficer } from "../roles";
 import { useText } from "../text";
 import { text } from "./text";
 
@@ -322,6 +322,7 @@ function Versions({ view, own, onDecided }: { view: PolicyView; own: Words; onDe
           onCancel={() => setAsking(null)}
         />
       )}
+      {me !== null && isBeheerder(me) && <Upload own={own} onUploaded={onDecided} />}
       <h3 class="utrecht-heading-3">{own.compare}</h3>
       <form onSubmit={compare}>
         <SelectField id="diff-old" label={own.old} value={old} options={options} onValue={setOld} />
@@ -359,6 +360,75 @@ function Versions({ view, own, onDecided }: { view: PolicyView; own: Words; onDe
         </div>
       )}
     </section>
+  );
+}
+
+/** The beheerder uploads a new version; the hub validates it and it waits for the FG. */
+function Upload({ own, onUploaded }: { own: Words; onUploaded(message: string): void }) {
+  const { services, me } = useShell();
+  const api = useMemo(() => policyApi(services.client), [services]);
+  const [file, setFile] = useState<{ name: string; text: string } | null>(null);
+  const [activeFrom, setActiveFrom] = useState("");
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function upload() {
+    setAsking(false);
+    setError(null);
+    if (!file) return;
+    try {
+      const made = await api.upload(me?.organisation ?? "", file.text, activeFrom);
+      onUploaded(own.uploaded(short(made.version)));
+    } catch (problem) {
+      setError(problem);
+    }
+  }
+
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (file) setAsking(true);
+      }}
+    >
+      <h3 class="utrecht-heading-3">{own.upload}</h3>
+      <p class="utrecht-paragraph">{own.uploadIntro}</p>
+      <div class="utrecht-form-field">
+        <div class="utrecht-form-field__label">
+          <label class="utrecht-form-label" for="policy-file">
+            {own.file}
+          </label>
+        </div>
+        <div class="utrecht-form-field__input">
+          <input
+            id="policy-file"
+            type="file"
+            accept=".yaml,.yml,text/yaml"
+            onChange={(event) => {
+              const chosen = event.currentTarget.files?.[0];
+              if (chosen) void chosen.text().then((text) => setFile({ name: chosen.name, text }));
+            }}
+          />
+        </div>
+      </div>
+      <TextField id="policy-active-from" label={own.activeFromOptional} type="date" value={activeFrom} onValue={setActiveFrom} />
+      <div class="utrecht-button-group">
+        <Button appearance="primary" type="submit">
+          {own.uploadButton}
+        </Button>
+      </div>
+      {error !== null && <ProblemAlert error={error} />}
+      {asking && file && (
+        <ConfirmDialog
+          id="upload-policy"
+          title={own.uploadTitle}
+          text={own.uploadText(file.name)}
+          confirm={own.uploadButton}
+          onConfirm={() => void upload()}
+          onCancel={() => setAsking(false)}
+        />
+      )}
+    </form>
   );
 }
 
