@@ -1,5 +1,6 @@
 /** Audit reports with charts: each also a table (the accessible version) and a CSV. */
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { useShell } from "../../app/context";
 import { ProblemAlert } from "../../components/Alerts";
@@ -59,10 +60,22 @@ function AllReports({ reports, period, own }: { reports: Reports; period: Period
   const overTime = reports["checks-over-time"];
   const interval = String(overTime.summary["interval"] ?? "day");
   const days = Number(reports["checks-without-follow-up"].summary["follow_up_days"] ?? 14);
+  // Made once per answer (and grouping): a new table object would redraw its chart.
+  const overTimeRows = useMemo(() => overTimeTable(overTime, by, own), [overTime, by, own]);
+  const tables = useMemo(
+    () => ({
+      perMember: perMemberTable(reports["checks-per-member"].rows, own),
+      offHours: offHoursTable(reports["off-hours"].rows, own),
+      subjects: subjectsTable(reports["most-checked-subjects"].rows, own),
+      followUp: followUpTable(reports["checks-without-follow-up"].rows, own),
+      refusals: refusalsTable(reports.refusals.rows, own),
+    }),
+    [reports, own],
+  );
   return (
     <>
       <Section kind="checks-over-time" own={own} about={own.about["checks-over-time"](interval)} suffix={suffix}
-        table={overTimeTable(overTime, by, own)} chart="lines">
+        table={overTimeRows} chart="lines">
         <RadioGroup
           name="over-time-by"
           legend={own.grouping}
@@ -75,15 +88,15 @@ function AllReports({ reports, period, own }: { reports: Reports; period: Period
         />
       </Section>
       <Section kind="checks-per-member" own={own} about={own.about["checks-per-member"]} suffix={suffix}
-        table={perMemberTable(reports["checks-per-member"].rows, own)} chart="bars" measure="checks" />
+        table={tables.perMember} chart="bars" measure="checks" />
       <Section kind="off-hours" own={own} about={own.about["off-hours"]} suffix={suffix}
-        table={offHoursTable(reports["off-hours"].rows, own)} chart="bars" measure="outside" />
+        table={tables.offHours} chart="bars" measure="outside" />
       <Section kind="most-checked-subjects" own={own} about={own.about["most-checked-subjects"]} suffix={suffix}
-        table={subjectsTable(reports["most-checked-subjects"].rows, own)} chart="bars" measure="checks" />
+        table={tables.subjects} chart="bars" measure="checks" />
       <Section kind="checks-without-follow-up" own={own} about={own.about["checks-without-follow-up"](days)}
-        suffix={suffix} table={followUpTable(reports["checks-without-follow-up"].rows, own)} chart="bars" measure="without" />
+        suffix={suffix} table={tables.followUp} chart="bars" measure="without" />
       <Section kind="refusals" own={own} about={own.about.refusals} suffix={suffix}
-        table={refusalsTable(reports.refusals.rows, own)} chart="bars" measure="count" />
+        table={tables.refusals} chart="bars" measure="count" />
     </>
   );
 }
@@ -102,7 +115,7 @@ interface SectionProps {
   chart: "bars" | "lines";
   /** For bars: the column charted, per first-column value (added up). */
   measure?: string;
-  children?: preact.ComponentChildren;
+  children?: ComponentChildren;
 }
 
 function Section({ kind, own, about, suffix, table, chart, measure, children }: SectionProps) {
