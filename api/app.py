@@ -36,6 +36,7 @@ from api.routers import (
     matches,
     me,
     notifications,
+    policy,
     retention,
     web,
 )
@@ -145,6 +146,7 @@ def create_app(
     v1.include_router(retention.router)
     v1.include_router(audit.router)
     v1.include_router(admin.router)
+    v1.include_router(policy.router)
     app.include_router(v1)
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production

@@ -274,6 +274,7 @@ def team_list(hub_url: str, token: str, as_json: bool, organisation_slug: str) -
 @click.option("--contact-person", default=None)
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
+@click.option("--webhook-url", default=None, help='A new webhook URL ("" removes it).')
 @click.option("--deactivate", "active", flag_value=False, default=None)
 @click.option("--activate", "active", flag_value=True)
 @admin_options
@@ -287,10 +288,18 @@ def team_update(
     contact_person: str | None,
     email: str | None,
     phone: str | None,
+    webhook_url: str | None,
     active: bool | None,
 ) -> None:
-    """Rename a team, change its contact details, deactivate or activate it again."""
-    body = _given(name=name, contact_person=contact_person, email=email, phone=phone, active=active)
+    """Rename a team, change its contact details or webhook, deactivate or activate it."""
+    body = _given(
+        name=name,
+        contact_person=contact_person,
+        email=email,
+        phone=phone,
+        webhook_url=webhook_url,
+        active=active,
+    )
     with HubClient(hub_url, token) as hub:
         render.emit(hub.call("PATCH", f"/admin/teams/{slug}", body), as_json, _team_lines)
 

@@ -24,6 +24,7 @@ class ReportKind(StrEnum):
     MOST_CHECKED_SUBJECTS = "most-checked-subjects"
     CHECKS_WITHOUT_FOLLOW_UP = "checks-without-follow-up"
     REFUSALS = "refusals"
+    CHECKS_OVER_TIME = "checks-over-time"
 
 
 @dataclass(frozen=True)

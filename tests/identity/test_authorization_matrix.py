@@ -542,6 +542,28 @@ ADMINISTRATION: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/rejection"): Row(
         roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
     ),
+    # the policy of the caller's own organisation (the token's), read and explained
+    ("GET", "/api/v1/policy"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("GET", "/api/v1/policy/explanation"): Row(
+        roles=READERS,
+        via=Via.REQUEST,
+        params=lambda t: {
+            "team": t.caller.team.slug,
+            "target_team": t.owner.team.slug,
+            "purpose": "rechtmatigheid",
+        },
+        other_team=ALLOWED,
+        other_org=HIDDEN,  # another organisation's team is as unknown as none
+    ),
+    ("GET", "/api/v1/policy/diff"): Row(
+        roles=READERS,
+        via=Via.REQUEST,
+        params=lambda t: dict.fromkeys(("old", "new"), t.world.runtime.policy.current().version),
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+    ),
 }
 
 # A municipality's privacy officer oversees the log of all its teams, and no other's.

@@ -303,6 +303,7 @@ export const en: Messages = {
     name: "Name",
     email: "E-mail",
     phone: "Phone",
+    teamContact: "The team's contact person",
   },
 
   errors: {

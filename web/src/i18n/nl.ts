@@ -306,6 +306,7 @@ export const nl = {
     name: "Naam",
     email: "E-mail",
     phone: "Telefoon",
+    teamContact: "Contactpersoon van het team",
   },
 
   errors: {
