@@ -582,6 +582,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/app"): public(),
     ("GET", "/app/"): public(),
     ("GET", "/app/config.json"): public(),
+    ("GET", "/favicon.ico"): public(),
     ("GET", "/app/{path}"): Row(public=True, path={"path": lambda t: "index.html"}),
     ("GET", "/api/v1/docs"): public(),
     ("GET", "/api/v1/docs/assets/{name}"): Row(
