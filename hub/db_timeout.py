@@ -100,5 +100,18 @@ async def connect_async(
     return connection
 
 
+def is_failover_error(error: BaseException | None) -> bool:
+    """The server is there but can no longer take this connection's writes: a primary that
+    was demoted (``read_only_sql_transaction``) or is shutting down (``admin_shutdown``,
+    ``cannot_connect_now``). A failover is under way; the connection is of no further use,
+    and the request is answered 503 like any other unavailability."""
+    return isinstance(
+        error,
+        psycopg.errors.ReadOnlySqlTransaction
+        | psycopg.errors.AdminShutdown
+        | psycopg.errors.CannotConnectNow,
+    )
+
+
 def _no_answer(seconds: float | None) -> psycopg.OperationalError:
     return psycopg.OperationalError(f"the database did not answer within {seconds} s")

@@ -46,6 +46,10 @@ class StatementConnections:
         connection = idle.pop() if idle else await self._connect()
         try:
             yield connection
+        except psycopg.Error as error:
+            if db_timeout.is_failover_error(error):
+                await connection.close()  # a demoted primary: the next group connects anew
+            raise
         finally:
             if connection.closed or connection.info.transaction_status != TransactionStatus.IDLE:
                 await connection.close()  # broken, or left inside a statement: not reused
