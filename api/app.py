@@ -95,6 +95,7 @@ def create_app(
         yield
         if scheduler:
             scheduler.stop()
+            hub_runtime.leadership.release()  # another process takes the jobs at once
         if hub_runtime.statements is not None:
             await hub_runtime.statements.close()
 

@@ -1,8 +1,10 @@
 """The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks,
 and the alert on a broken policy file.
 
-Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
-process may run them on its own schedule, and the CLI runs the same functions.
+Each job owns its transactions (``hub/transactions.py``) and is idempotent, so any process
+may run them, and the CLI runs the same functions. Every hub process keeps the schedule,
+but only the one that holds the jobs' lock (``hub/leader.py``) runs them: one sequencer and
+one set of jobs however many replicas serve, and another takes over when it dies.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | N
 def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Scheduler:
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
-    scheduler = Scheduler()
+    scheduler = Scheduler(run_if=runtime.leadership.holds)
     scheduler.every(
         settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
     )
