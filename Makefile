@@ -105,13 +105,14 @@ test: setup lint web $(OIDC)/node_modules/.installed
 
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
 # load, several hub processes on one database, a backup restored. They start their own
-# etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`.
+# etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`; -s shows the
+# failover and restore figures they print (docs/operations.md).
 .PHONY: ha-deps test-ha
 ha-deps:
 	$(call apt_install,$(HA_PACKAGES))
 
 test-ha: setup ha-deps
-	$(BIN)/pytest -m ha
+	$(BIN)/pytest -m ha -s
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
 # OpenID provider, no hub or pseudonymiser processes, no browser), so none needs
