@@ -63,6 +63,10 @@ class Leadership:
     def release(self) -> None:
         """Give the lock up (the process stops): another process takes it at once."""
         with self._lock:
+            if self._leader and self._connection is not None and not self._connection.closed:
+                # Unlocked now, not when the server notices the closed connection.
+                with suppress(psycopg.Error):
+                    self._connection.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
             self._drop()
             self._leader = self._url is None
 
