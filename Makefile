@@ -106,13 +106,14 @@ test: setup lint web $(OIDC)/node_modules/.installed
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
 # load, several hub processes on one database, a backup restored. They start their own
 # etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`; -s shows the
-# failover and restore figures they print (docs/operations.md).
+# failover and restore figures they print (docs/operations.md). Bounded: each test fails
+# after 5 minutes, and the whole run is stopped (its processes too) after 20.
 .PHONY: ha-deps test-ha
 ha-deps:
 	$(call apt_install,$(HA_PACKAGES))
 
 test-ha: setup ha-deps
-	$(BIN)/pytest -m ha -s
+	timeout --kill-after=60 1200 $(BIN)/pytest -m ha -s
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
 # OpenID provider, no hub or pseudonymiser processes, no browser), so none needs
