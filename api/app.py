@@ -111,6 +111,7 @@ def create_app(
         yield
         if scheduler:
             scheduler.stop()
+            hub_runtime.leadership.release()  # another process takes the jobs at once
         if hub_runtime.statements is not None:
             await hub_runtime.statements.close()
         if tracing is not None and tracer_provider is None:

@@ -1,8 +1,10 @@
 """The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks,
 and the alert on a broken policy file.
 
-Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
-process may run them on its own schedule, and the CLI runs the same functions.
+Each job owns its transactions (``hub/transactions.py``) and is idempotent, so any process
+may run them, and the CLI runs the same functions. Every hub process keeps the schedule,
+but only the one that holds the jobs' lock (``hub/leader.py``) runs them: one sequencer and
+one set of jobs however many replicas serve, and another takes over when it dies.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def hub_scheduler(
     """The jobs of one hub process; ``tracer`` traces the webhook calls (``traceparent``)."""
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
-    scheduler = Scheduler()
+    scheduler = Scheduler(run_if=runtime.leadership.holds)
     scheduler.every(
         settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
     )

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # The longest wait for PostgreSQL: connecting, one statement, a connection from the pool.
     # A request that meets it answers 503 at once instead of hanging with the database.
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+    # On PostgreSQL the per-minute limits on checks are counted in the database, so they
+    # hold across every hub process; off, each process keeps its own token buckets.
+    shared_rate_limits: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     policy_file: Path = DEMO_POLICY
