@@ -79,6 +79,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     await run_in_threadpool(transactions.commit_and_close, session)
 
 
+async def get_read_session(request: Request) -> AsyncIterator[Session | None]:
+    """A session on the read replica for reading only, or None without one (read the
+    request's own session then). Whatever it read is never written through it."""
+    runtime: Runtime = request.app.state.runtime
+    if runtime.read_sessions is None:
+        yield None
+        return
+    session = runtime.read_sessions()
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
 async def get_now(request: Request) -> datetime:
     """The request's moment, from the hub's clock."""
     runtime: Runtime = request.app.state.runtime
@@ -219,6 +233,7 @@ TEAM_WORK = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.CONNECTOR)
 """Who may register flags and check involvement: a team's members and its connectors."""
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+ReadSession = Annotated[Session | None, Depends(get_read_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 References = Annotated[ReferenceSealer, Depends(get_references)]

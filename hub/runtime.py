@@ -53,6 +53,8 @@ class Runtime:
     """The convenants between organisations, kept in memory with the policies."""
     leadership: Leadership = field(default_factory=lambda: Leadership(None, timeout=5.0))
     """Whether this process runs the background jobs (one process at a time on PostgreSQL)."""
+    read_sessions: sessionmaker[Session] | None = None
+    """A read replica for the officer's reports (``BETROKKEN_DATABASE_READ_URL``), if any."""
 
     def __post_init__(self) -> None:
         if self.organisation_policies is None:
@@ -110,6 +112,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         leadership=Leadership(statements_url, timeout=timeout),
         check_limits=CheckLimits(
             shared=settings.shared_rate_limits and engine.dialect.name == "postgresql"
+        ),
+        read_sessions=(
+            make_sessionmaker(make_engine(settings.database_read_url, timeout=timeout))
+            if settings.database_read_url
+            else None
         ),
     )
     runtime.refresh_kept()

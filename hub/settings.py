@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default SQLite in the data directory."
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="A read replica (e.g. HAProxy's replica port) for the privacy officer's "
+        "reports; default the primary. Their audit entry is written on the primary.",
+    )
     # The longest wait for PostgreSQL: connecting, one statement, a connection from the pool.
     # A request that meets it answers 503 at once instead of hanging with the database.
     database_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -401,18 +401,24 @@ def run_report(
     until: datetime | None,
     now: datetime,
     limit: int = 20,
+    reader: Session | None = None,
 ) -> Report:
-    """Build one report over [since, until) of the officer's organisation; audit that it ran."""
+    """Build one report over [since, until) of the officer's organisation; audit that it ran.
+
+    ``reader`` (a read replica) reads the entries if given; what the report finds wrong and
+    its own audit entry are written through ``session``, on the primary.
+    """
     organisation = actor.organisation
+    reads = reader or session
     since, until = resolve_period(since, until, now=now)
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be 1..100")
     summary: dict[str, Any] = {}
     sieve = Sieve()
     if kind is ReportKind.CHECKS_PER_MEMBER:
-        rows = checks_per_member(session, sieve, since, until, organisation=organisation)
+        rows = checks_per_member(reads, sieve, since, until, organisation=organisation)
     elif kind is ReportKind.OFF_HOURS:
-        rows = off_hours(session, sieve, since, until, organisation=organisation, settings=settings)
+        rows = off_hours(reads, sieve, since, until, organisation=organisation, settings=settings)
         summary = {
             "timezone": settings.audit_timezone,
             "office_days": list(settings.audit_office_days),
@@ -423,18 +429,18 @@ def run_report(
         }
     elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
         rows = most_checked_subjects(
-            session, sieve, since, until, organisation=organisation, limit=limit
+            reads, sieve, since, until, organisation=organisation, limit=limit
         )
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
         rows, summary = checks_without_follow_up(
-            session, sieve, since, until, organisation=organisation, now=now, settings=settings
+            reads, sieve, since, until, organisation=organisation, now=now, settings=settings
         )
     elif kind is ReportKind.CHECKS_OVER_TIME:
         rows, summary = checks_over_time(
-            session, sieve, since, until, organisation=organisation, settings=settings
+            reads, sieve, since, until, organisation=organisation, settings=settings
         )
     else:
-        rows = refusals(session, sieve, since, until, organisation=organisation)
+        rows = refusals(reads, sieve, since, until, organisation=organisation)
     if sieve.faults:
         summary["tampered_entries"] = sieve.listed()
         raise_integrity_alert(session, sieve.faults, now=now)
