@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, select, update
+from sqlalchemy import Row, Select, Table, delete, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditIntegrity, AuditTree
+from crypto.tiles import Tile, TileKey
+from hub.audit.models import (
+    AuditAlert,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditIntegrity,
+    AuditTile,
+    AuditTree,
+)
 from hub.audit.vocabulary import Action
 from hub.db import insert_rows
 from hub.organisation.models import Organisation, Team
@@ -161,6 +170,73 @@ def unsequenced_rows(session: Session, *, batch: int = 1000) -> Iterator[Row[Any
         .execution_options(yield_per=batch)
     )
     yield from session.execute(statement)
+
+
+def leaf_hash_rows(session: Session, *, stop: int, batch: int = 10_000) -> Iterator[Row[Any]]:
+    """(leaf_index, leaf_hash) below ``stop`` in tree order, streamed (tile rebuilds)."""
+    statement = (
+        select(AuditEntry.leaf_index, AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index < stop)
+        .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.execute(statement)
+
+
+def export_rows(
+    session: Session, *, start: int, stop: int, batch: int = 5000
+) -> Iterator[Row[Any]]:
+    """(leaf_index, leaf, leaf_hash) of ``start <= leaf_index < stop`` in tree order, streamed.
+
+    Three columns as Core rows: an export reads every entry, and the ORM's objects cost
+    several times as much per row.
+    """
+    statement = (
+        select(AuditEntry.leaf_index, AuditEntry.leaf, AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index >= start, AuditEntry.leaf_index < stop)
+        .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.execute(statement)
+
+
+# --- tiles -----------------------------------------------------------------------------
+
+
+def tiles(session: Session, keys: set[TileKey]) -> dict[TileKey, bytes]:
+    """The stored tiles among ``keys``, in one statement (a proof needs a handful)."""
+    if not keys:
+        return {}
+    statement = select(AuditTile.level, AuditTile.tile_index, AuditTile.hashes).where(
+        tuple_(AuditTile.level, AuditTile.tile_index).in_(sorted(keys))
+    )
+    return {(level, index): hashes for level, index, hashes in session.execute(statement)}
+
+
+def tiles_of_level(session: Session, *, level: int, first: int, last: int) -> dict[int, bytes]:
+    """Tiles ``first..last`` of ``level``: index to hashes (the whole-log check compares)."""
+    statement = select(AuditTile.tile_index, AuditTile.hashes).where(
+        AuditTile.level == level, AuditTile.tile_index.between(first, last)
+    )
+    return {index: hashes for index, hashes in session.execute(statement)}
+
+
+def store_tiles(session: Session, written: Sequence[Tile]) -> None:
+    """Insert or overwrite tiles, in one statement (a growing edge tile is rewritten)."""
+    if not written:
+        return
+    rows = [{"level": t.level, "tile_index": t.index, "hashes": t.hashes} for t in written]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(AuditTile)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AuditTile.level, AuditTile.tile_index],
+        set_={"hashes": statement.excluded.hashes},
+    )
+    session.execute(statement, rows)
+
+
+def delete_tiles(session: Session) -> None:
+    session.execute(delete(AuditTile))
 
 
 def integrity_state(session: Session, *, lock: bool = False) -> AuditIntegrity | None:
