@@ -172,7 +172,9 @@ def unsequenced_rows(session: Session, *, batch: int = 1000) -> Iterator[Row[Any
     yield from session.execute(statement)
 
 
-def leaf_hash_rows(session: Session, *, stop: int, batch: int = 10_000) -> Iterator[Row[Any]]:
+def leaf_hash_rows(
+    session: Session, *, stop: int, batch: int = 10_000
+) -> Iterator[tuple[int, bytes]]:
     """(leaf_index, leaf_hash) below ``stop`` in tree order, streamed (tile rebuilds)."""
     statement = (
         select(AuditEntry.leaf_index, AuditEntry.leaf_hash)
@@ -180,12 +182,13 @@ def leaf_hash_rows(session: Session, *, stop: int, batch: int = 10_000) -> Itera
         .order_by(AuditEntry.leaf_index)
         .execution_options(yield_per=batch)
     )
-    yield from session.execute(statement)
+    for index, leaf_hash in session.execute(statement):
+        yield int(index or 0), leaf_hash
 
 
 def export_rows(
     session: Session, *, start: int, stop: int, batch: int = 5000
-) -> Iterator[Row[Any]]:
+) -> Iterator[tuple[int, str, bytes]]:
     """(leaf_index, leaf, leaf_hash) of ``start <= leaf_index < stop`` in tree order, streamed.
 
     Three columns as Core rows: an export reads every entry, and the ORM's objects cost
@@ -197,7 +200,8 @@ def export_rows(
         .order_by(AuditEntry.leaf_index)
         .execution_options(yield_per=batch)
     )
-    yield from session.execute(statement)
+    # leaf_index is never NULL below ``stop``: rows as they come, no conversion per row
+    yield from cast(Iterator[tuple[int, str, bytes]], session.execute(statement))
 
 
 # --- tiles -----------------------------------------------------------------------------
