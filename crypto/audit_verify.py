@@ -399,7 +399,11 @@ def _read(
     known = header is not None
     members: dict[str, Any] = dict(header or {})
     verification: _Verification | None = None
-    stream.expect("{", "export: not a JSON object")
+    first = stream.peek()
+    if first != "{":
+        problem = "not valid JSON (empty)" if not first else f"not a {EXPORT_FORMAT} document"
+        raise AuditVerifyError(f"export: {problem}")
+    stream.advance()
     if stream.peek() == "}":
         stream.advance()
     else:

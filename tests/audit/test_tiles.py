@@ -22,6 +22,7 @@ from hub.audit.models import AuditCheckpoint, AuditEntry, AuditTile
 from hub.audit.tiles import rebuild_tiles
 from hub.background import sequencer_job
 from hub.errors import AuditLogCompromised
+from hub.migrate import downgrade, upgrade
 from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.transactions import transaction
@@ -206,3 +207,14 @@ def test_the_export_streams_and_verifies_streaming(
             select(AuditCheckpoint).order_by(AuditCheckpoint.size.desc())
         ).first()
     assert latest is not None and latest.size == 2700
+
+
+def test_the_migration_gives_an_existing_log_its_tiles(
+    runtime: Runtime, settings: Settings
+) -> None:
+    grow(runtime, [600, 3])
+    before = stored_tiles(runtime)
+    runtime.sessions.kw["bind"].dispose()
+    downgrade(settings.sqlalchemy_url, "0012-1")  # a hub from before the tiles
+    upgrade(settings.sqlalchemy_url)
+    assert stored_tiles(runtime) == before == tiles_of(leaf_hashes(runtime))
