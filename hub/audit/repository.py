@@ -66,6 +66,27 @@ def lock_tree(session: Session) -> AuditTree:
     return tree
 
 
+def lock_tree_state(session: Session) -> tuple[int, str]:
+    """(size, compact range JSON) of the tree row, locked as :func:`lock_tree` locks it.
+
+    Two named columns rather than the mapped row, so migration 0012 (which rebuilds the
+    tiles through this) keeps working when a later migration adds a column to the row.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(AuditTree).where(AuditTree.id == TREE_ROW).values(size=AuditTree.size)
+        )
+    statement = (
+        select(AuditTree.size, AuditTree.compact_range)
+        .where(AuditTree.id == TREE_ROW)
+        .with_for_update()
+    )
+    row = session.execute(statement).one_or_none()
+    if row is None:
+        raise LookupError("the audit_tree row is missing: run the migrations")
+    return int(row.size), str(row.compact_range)
+
+
 def tree(session: Session) -> AuditTree | None:
     """The tree row without a lock (a snapshot for reading)."""
     return session.get(AuditTree, TREE_ROW)

@@ -95,8 +95,7 @@ def rebuild_tiles(session: Session) -> TilesRebuilt:
     Takes the tree lock, so no sequencer appends meanwhile; one pass over the leaf hashes,
     O(log n) memory.
     """
-    tree = repository.lock_tree(session)
-    size = tree.size
+    size, compact_range = repository.lock_tree_state(session)
     builder = TileBuilder()
     written = 0
     repository.delete_tiles(session)
@@ -115,7 +114,7 @@ def rebuild_tiles(session: Session) -> TilesRebuilt:
     batch = builder.changed()
     repository.store_tiles(session, batch)
     written += len(batch)
-    stored = CompactRange.from_dict(json.loads(tree.compact_range))
+    stored = CompactRange.from_dict(json.loads(compact_range))
     tiled = TiledTree(size, repository.tiles(session, plan([(0, size)])))
     if list(stored.hashes) != tiled.compact_range(size):
         return _refused(session, size, "the leaves do not reproduce the sequencer's tree state")

@@ -221,8 +221,8 @@ def consistency(session: Session, *, first: int, second: int | None) -> Consiste
     newer = _checkpoint(session, second)
     if older.size > newer.size:
         raise InvalidInput("the first size must not exceed the second")
-    proof = _consistency_proof(TileReader(session), older, newer)
     _refuse_if_known(session)
+    proof = _consistency_proof(TileReader(session), older, newer)
     return ConsistencyProof(first=older, second=newer, proof=proof)
 
 
