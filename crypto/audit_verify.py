@@ -44,6 +44,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json.scanner import make_scanner
 from typing import IO, Any
 
 from crypto.checkpoint import Checkpoint, CheckpointError, parse_verifier_key, verify_checkpoint
@@ -261,7 +262,7 @@ class _Verification:
         The loop is the export's hot path: the checks of :func:`_entry_leaf_hash` inlined.
         """
         roots, end = self.roots, self.checkpoints[-1].size
-        loads, sha256, prefix, node = json.loads, hashlib.sha256, LEAF_PREFIX, NODE_PREFIX
+        scan, sha256, prefix, node = _SCAN, hashlib.sha256, LEAF_PREFIX, NODE_PREFIX
         index = self.start + self.count
         stack = list(self.compact.hashes)  # the compact range, kept inline: no call per leaf
         for item in items:
@@ -269,23 +270,20 @@ class _Verification:
                 raise AuditVerifyError(f"entry {index}: not covered by any checkpoint")
             try:
                 found, leaf, claimed = item["index"], item["leaf"], item["leaf_hash"]
-                if (
-                    type(found) is not int
-                    or found != index
-                    or not isinstance(leaf, str)
-                    or type(loads(leaf)) is not dict
-                    or len(claimed) != 2 * HASH_SIZE
-                    or claimed != claimed.lower()
-                ):
+                leaf_hash = sha256(prefix + leaf.encode("utf-8")).digest()
+                # equal to the digest's own hex: 64 lowercase hex characters that match
+                if type(found) is not int or found != index or leaf_hash.hex() != claimed:
                     raise ValueError
-                leaf_hash = bytes.fromhex(claimed)
-            except (TypeError, KeyError, ValueError, AttributeError):
-                leaf_hash = _entry_leaf_hash(item, index)  # names what is wrong
-                leaf = item["leaf"]
-            if sha256(prefix + leaf.encode("utf-8")).digest() != leaf_hash:
-                raise AuditVerifyError(
-                    f"entry {index}: the leaf does not match its leaf hash (it was changed)"
-                )
+                value, stop = scan(leaf, 0)
+                if stop != len(leaf) or type(value) is not dict:
+                    raise ValueError
+            except (TypeError, KeyError, ValueError, AttributeError, StopIteration):
+                # the slow path names the first thing wrong, in the documented order
+                leaf_hash = _entry_leaf_hash(item, index)
+                if hash_leaf(item["leaf"].encode("utf-8")) != leaf_hash:
+                    raise AuditVerifyError(
+                        f"entry {index}: the leaf does not match its leaf hash (it was changed)"
+                    ) from None
             stack.append(leaf_hash)
             merged = index
             while merged & 1:
@@ -442,6 +440,9 @@ def _read(
     return members, verification
 
 
+_SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+"""The standard library's C scanner: one JSON value at a position, without the Python
+wrapper of ``json.loads`` around it (a tenth of an entry's time)."""
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LARGEST_VALUE = 1 << 26
 """A member or entry larger than this (64 MB) is refused rather than read into memory."""
@@ -508,14 +509,14 @@ class _JsonStream:
         if self.peek() == "]":
             self._position += 1
             return
-        decode, skip = self._decode, _WHITESPACE.match
+        scan, skip = _SCAN, _WHITESPACE.match
         while True:
             buffer, position = self._buffer, self._position
             try:
-                value, end = decode(buffer, position)
+                value, end = scan(buffer, position)
                 separator_at = skip(buffer, end).end()  # type: ignore[union-attr]
                 separator = buffer[separator_at]  # IndexError: the chunk ends here
-            except (json.JSONDecodeError, IndexError):
+            except (StopIteration, json.JSONDecodeError, IndexError):
                 value = self.value()  # across the end of the chunk, or not valid JSON
                 separator_at = self._position
                 self.peek()
