@@ -135,9 +135,10 @@ def add_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
 
 
 def leaf_hashes(session: Session, *, size: int) -> list[tuple[int, bytes]]:
-    """(leaf index, leaf hash) below ``size`` in tree order: O(size) rows, read for each proof.
+    """(leaf index, leaf hash) below ``size`` in tree order: O(size) rows.
 
-    With the indexes, so that a missing row is named rather than shifting the tree.
+    How proofs were computed before the tiles; kept as the bench's baseline
+    (``bench/audit.py``). With the indexes, so that a missing row is named.
     """
     statement = (
         select(AuditEntry.leaf_index, AuditEntry.leaf_hash)
