@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("hashes", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("level", "tile_index", name=op.f("pk_audit_tiles")),
     )
-    # An upgraded hub gets the tiles of the log it already has (about 10 s per million
+    # An upgraded hub gets the tiles of the log it already has (about 5 s per million
     # entries); `betrokken audit tiles rebuild` does the same later, and again if needed.
     from hub.audit.tiles import rebuild_tiles
 
