@@ -64,9 +64,13 @@ def audit() -> None:
     help="First leaf index; earlier leaves are summarised by their compact range.",
 )
 def export(out: Path, start: int) -> None:
-    """Write entries, checkpoints and consistency proofs to FILE (signs a checkpoint first)."""
+    """Write entries, checkpoints and consistency proofs to FILE (signs a checkpoint first).
+
+    Written as it is read (flat memory for any size of log), into FILE.part, renamed to
+    FILE once complete: a refused export leaves no file.
+    """
     from hub.audit import service
-    from hub.audit.tree import build_export
+    from hub.audit.tree import stream_export
     from hub.audit.vocabulary import Action
     from hub.background import integrity_job, sequencer_job
     from hub.errors import AuditLogCompromised
@@ -82,21 +86,60 @@ def export(out: Path, start: int) -> None:
             reason=json.dumps({"from_index": start}),
         )
     sequencer_job(runtime, force_checkpoint=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
     try:
-        with runtime.sessions() as session:
-            document = build_export(session, origin=runtime.settings.audit_origin, start=start)
+        with runtime.sessions() as session, partial.open("w", encoding="utf-8") as handle:
+            for chunk in stream_export(session, origin=runtime.settings.audit_origin, start=start):
+                handle.write(chunk)
     except AuditLogCompromised as error:
+        partial.unlink(missing_ok=True)
         integrity_job(runtime, every_time=True)  # so /health and the officers know too
         click.echo(f"no export written: {error.detail}", err=True)
         sys.exit(1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    click.echo(
-        f"wrote {len(document['entries'])} entries and {len(document['checkpoints'])} "
-        f"checkpoints to {out}"
-    )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out)
+    from hub.audit import repository
+
+    with runtime.sessions() as session:
+        latest = repository.latest_checkpoint(session)
+        checkpoints = len(repository.checkpoints(session, min_size=start))
+    size = latest.size if latest is not None else 0
+    click.echo(f"wrote {size - start} entries and {checkpoints} checkpoints to {out}")
+
+
+@audit.group("tiles")
+def tiles() -> None:
+    """The tree's stored interior nodes (C2SP tlog-tiles) that proofs and exports read."""
+
+
+@tiles.command("rebuild")
+def rebuild_tiles_command() -> None:
+    """Make the tiles again from the stored leaf hashes (idempotent; holds the tree lock).
+
+    Migration 0012 does this once for a log that existed before tiles. Run it again after
+    restoring the database from a backup, or after `betrokken audit check` named an altered
+    tile and found the leaves intact. Refuses (exit 1, tiles unchanged) when the leaves have
+    a gap or do not reproduce the sequencer's tree state.
+    """
+    from hub.audit.tiles import rebuild_tiles
+    from hub.transactions import transaction
+
+    class Refused(Exception):
+        pass
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            rebuilt = rebuild_tiles(session)
+            if rebuilt.problem:
+                raise Refused  # roll back: the tiles stay as they were
+    except Refused:
+        click.echo(f"tiles NOT rebuilt: {rebuilt.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"rebuilt {rebuilt.tiles} tiles for {rebuilt.size} leaves")
 
 
 @audit.command("verify")

@@ -43,6 +43,11 @@ class Problem(StrEnum):
     ROOT_MISMATCH = "root_mismatch"
     CHECKPOINT_INVALID = "checkpoint_invalid"
     TREE_STATE = "tree_state"
+    TILE_ALTERED = "tile_altered"
+
+
+TREE_PROBLEMS = frozenset(Problem) - {Problem.COLUMNS_ALTERED}
+"""Faults of the tree itself: while one is known, no proof or export leaves the hub."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,21 @@ class Fault:
             return (
                 f"leaves {self.leaf_index}..{self.last_index} do not reproduce the signed root "
                 f"of checkpoint {self.size}"
+            )
+        if self.problem is Problem.TILE_ALTERED:
+            if self.size is not None:
+                path = (
+                    ""
+                    if self.leaf_index is None
+                    else f" on the path of leaf index {self.leaf_index}"
+                )
+                return (
+                    f"the stored tiles{path} do not reproduce the signed root of checkpoint "
+                    f"{self.size}"
+                )
+            return (
+                f"the stored tile over leaves {self.leaf_index}..{self.last_index} does not "
+                "match the leaves (run `betrokken audit tiles rebuild` once they are trusted)"
             )
         if self.problem is Problem.CHECKPOINT_INVALID:
             return f"checkpoint {self.size}: its signed note does not verify or match its row"

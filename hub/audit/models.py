@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, BigIntegerKey, UTCDateTime
@@ -69,6 +69,23 @@ class AuditTree(Base):
     # JSON of crypto.merkle.CompactRange.to_dict(): O(log n) subtree roots.
     compact_range: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditTile(Base):
+    """Stored interior nodes of the tree: one C2SP tlog-tiles tile (``crypto/tiles.py``).
+
+    ``hashes`` holds ``width`` (≤ 256) 32-byte hashes at height ``8·level``, from node
+    ``256·tile_index`` on: level 0 the leaf hashes, level 1 the roots of each 256 leaves, ...
+    Written by the sequencer in the transaction that advances the tree; the last tile of a
+    level grows (is rewritten) until it is full, then never changes. Proofs read O(log n)
+    of them instead of every leaf hash.
+    """
+
+    __tablename__ = "audit_tiles"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    tile_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditCheckpoint(Base):

@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, func, select, update
+from sqlalchemy import Row, Select, Table, delete, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditIntegrity, AuditTree
+from crypto.tiles import Tile, TileKey
+from hub.audit.models import (
+    AuditAlert,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditIntegrity,
+    AuditTile,
+    AuditTree,
+)
 from hub.audit.vocabulary import Action
 from hub.db import insert_rows
 from hub.organisation.models import Organisation, Team
@@ -55,6 +64,27 @@ def lock_tree(session: Session) -> AuditTree:
     if tree is None:
         raise LookupError("the audit_tree row is missing: run the migrations")
     return tree
+
+
+def lock_tree_state(session: Session) -> tuple[int, str]:
+    """(size, compact range JSON) of the tree row, locked as :func:`lock_tree` locks it.
+
+    Two named columns rather than the mapped row, so migration 0012 (which rebuilds the
+    tiles through this) keeps working when a later migration adds a column to the row.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(AuditTree).where(AuditTree.id == TREE_ROW).values(size=AuditTree.size)
+        )
+    statement = (
+        select(AuditTree.size, AuditTree.compact_range)
+        .where(AuditTree.id == TREE_ROW)
+        .with_for_update()
+    )
+    row = session.execute(statement).one_or_none()
+    if row is None:
+        raise LookupError("the audit_tree row is missing: run the migrations")
+    return int(row.size), str(row.compact_range)
 
 
 def tree(session: Session) -> AuditTree | None:
@@ -104,10 +134,17 @@ def add_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
     session.flush()
 
 
-def leaf_hashes(session: Session, *, size: int) -> list[tuple[int, bytes]]:
-    """(leaf index, leaf hash) below ``size`` in tree order: O(size) rows, read for each proof.
+def count_leaves(session: Session, *, size: int) -> int:
+    """How many entries are sequenced below ``size`` (an index-only count)."""
+    statement = select(func.count()).where(AuditEntry.leaf_index < size)
+    return int(session.execute(statement).scalar_one())
 
-    With the indexes, so that a missing row is named rather than shifting the tree.
+
+def leaf_hashes(session: Session, *, size: int) -> list[tuple[int, bytes]]:
+    """(leaf index, leaf hash) below ``size`` in tree order: O(size) rows.
+
+    How proofs were computed before the tiles; kept as the bench's baseline
+    (``bench/audit.py``). With the indexes, so that a missing row is named.
     """
     statement = (
         select(AuditEntry.leaf_index, AuditEntry.leaf_hash)
@@ -161,6 +198,77 @@ def unsequenced_rows(session: Session, *, batch: int = 1000) -> Iterator[Row[Any
         .execution_options(yield_per=batch)
     )
     yield from session.execute(statement)
+
+
+def leaf_hash_rows(
+    session: Session, *, stop: int, batch: int = 10_000
+) -> Iterator[tuple[int, bytes]]:
+    """(leaf_index, leaf_hash) below ``stop`` in tree order, streamed (tile rebuilds)."""
+    statement = (
+        select(AuditEntry.leaf_index, AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index < stop)
+        .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=batch)
+    )
+    for index, leaf_hash in session.execute(statement):
+        yield int(index or 0), leaf_hash
+
+
+def export_rows(
+    session: Session, *, start: int, stop: int, batch: int = 5000
+) -> Iterator[tuple[int, str, bytes]]:
+    """(leaf_index, leaf, leaf_hash) of ``start <= leaf_index < stop`` in tree order, streamed.
+
+    Three columns as Core rows: an export reads every entry, and the ORM's objects cost
+    several times as much per row.
+    """
+    statement = (
+        select(AuditEntry.leaf_index, AuditEntry.leaf, AuditEntry.leaf_hash)
+        .where(AuditEntry.leaf_index >= start, AuditEntry.leaf_index < stop)
+        .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=batch)
+    )
+    # leaf_index is never NULL below ``stop``: rows as they come, no conversion per row
+    yield from cast(Iterator[tuple[int, str, bytes]], session.execute(statement))
+
+
+# --- tiles -----------------------------------------------------------------------------
+
+
+def tiles(session: Session, keys: set[TileKey]) -> dict[TileKey, bytes]:
+    """The stored tiles among ``keys``, in one statement (a proof needs a handful)."""
+    if not keys:
+        return {}
+    statement = select(AuditTile.level, AuditTile.tile_index, AuditTile.hashes).where(
+        tuple_(AuditTile.level, AuditTile.tile_index).in_(sorted(keys))
+    )
+    return {(level, index): hashes for level, index, hashes in session.execute(statement)}
+
+
+def tiles_of_level(session: Session, *, level: int, first: int, last: int) -> dict[int, bytes]:
+    """Tiles ``first..last`` of ``level``: index to hashes (the whole-log check compares)."""
+    statement = select(AuditTile.tile_index, AuditTile.hashes).where(
+        AuditTile.level == level, AuditTile.tile_index.between(first, last)
+    )
+    return {index: hashes for index, hashes in session.execute(statement)}
+
+
+def store_tiles(session: Session, written: Sequence[Tile]) -> None:
+    """Insert or overwrite tiles, in one statement (a growing edge tile is rewritten)."""
+    if not written:
+        return
+    rows = [{"level": t.level, "tile_index": t.index, "hashes": t.hashes} for t in written]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(AuditTile)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AuditTile.level, AuditTile.tile_index],
+        set_={"hashes": statement.excluded.hashes},
+    )
+    session.execute(statement, rows)
+
+
+def delete_tiles(session: Session) -> None:
+    session.execute(delete(AuditTile))
 
 
 def integrity_state(session: Session, *, lock: bool = False) -> AuditIntegrity | None:

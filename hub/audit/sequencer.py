@@ -8,7 +8,9 @@ transaction of its own:
    the database's one write lock), so any number of hub processes append to one tree;
 2. reads committed entries without a leaf index in ``seq`` order and numbers them on from
    the tree size, recomputing each RFC 9162 leaf hash from the stored leaf text;
-3. appends those hashes to the compact range kept in the row (O(log n) per append);
+3. appends those hashes to the compact range kept in the row (O(log n) per append) and to
+   the stored tiles (``tiles.py``: the partial tile of each level is read and rewritten,
+   full ones are added), so proofs read O(log n) tiles instead of every leaf hash;
 4. signs a C2SP checkpoint when ``audit_checkpoint_every_entries`` new leaves or
    ``audit_checkpoint_every_seconds`` have passed since the last one (the first as soon as
    the tree is not empty), or when asked (``force_checkpoint``).
@@ -32,7 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.checkpoint import Checkpoint, CheckpointSigner
 from crypto.merkle import CompactRange, hash_leaf
-from hub.audit import repository
+from crypto.tiles import TileError
+from hub.audit import repository, tiles
 from hub.audit.models import AuditCheckpoint
 from hub.clock import Clock
 from hub.errors import AuditUnavailable
@@ -115,6 +118,13 @@ def sequence(
         assignments.append((seq, compact.size))
         compact.append(leaf_hash)
     if assignments:
+        try:
+            tiles.append(session, size=tree.size, leaf_hashes=[h for _, _, h in pending])
+        except TileError as error:
+            raise AuditTreeError(
+                f"the stored tiles do not fit the tree ({error}): run "
+                "`betrokken audit tiles rebuild`"
+            ) from None
         repository.assign_leaf_indexes(session, assignments)
         tree.size = compact.size
         tree.compact_range = json.dumps(compact.to_dict(), separators=(",", ":"))

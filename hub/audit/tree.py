@@ -1,24 +1,30 @@
 """Reading the tree: checkpoints, inclusion and consistency proofs, and the offline export.
 
-The tree's leaves are the entries' ``leaf_hash`` in ``leaf_index`` order. Proofs are
-computed from those leaf hashes, read from the database for each request (one indexed
-scan of 32-byte values: about 30 MB and well under a second per million entries). The
-next step when that grows too slow is storing interior nodes (tiles, as C2SP
-tlog-tiles does) next to the compact range.
+The tree's leaves are the entries' ``leaf_hash`` in ``leaf_index`` order; its interior
+nodes are stored as C2SP tlog-tiles (``audit_tiles``, written by the sequencer,
+``tiles.py``). A proof reads the handful of tiles on its path and on the right edge (one
+statement, O(log n) rows: six tiles at ten million entries), never the leaves.
 
-:class:`SubtreeHashes` memoises perfect subtrees, so an export with K checkpoints costs
-O(n + K log² n) hashes rather than K full recomputations. Its proofs are the RFC 9162
-PATH and PROOF, the same as :mod:`crypto.merkle` produces (a test checks that).
+Before a proof leaves, it is verified against the signed root(s) it refers to, and the
+proven entry's leaf must hash to the leaf hash its tile holds; a tile altered on the path
+therefore shows as :class:`AuditLogCompromised` (409), never as a proof that cannot
+verify or a 500. Faults elsewhere in the log are found by the whole-log check
+(``log_check.py``), which compares every tile with the leaves; while the verdict it (or
+a read) recorded names a fault of the tree itself, proofs and exports are refused with
+those faults.
 
-Before a proof or an export leaves, the stored leaves must still reproduce the signed
-roots it refers to: a missing row, a leaf that no longer matches its hash or a root that
-is not reproduced is :class:`AuditLogCompromised` (409) naming the leaf index, never a
-proof that cannot verify or a 500. The memoised subtrees make that check nearly free.
+The export (:func:`stream_export`) is written as it is read: O(log n) memory whatever
+the log's size. It recomputes the compact range from the exported leaves and compares it
+with every signed root it passes, so a missing, altered or rewritten leaf is named there.
+
+:class:`SubtreeHashes` is the in-memory computation over a list of leaf hashes that
+proofs used before tiles; it stays as the reference the tests compare the tiles with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -26,10 +32,21 @@ from sqlalchemy.orm import Session
 
 from crypto.audit_verify import EXPORT_FORMAT
 from crypto.checkpoint import CheckpointError, parse_signed_checkpoint, verify_checkpoint
-from crypto.merkle import EMPTY_ROOT, HASH_SIZE, CompactRange, hash_children, hash_leaf
+from crypto.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    CompactRange,
+    ProofError,
+    hash_children,
+    hash_leaf,
+    verify_consistency,
+    verify_inclusion,
+)
+from crypto.tiles import TileError, plan, plan_consistency, plan_inclusion
 from hub.audit import integrity, repository
-from hub.audit.integrity import Fault, Problem
+from hub.audit.integrity import TREE_PROBLEMS, Fault, Problem
 from hub.audit.models import AuditCheckpoint
+from hub.audit.tiles import TileReader
 from hub.audit.views import ConsistencyProof, InclusionProof
 from hub.errors import AuditLogCompromised, InvalidInput, NotFound
 
@@ -137,72 +154,57 @@ def _signed_root(checkpoint: AuditCheckpoint) -> bytes | None:
     return signed.root_hash
 
 
-def _leaves_or_faults(session: Session, size: int) -> SubtreeHashes | list[Fault]:
-    """The leaf hashes below ``size``, or where some are missing or malformed."""
-    rows = repository.leaf_hashes(session, size=size)
-    faults = integrity.missing_leaves([index for index, _ in rows], size)
-    faults += [
-        Fault(Problem.LEAF_ALTERED, leaf_index=index)
-        for index, leaf_hash in rows
-        if len(leaf_hash) != HASH_SIZE
-    ]
-    if faults:
-        return sorted(faults, key=lambda fault: fault.leaf_index or 0)
-    return SubtreeHashes([leaf_hash for _, leaf_hash in rows])
+def _known_faults(session: Session) -> list[Fault]:
+    """The faults of the tree itself in the recorded verdict (one row): a check or a read
+    found them, and until a check finds the log intact again nothing is proven from it."""
+    state = repository.integrity_state(session)
+    if state is None or state.status != "compromised":
+        return []
+    recorded = [Fault.from_dict(item) for item in json.loads(state.faults)]
+    return [fault for fault in recorded if fault.problem in TREE_PROBLEMS]
 
 
-def _stored_leaves(session: Session, size: int) -> SubtreeHashes:
-    """The leaf hashes below ``size``; a missing or malformed one is named, not skipped."""
-    found = _leaves_or_faults(session, size)
-    if isinstance(found, list):
-        raise compromised(found)
-    return found
-
-
-def _root_faults(hashes: SubtreeHashes, checkpoints: Sequence[AuditCheckpoint]) -> list[Fault]:
-    """The first checkpoint (by size) whose signed root the leaves do not reproduce."""
-    verified = 0
-    for checkpoint in sorted(checkpoints, key=lambda c: c.size):
-        root = _signed_root(checkpoint)
-        if root is None:
-            return [Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)]
-        if hashes.root(0, checkpoint.size) != root:
-            return [
-                Fault(
-                    Problem.ROOT_MISMATCH,
-                    leaf_index=verified,
-                    last_index=checkpoint.size - 1,
-                    size=checkpoint.size,
-                )
-            ]
-        verified = checkpoint.size
-    return []
-
-
-def _reproduced(session: Session, *checkpoints: AuditCheckpoint) -> SubtreeHashes:
-    """The stored leaves, once they reproduce the signed roots of ``checkpoints``."""
-    hashes = _stored_leaves(session, max(checkpoint.size for checkpoint in checkpoints))
-    faults = _root_faults(hashes, checkpoints)
-    if faults:
+def _refuse_if_known(session: Session) -> None:
+    if faults := _known_faults(session):
         raise compromised(faults)
-    return hashes
+
+
+def _root_of(checkpoint: AuditCheckpoint) -> bytes:
+    root = _signed_root(checkpoint)
+    if root is None:
+        raise compromised([Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)])
+    return root
 
 
 def checkpoint_faults(
     session: Session, checkpoint: AuditCheckpoint, *, verifier_key: str
 ) -> list[Fault]:
-    """Where the stored log no longer matches ``checkpoint``: its note must verify with the
-    log's key and agree with its row, and the stored leaf hashes must be gap-free and
-    reproduce its signed root. Empty when it matches (the leaf texts are the whole-log
-    check's, ``log_check.py``)."""
+    """Where the stored log no longer matches ``checkpoint``; empty when it does.
+
+    Its note must verify with the log's key and agree with its row; no leaf below its size
+    may be missing (one count, and only on a mismatch the indexes that name the gap); the
+    stored tiles must reproduce its signed root (O(log n) rows). The leaves against the
+    tiles, leaf by leaf, are the whole-log check's (``log_check.py``), whose verdict the
+    caller shows beside this.
+    """
     try:
         verify_checkpoint(checkpoint.note, verifier_key)
     except CheckpointError:
         return [Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)]
-    found = _leaves_or_faults(session, checkpoint.size)
-    if isinstance(found, list):
-        return found
-    return _root_faults(found, [checkpoint])
+    root = _signed_root(checkpoint)
+    if root is None:
+        return [Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)]
+    if repository.count_leaves(session, size=checkpoint.size) != checkpoint.size:
+        indexes = [index for index, _ in repository.leaf_hashes(session, size=checkpoint.size)]
+        return integrity.missing_leaves(indexes, checkpoint.size)
+    try:
+        tiled = TileReader(session).tree(checkpoint.size, plan([(0, checkpoint.size)]))
+        stored = CompactRange.restore(checkpoint.size, tiled.compact_range(checkpoint.size))
+    except TileError:
+        return [Fault(Problem.TILE_ALTERED, size=checkpoint.size)]
+    if stored.root() != root:
+        return [Fault(Problem.TILE_ALTERED, size=checkpoint.size)]
+    return []
 
 
 def inclusion(
@@ -211,74 +213,173 @@ def inclusion(
     """Inclusion of leaf ``index`` in the signed tree of ``size`` (default: the latest).
 
     With ``organisation``, only for an entry by that organisation's members (as its signed
-    leaf says): the proof shows the leaf.
+    leaf says): the proof shows the leaf. Reads the checkpoint, the verdict row, the tiles
+    of :func:`crypto.tiles.plan_inclusion` (one statement) and the entry.
     """
     checkpoint = _checkpoint(session, size)
     if not 0 <= index < checkpoint.size:
         raise InvalidInput(f"leaf index must lie in 0..{checkpoint.size - 1}")
-    hashes = _reproduced(session, checkpoint)
+    root = _root_of(checkpoint)
+    _refuse_if_known(session)
+    tiled = TileReader(session).tree(checkpoint.size, plan_inclusion(index, checkpoint.size))
     entry = repository.entry_at(session, index)
-    if entry is None or organisation not in (None, integrity.signed(entry).actor_organisation):
-        raise NotFound(f"no entry at leaf index {index}")
-    if hash_leaf(entry.leaf.encode("utf-8")) != entry.leaf_hash:
+    if entry is None:
+        raise compromised([Fault(Problem.MISSING, leaf_index=index)])
+    path_fault = Fault(Problem.TILE_ALTERED, leaf_index=index, size=checkpoint.size)
+    try:
+        proof = tiled.inclusion_proof(index)
+        tile_leaf_hash = tiled.leaf_hash(index)
+        verify_inclusion(tile_leaf_hash, index, checkpoint.size, proof, root)
+    except (TileError, ProofError):
+        raise compromised([path_fault]) from None
+    if (
+        hash_leaf(entry.leaf.encode("utf-8")) != entry.leaf_hash
+        or entry.leaf_hash != tile_leaf_hash
+    ):
         raise compromised([Fault(Problem.LEAF_ALTERED, leaf_index=index)])
-    return InclusionProof(
-        index=index,
-        entry=entry,
-        checkpoint=checkpoint,
-        proof=hashes.inclusion_proof(index, checkpoint.size),
-    )
+    if organisation not in (None, integrity.signed(entry).actor_organisation):
+        raise NotFound(f"no entry at leaf index {index}")
+    return InclusionProof(index=index, entry=entry, checkpoint=checkpoint, proof=proof)
 
 
 def consistency(session: Session, *, first: int, second: int | None) -> ConsistencyProof:
-    """Consistency between two signed checkpoints (second default: the latest)."""
+    """Consistency between two signed checkpoints (second default: the latest).
+
+    Reads the two checkpoints, the verdict row and the tiles of
+    :func:`crypto.tiles.plan_consistency` (one statement).
+    """
     older = _checkpoint(session, first)
     newer = _checkpoint(session, second)
     if older.size > newer.size:
         raise InvalidInput("the first size must not exceed the second")
-    hashes = _reproduced(session, older, newer)
-    return ConsistencyProof(
-        first=older, second=newer, proof=hashes.consistency_proof(older.size, newer.size)
-    )
+    _refuse_if_known(session)
+    proof = _consistency_proof(TileReader(session), older, newer)
+    return ConsistencyProof(first=older, second=newer, proof=proof)
 
 
-def build_export(session: Session, *, origin: str, start: int = 0) -> dict[str, Any]:
-    """The export document (docs/audit.md) from ``start`` up to the latest checkpoint.
+def _consistency_proof(
+    reader: TileReader, older: AuditCheckpoint, newer: AuditCheckpoint
+) -> list[bytes]:
+    """PROOF(older, newer) from tiles, once it links the two signed roots."""
+    first_root, second_root = _root_of(older), _root_of(newer)
+    try:
+        tiled = reader.tree(newer.size, plan_consistency(older.size, newer.size))
+        proof = tiled.consistency_proof(older.size)
+        verify_consistency(older.size, newer.size, first_root, second_root, proof)
+    except (TileError, ProofError):
+        raise compromised([Fault(Problem.TILE_ALTERED, size=newer.size)]) from None
+    return proof
 
-    Run the sequencer with ``force_checkpoint`` first so the newest entries are covered.
-    Refused (:class:`AuditLogCompromised`) when the stored leaves no longer reproduce every
-    signed checkpoint, or an exported leaf no longer matches its hash.
+
+_ENTRIES_PER_CHUNK = 1000
+_MAX_KEPT_FAULTS = 10_000
+
+
+def stream_export(session: Session, *, origin: str, start: int = 0) -> Iterator[str]:
+    """The export document (docs/audit.md §3) from ``start`` up to the latest checkpoint,
+    as text chunks to write one after the other: O(log n) memory for any size.
+
+    Everything but the entries is checked before the first chunk: each checkpoint's note,
+    each consistency proof against the two signed roots, the prefix (from tiles). Then the
+    entries stream, one line each, in ``leaf_index`` order; a gap, a leaf that does not
+    match its hash or leaves that do not reproduce a signed root are collected, and
+    :class:`AuditLogCompromised` is raised *before the closing bracket*, so a refused
+    export is never a valid document: write to a temporary file and keep it only if the
+    generator finished. Run the sequencer with ``force_checkpoint`` first so the newest
+    entries are covered.
     """
     latest = latest_checkpoint(session)
     if not 0 <= start <= latest.size:
         raise InvalidInput(f"start must lie in 0..{latest.size}")
-    hashes = _reproduced(session, *repository.checkpoints(session))
+    _refuse_if_known(session)
     signed = list(repository.checkpoints(session, min_size=start))
-    prefix = CompactRange.from_leaf_hashes(hashes.leaves[:start]).hashes
+    roots = {checkpoint.size: _root_of(checkpoint) for checkpoint in signed}
+    reader = TileReader(session)
     consistency_proofs = [
         {
             "first": older.size,
             "second": newer.size,
-            "proof": [node.hex() for node in hashes.consistency_proof(older.size, newer.size)],
+            "proof": [node.hex() for node in _consistency_proof(reader, older, newer)],
         }
         for older, newer in pairwise(signed)
     ]
-    entries = []
-    altered = []
-    for entry in repository.entries_in_tree(session, start=start, stop=latest.size):
-        if hash_leaf(entry.leaf.encode("utf-8")) != entry.leaf_hash:
-            altered.append(Fault(Problem.LEAF_ALTERED, leaf_index=entry.leaf_index))
-        entries.append(
-            {"index": entry.leaf_index, "leaf": entry.leaf, "leaf_hash": entry.leaf_hash.hex()}
-        )
-    if altered:
-        raise compromised(altered)
-    return {
+    try:
+        prefix = reader.tree(start, plan([(0, start)])).compact_range(start)
+    except TileError:
+        raise compromised([Fault(Problem.TILE_ALTERED, size=signed[0].size)]) from None
+    header = {
         "format": EXPORT_FORMAT,
         "origin": origin,
         "start": start,
         "prefix": [node.hex() for node in prefix],
-        "entries": entries,
         "checkpoints": [checkpoint.note for checkpoint in signed],
         "consistency": consistency_proofs,
     }
+    # The header's members, then "entries" last: a verifier reads the signed roots first
+    # and checks the entries as they stream past (crypto/audit_verify.py).
+    opening = json.dumps(header, ensure_ascii=False, indent=1)
+    yield opening[: opening.rindex("}")].rstrip() + ',\n "entries": [\n'
+
+    compact = CompactRange.restore(start, prefix)
+    faults: list[Fault] = []
+    reproducible, verified, expected = True, start, start
+    if start in roots and compact.root() != roots[start]:
+        faults.append(Fault(Problem.ROOT_MISMATCH, leaf_index=0, last_index=start - 1, size=start))
+        reproducible = False
+    dumps = json.dumps
+    lines: list[str] = []
+    first_chunk = True
+    for index, leaf, leaf_hash in repository.export_rows(session, start=start, stop=latest.size):
+        if index != expected:
+            last = index - 1 if index - 1 > expected else None
+            faults.append(Fault(Problem.MISSING, leaf_index=expected, last_index=last))
+            reproducible = False
+        expected = index + 1
+        if len(leaf_hash) != HASH_SIZE or hash_leaf(leaf.encode("utf-8")) != leaf_hash:
+            faults.append(Fault(Problem.LEAF_ALTERED, leaf_index=index))
+        lines.append(
+            f'  {{"index": {index}, "leaf": {dumps(leaf, ensure_ascii=False)}, '
+            f'"leaf_hash": "{leaf_hash.hex()}"}}'
+        )
+        if reproducible and len(leaf_hash) == HASH_SIZE:
+            compact.append(leaf_hash)
+            root = roots.get(compact.size)
+            if root is not None:
+                if compact.root() != root:
+                    faults.append(
+                        Fault(
+                            Problem.ROOT_MISMATCH,
+                            leaf_index=verified,
+                            last_index=compact.size - 1,
+                            size=compact.size,
+                        )
+                    )
+                    reproducible = False
+                verified = compact.size
+        else:
+            reproducible = False
+        if len(faults) > _MAX_KEPT_FAULTS:
+            break
+        if len(lines) == _ENTRIES_PER_CHUNK:
+            yield ("" if first_chunk else ",\n") + ",\n".join(lines)
+            lines, first_chunk = [], False
+    if expected < latest.size and len(faults) <= _MAX_KEPT_FAULTS:
+        last = latest.size - 1 if latest.size - 1 > expected else None
+        faults.append(Fault(Problem.MISSING, leaf_index=expected, last_index=last))
+    if faults:
+        raise compromised(sorted(faults, key=lambda fault: fault.leaf_index or 0))
+    if lines:
+        yield ("" if first_chunk else ",\n") + ",\n".join(lines)
+    yield "\n ]\n}\n"
+
+
+def build_export(session: Session, *, origin: str, start: int = 0) -> dict[str, Any]:
+    """The export document (docs/audit.md) from ``start`` up to the latest checkpoint, parsed.
+
+    The same document as :func:`stream_export` writes, held in memory: for small ranges
+    (a download); ``betrokken audit export`` streams. Refused
+    (:class:`AuditLogCompromised`) when the stored log no longer reproduces what was signed.
+    """
+    text = "".join(stream_export(session, origin=origin, start=start))
+    document: dict[str, Any] = json.loads(text)
+    return document
