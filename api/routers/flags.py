@@ -195,10 +195,11 @@ def set_deadlines(
 
 @batches.post("", response_model=FlagBatchOut, responses=errors(400))
 def register_batch(
-    body: FlagBatchIn, session: DbSession, actor: FlagWriter, runtime: RuntimeDep
+    body: FlagBatchIn, session: DbSession, actor: FlagWriter, team: ActingTeam, runtime: RuntimeDep
 ) -> FlagBatchOut:
     """Register up to 100 flags in one transaction, as if one after another (a connector's
-    import): each item answers as ``POST /flags`` would, with its flag or its problem."""
+    import): each item answers as ``POST /flags`` would, with its flag or its problem.
+    The acting team (``team``) is checked first: a team not in the token is a 403."""
     runtime.refresh_kept_if_stale()
     outcomes = service.register_group(
         session,
