@@ -108,7 +108,7 @@ test-fast: run-deps $(DEV_STAMP)
 lint: $(DEV_STAMP) $(WEB_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crypto policies hub api testsupport
+	$(BIN)/mypy crypto policies hub api connectors testsupport
 	cd $(WEB) && npm run --silent typecheck
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.

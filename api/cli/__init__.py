@@ -11,6 +11,7 @@ from api.cli.day import contact, erase, inbox
 from api.cli.lifecycle import notifications, retention
 from api.cli.policy import policy
 from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
+from connectors.cli import connector
 
 
 @click.group()
@@ -36,5 +37,6 @@ for command in (
     notifications,
     audit,
     admin,
+    connector,
 ):
     main.add_command(command)
