@@ -21,8 +21,10 @@ class WalaaStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        """As WALAA writes it: "onderzoek in de BRP"."""
-        return self.value.replace("_", " ").replace("brp", "BRP")
+        """As WALAA writes it: "onderzoek in de BRP", "afgerond met BRP-mutatie"."""
+        return (
+            self.value.replace("brp_mutatie", "BRP-mutatie").replace("_", " ").replace("brp", "BRP")
+        )
 
     @property
     def finished(self) -> bool:
