@@ -1,4 +1,4 @@
-"""The hub and the pseudonymiser as processes for the connector tests, and the connector
+"""The hub and the pseudonymiser as processes, one set for all connector tests, and the connector
 run as the ``betrokken`` command, as an installation would run it."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Hub:
         return httpx.post(f"{self.hub.url}/api/v1{path}", headers=headers, json=body)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     root = tmp_path_factory.mktemp("connectors")
     data = root / "data"
