@@ -89,12 +89,15 @@ class Exchange:
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     trace_id: str = field(default_factory=lambda: secrets.token_hex(16))
     sleep: Callable[[float], None] = time.sleep
+    transport: httpx.BaseTransport | None = None  # tests answer calls without a network
     calls: int = 0
 
     def __post_init__(self) -> None:
         timeout = self.settings.connector_timeout_seconds
-        self._hub = httpx.Client(base_url=self.settings.hub_base_url, timeout=timeout)
-        self._plain = httpx.Client(timeout=timeout)
+        self._hub = httpx.Client(
+            base_url=self.settings.hub_base_url, timeout=timeout, transport=self.transport
+        )
+        self._plain = httpx.Client(timeout=timeout, transport=self.transport)
         self._tokens = TokenSource(self.settings, self._plain)
         self._pseudonymiser: PseudonymiserClient | None = None
         self._pseudonymiser_token: str | None = None
@@ -181,6 +184,7 @@ class Exchange:
                 base_url=self.settings.pseudonymiser_url,
                 timeout=self.settings.connector_timeout_seconds,
                 event_hooks={"request": [self._trace]},
+                transport=self.transport,
             )
             self._pseudonymiser = PseudonymiserClient(
                 self.settings.pseudonymiser_url, token, http=http
