@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench bench-browser clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench bench-browser bench-laa clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench), Node.js (the OpenID provider the
@@ -115,6 +115,12 @@ lint: $(DEV_STAMP) $(WEB_INSTALLED)
 bench: setup
 	[ -x $(BIN)/py-spy ] || $(BIN)/pip install -q py-spy
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# LAA import throughput end to end: a WALAA export of 100,000 signals through the connector,
+# the pseudonymiser and the hub, with its baselines (docs/benchmarks.md); e.g.
+# BENCH_ARGS="--signals 5000 --baseline 2000".
+bench-laa: setup
+	$(BIN)/python -m bench.laa_import $(BENCH_ARGS)
 
 # The browser's blind + verify + finalize per identifier against the Python client's, in
 # Chromium on this machine (docs/benchmarks.md); e.g. BENCH_ARGS="--identifiers 50". It
