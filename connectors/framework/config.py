@@ -15,8 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class ConnectorSettings(BaseSettings):
     """``BETROKKEN_HUB_URL`` and the rest; a token is either given (``BETROKKEN_TOKEN``) or
-    fetched by the client credentials grant (``BETROKKEN_CONNECTOR_TOKEN_URL``, ``_CLIENT_ID``,
-    ``_CLIENT_SECRET``), as a real OpenID provider gives connectors theirs."""
+    fetched by the client credentials grant (``BETROKKEN_CONNECTOR_TOKEN_URL``, ``_CLIENT_ID``
+    and ``_CLIENT_SECRET`` or ``_PRIVATE_KEY_FILE``), as a real OpenID provider gives
+    connectors theirs."""
 
     model_config = SettingsConfigDict(env_prefix="BETROKKEN_", extra="ignore")
 
@@ -26,7 +27,11 @@ class ConnectorSettings(BaseSettings):
     connector_token_url: str | None = None
     connector_client_id: str | None = None
     connector_client_secret: str | None = None
+    # private_key_jwt (RFC 7523), as the NL GOV profile asks between organisations: the
+    # client's private key (a JWK in JSON, or PEM) signs an assertion instead of a secret.
+    connector_private_key_file: Path | None = None
     connector_scope: str | None = None
+    connector_resource: str | None = None  # RFC 8707, for a provider that needs one
     # FSC: when set, hub calls go to this Outway (which forwards them to the hub's Inway)
     # and carry an Fsc-Transaction-Id; the hub records it in the audit entry.
     connector_fsc_outway_url: str | None = None

@@ -9,14 +9,18 @@ answers are the caller's to judge (``api.client.hub.HubError``).
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from api.client.hub import HubError
 from api.client.pseudonymise import Pseudonym, PseudonymiserClient, PseudonymiserError
@@ -28,6 +32,29 @@ FSC_TRANSACTION_HEADER = "Fsc-Transaction-Id"
 FSC_GRANT_HEADER = "Fsc-Grant-Hash"
 RETRYABLE = frozenset({429, 502, 503, 504})
 _T = TypeVar("_T")
+
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def client_assertion(key_file: Path, *, client_id: str, audience: str) -> str:
+    """An RFC 7523 client assertion (``private_key_jwt``), valid for a minute, signed RS256."""
+    text = key_file.read_text()
+    key = RSAKey.import_key(json.loads(text) if text.lstrip().startswith("{") else text)
+    now = int(time.time())
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + 60,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
+class _NoAuth(httpx.Auth):
+    """No ``Authorization`` header: the client authenticates in the form."""
 
 
 class ConnectorError(Exception):
@@ -59,20 +86,30 @@ class TokenSource:
 
     def _fetch(self) -> tuple[str, float]:
         s = self.settings
-        if not (s.connector_token_url and s.connector_client_id and s.connector_client_secret):
+        secret, key_file = s.connector_client_secret, s.connector_private_key_file
+        if not (s.connector_token_url and s.connector_client_id and (secret or key_file)):
             raise ConnectorError(
                 "no token: set BETROKKEN_TOKEN, or BETROKKEN_CONNECTOR_TOKEN_URL, "
-                "BETROKKEN_CONNECTOR_CLIENT_ID and BETROKKEN_CONNECTOR_CLIENT_SECRET"
+                "BETROKKEN_CONNECTOR_CLIENT_ID and BETROKKEN_CONNECTOR_CLIENT_SECRET "
+                "(or BETROKKEN_CONNECTOR_PRIVATE_KEY_FILE)"
             )
         form = {"grant_type": "client_credentials"}
         if s.connector_scope:
             form["scope"] = s.connector_scope
+        if s.connector_resource:
+            form["resource"] = s.connector_resource
+        auth: httpx.Auth = httpx.BasicAuth(s.connector_client_id, secret or "")
+        if key_file is not None:
+            form |= {
+                "client_id": s.connector_client_id,
+                "client_assertion_type": CLIENT_ASSERTION_TYPE,
+                "client_assertion": client_assertion(
+                    key_file, client_id=s.connector_client_id, audience=s.connector_token_url
+                ),
+            }
+            auth = _NoAuth()  # the assertion authenticates the client
         try:
-            answer = self.http.post(
-                s.connector_token_url,
-                data=form,
-                auth=(s.connector_client_id, s.connector_client_secret),
-            )
+            answer = self.http.post(s.connector_token_url, data=form, auth=auth)
         except httpx.HTTPError as error:
             raise ConnectorError(f"the token endpoint is out of reach: {error}") from None
         if answer.status_code != 200:
