@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -71,18 +72,22 @@ class TokenSource:
     http: httpx.Client
     _token: str | None = None
     _expires: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def token(self) -> str:
+        """The token; one fetch at a time, whichever thread asks (the pseudonymising ones)."""
         given = self.settings.token
         if given:
             return given
-        if self._token is None or time.monotonic() >= self._expires:
-            self._token, lifetime = self._fetch()
-            self._expires = time.monotonic() + max(lifetime - 60, lifetime / 2)
-        return self._token
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires:
+                self._token, lifetime = self._fetch()
+                self._expires = time.monotonic() + max(lifetime - 60, lifetime / 2)
+            return self._token
 
     def forget(self) -> None:
-        self._token = None
+        with self._lock:
+            self._token = None
 
     def _fetch(self) -> tuple[str, float]:
         s = self.settings
@@ -136,14 +141,22 @@ class Exchange:
         )
         self._plain = httpx.Client(timeout=timeout, transport=self.transport)
         self._tokens = TokenSource(self.settings, self._plain)
-        self._pseudonymiser: PseudonymiserClient | None = None
-        self._pseudonymiser_token: str | None = None
+        # One client for the run; each request gets the current token in ``_trace``.
+        self._pseudonymiser = PseudonymiserClient(
+            self.settings.pseudonymiser_url,
+            "",
+            http=httpx.Client(
+                base_url=self.settings.pseudonymiser_url,
+                timeout=timeout,
+                event_hooks={"request": [self._trace]},
+                transport=self.transport,
+            ),
+        )
 
     def close(self) -> None:
         self._hub.close()
         self._plain.close()
-        if self._pseudonymiser is not None:
-            self._pseudonymiser.close()
+        self._pseudonymiser.close()
 
     def __enter__(self) -> Exchange:
         return self
@@ -203,7 +216,7 @@ class Exchange:
         """Pseudonyms for ``values`` (validated first), in batches; retried as hub calls."""
         for attempt in self._attempts():
             try:
-                return self._pseudonymiser_client().pseudonymise(kind, values)
+                return self._pseudonymiser.pseudonymise(kind, values)
             except PseudonymiserError as error:
                 if error.status not in RETRYABLE:
                     raise ConnectorError(str(error)) from None
@@ -212,25 +225,9 @@ class Exchange:
                 attempt.failed(f"the pseudonymiser is out of reach: {type(error).__name__}")
         raise AssertionError("unreachable")
 
-    def _pseudonymiser_client(self) -> PseudonymiserClient:
-        token = self._tokens.token()
-        if self._pseudonymiser is None or token != self._pseudonymiser_token:
-            if self._pseudonymiser is not None:
-                self._pseudonymiser.close()
-            http = httpx.Client(
-                base_url=self.settings.pseudonymiser_url,
-                timeout=self.settings.connector_timeout_seconds,
-                event_hooks={"request": [self._trace]},
-                transport=self.transport,
-            )
-            self._pseudonymiser = PseudonymiserClient(
-                self.settings.pseudonymiser_url, token, http=http
-            )
-            self._pseudonymiser_token = token
-        return self._pseudonymiser
-
     def _trace(self, request: httpx.Request) -> None:
         self.calls += 1
+        request.headers["Authorization"] = f"Bearer {self._tokens.token()}"
         request.headers["traceparent"] = self.traceparent()
         request.headers[RUN_HEADER] = self.run_id
 

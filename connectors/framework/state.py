@@ -70,7 +70,9 @@ class ConnectorState:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a recorded batch survives a crash
+        # NORMAL: a commit survives the process being killed (WAL); the last ones may not
+        # survive the machine losing power, and then the next run adopts their flags (409).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@ and the headers, retries and token renewal of its calls."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,12 @@ def test_busy_answers_are_retried_a_refusal_is_not_and_a_401_renews_the_token() 
     recorder = Recorder([(503, {})] * 6)
     with exchange(recorder) as calls, pytest.raises(ConnectorError, match="gave up after 6"):
         calls.hub("GET", "/me")
+
+
+def test_threads_share_one_token() -> None:
+    """The pseudonymising threads ask for a token at once: one fetch, one token."""
+    recorder = Recorder([])
+    with exchange(recorder) as calls, ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: calls.headers()["Authorization"], range(32)))
+    assert len(tokens) == 1
+    assert [r.url.path for r in recorder.requests] == ["/token"]
