@@ -65,6 +65,17 @@ def refusal_rows(actor: Actor, refusal: HubError, *, at: datetime) -> list[dict[
     return [] if refusal.audit is None else [new_entry(actor, refusal.audit, at=at)[1]]
 
 
+def exchange_keys(actor: Actor) -> dict[str, str]:
+    """The leaf keys a connector's request adds (docs/audit.md §1), only when present:
+    older leaves, and requests without them, stay as they were."""
+    keys = {}
+    if actor.fsc_transaction_id is not None:
+        keys["fsc_transaction_id"] = actor.fsc_transaction_id
+    if actor.connector_run is not None:
+        keys["connector_run"] = actor.connector_run
+    return keys
+
+
 def new_entry(
     actor: Actor, entry: AuditRecord, *, at: datetime
 ) -> tuple[uuid.UUID, dict[str, Any]]:
@@ -72,42 +83,39 @@ def new_entry(
     salt = os.urandom(16) if entry.subject_key is not None else None
     decision = entry.decision
     entry_id = uuid.uuid4()
-    fields: dict[str, Any] = {
-        "v": LEAF_VERSION,
-        "id": str(entry_id),
-        "at": at.isoformat(),
-        "actor": {
-            "sub": actor.sub,
-            "organisation": actor.organisation,
-            "team": actor.team,
-            "role": actor.role.value if actor.role else None,
-            "client": actor.client_id,
-        },
-        "action": entry.action.value,
-        "outcome": entry.outcome.value,
-        "subject": subject_commitment(salt, entry.subject_key)
-        if salt and entry.subject_key
-        else None,
-        "purpose": entry.purpose,
-        "case_ref": entry.case_ref,
-        "object": entry.object_id,
-        "decision": {
-            "rule": decision.rule_id,
-            "legal_basis": decision.legal_basis,
-            "policy_version": decision.policy_version,
+    leaf = canonical_leaf(
+        {
+            "v": LEAF_VERSION,
+            "id": str(entry_id),
+            "at": at.isoformat(),
+            "actor": {
+                "sub": actor.sub,
+                "organisation": actor.organisation,
+                "team": actor.team,
+                "role": actor.role.value if actor.role else None,
+                "client": actor.client_id,
+            },
+            "action": entry.action.value,
+            "outcome": entry.outcome.value,
+            "subject": subject_commitment(salt, entry.subject_key)
+            if salt and entry.subject_key
+            else None,
+            "purpose": entry.purpose,
+            "case_ref": entry.case_ref,
+            "object": entry.object_id,
+            "decision": {
+                "rule": decision.rule_id,
+                "legal_basis": decision.legal_basis,
+                "policy_version": decision.policy_version,
+            }
+            if decision
+            else None,
+            "reason": entry.reason,
+            "request_id": actor.request_id,
+            "trace_id": actor.trace_id,
+            **exchange_keys(actor),
         }
-        if decision
-        else None,
-        "reason": entry.reason,
-        "request_id": actor.request_id,
-        "trace_id": actor.trace_id,
-    }
-    # Keys a connector's request adds, only when present: older leaves stay as they were.
-    if actor.fsc_transaction_id is not None:
-        fields["fsc_transaction_id"] = actor.fsc_transaction_id
-    if actor.connector_run is not None:
-        fields["connector_run"] = actor.connector_run
-    leaf = canonical_leaf(fields)
+    )
     row = {
         "id": entry_id,
         "at": at,
