@@ -37,3 +37,4 @@ def test_the_laa_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: 
         "import_vs_baseline_registrations",
     ):
         assert saved[figure] > 0, figure
+    assert {"hub", "pseudonymiser", "connector"} <= saved["import_cpu_ms_per_signal"].keys()
