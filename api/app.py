@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import bodies, openapi, problems
@@ -20,6 +23,7 @@ from api.middleware import (
     content_security_policy,
     security_headers,
 )
+from api.observability import MetricsEndpoint, Observe
 from api.routers import (
     admin,
     audit,
@@ -32,10 +36,14 @@ from api.routers import (
     matches,
     me,
     notifications,
+    policy,
     retention,
     web,
 )
+from hub import telemetry
+from hub.audit import repository as audit_repository
 from hub.background import hub_scheduler
+from hub.metrics import AuditLag, PolicyVersions
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEFAULT_MAX_BODY_BYTES, Settings
 
@@ -54,6 +62,8 @@ class HubApp(FastAPI):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     response_headers: Sequence[Header] = ()
     form_paths: frozenset[str] = frozenset()
+    observe: Callable[[ASGIApp], ASGIApp] = staticmethod(lambda app: app)
+    """Wraps the front in the metrics, traces and log context (``api/observability.py``)."""
     _front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,11 +71,13 @@ class HubApp(FastAPI):
             app: ASGIApp = super().__call__
             if self.direct_routes:
                 app = DirectRoutes(app, state=self.state, routes=self.direct_routes)
-            self._front = VersionHeader(
-                bodies.RequestBodies(
-                    app, max_bytes=self.max_body_bytes, form_paths=self.form_paths
-                ),
-                headers=self.response_headers,
+            self._front = self.observe(
+                VersionHeader(
+                    bodies.RequestBodies(
+                        app, max_bytes=self.max_body_bytes, form_paths=self.form_paths
+                    ),
+                    headers=self.response_headers,
+                )
             )
         await self._front(scope, receive, send)
 
@@ -76,27 +88,34 @@ def create_app(
     runtime: Runtime | None = None,
     direct: bool = True,
     busy: BusyWrites | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     """Build the hub app; everything it needs is loaded and checked here, before serving.
 
     ``direct`` serves the busy routes without FastAPI's per-request machinery
     (``api/direct_routes.py``); off, FastAPI serves them as it serves the rest. ``busy``
     replaces the group commits (``api/busy.py``) for tests that watch them.
+    ``tracer_provider`` replaces the one the settings ask for (``hub/telemetry.py``).
     """
     settings = settings or (runtime.settings if runtime else Settings())
     runtime = runtime or build_runtime(settings)
     hub_runtime = runtime
+    tracing = tracer_provider or telemetry.tracer_provider(settings, service="betrokken-hub")
+    tracer = tracing.get_tracer(telemetry.TRACER_NAME) if tracing else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        scheduler = hub_scheduler(hub_runtime) if settings.background_jobs else None
+        scheduler = hub_scheduler(hub_runtime, tracer=tracer) if settings.background_jobs else None
         if scheduler:
             scheduler.start()
         yield
         if scheduler:
             scheduler.stop()
+            hub_runtime.leadership.release()  # another process takes the jobs at once
         if hub_runtime.statements is not None:
             await hub_runtime.statements.close()
+        if tracing is not None and tracer_provider is None:
+            tracing.shutdown()  # its own provider: send what is batched
 
     app = HubApp(
         lifespan=lifespan,
@@ -129,6 +148,7 @@ def create_app(
     v1.include_router(retention.router)
     v1.include_router(audit.router)
     v1.include_router(admin.router)
+    v1.include_router(policy.router)
     app.include_router(v1)
     openapi.document_problems(app)
     if settings.oidc_issuer is None:  # the embedded default's own provider, never in production
@@ -139,7 +159,34 @@ def create_app(
     app.include_router(web.router)
     if direct:
         app.direct_routes = _direct_routes(app)
+    app.observe = observing(settings, tracer=tracer, collectors=lambda: _collectors(hub_runtime))
     return app
+
+
+def observing(
+    settings: Settings,
+    *,
+    tracer: Tracer | None,
+    collectors: Callable[[], Iterable[Collector]] = tuple,
+) -> Callable[[ASGIApp], ASGIApp]:
+    """The layers around an app: ``Observe`` outermost, ``/metrics`` inside it."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        metrics = MetricsEndpoint(
+            app, networks=settings.metrics_networks, token=token, collectors=collectors
+        )
+        return Observe(metrics, tracer=tracer, log_requests=settings.log_requests)
+
+    return wrap
+
+
+def _collectors(runtime: Runtime) -> list[Collector]:
+    """What ``/metrics`` reads when scraped: the audit sequencing lag, the policies in force."""
+    return [
+        AuditLag(runtime.sessions, audit_repository.sequencing_lag, runtime.clock.now),
+        PolicyVersions(lambda: runtime.policies.in_force(runtime.clock.now())),
+    ]
 
 
 def _direct_routes(app: FastAPI) -> list[DirectRoute]:

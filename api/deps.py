@@ -21,10 +21,12 @@ from hub import transactions
 from hub.actor import Actor, Role
 from hub.errors import Forbidden, Unauthenticated
 from hub.fields import is_uuid
+from hub.logs import REQUEST_ID
 from hub.organisation.repository import TeamRef
 from hub.references import ReferenceSealer
 from hub.runtime import Runtime
 from hub.settings import Settings
+from hub.telemetry import current_trace_id
 from policies import Policy
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -156,7 +158,7 @@ async def authenticate(
             claims,
             mapping,
             acting_team=acting_team,
-            request_id=_request_id(request_id),
+            request_id=REQUEST_ID.get() or request_id_from(request_id),
             trace_id=_trace_id(traceparent),
         )
         if fsc_transaction_id or connector_run:
@@ -176,7 +178,7 @@ async def authenticate(
         raise
 
 
-def _request_id(given: str | None) -> str:
+def request_id_from(given: str | None) -> str:
     """The caller's request id, kept in the audit leaf; a fresh one for a malformed id or
     one that may hold an identifier (a UUID never does)."""
     if (
@@ -200,6 +202,11 @@ def _exchange_id(given: str | None) -> str | None:
 
 
 def _trace_id(traceparent: str | None) -> str | None:
+    """The trace of the request's span when tracing is on (it continues a valid
+    ``traceparent``), else the trace id of a well-formed ``traceparent``."""
+    current = current_trace_id()
+    if current is not None:
+        return current
     match = _TRACEPARENT.fullmatch((traceparent or "").strip())
     return match.group(1) if match else None
 

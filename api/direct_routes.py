@@ -124,6 +124,7 @@ class DirectRoutes:
         if route is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        scope["route"] = route  # its template, for the metrics (api/observability.py)
         response = await self._answer(route, scope, receive)
         await response(scope, receive, send)
 

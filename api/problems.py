@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.db_timeout import is_failover_error
 from hub.errors import HubError, StorageUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -129,6 +130,8 @@ def is_database_fault(error: BaseException) -> bool:
     """
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
         return True
+    if isinstance(error, DBAPIError) and is_failover_error(error.orig):
+        return True  # a demoted primary during a failover (hub/db.py drops the connection)
     return isinstance(error, DBAPIError) and (
         error.connection_invalidated or type(error) is DBAPIError
     )

@@ -1,13 +1,16 @@
 """The hub's jobs: retention, webhook and e-mail delivery, audit sequencing, alerts, checks,
 and the alert on a broken policy file.
 
-Each job owns its transactions (``hub/transactions.py``) and is idempotent, so every hub
-process may run them on its own schedule, and the CLI runs the same functions.
+Each job owns its transactions (``hub/transactions.py``) and is idempotent, so any process
+may run them, and the CLI runs the same functions. Every hub process keeps the schedule,
+but only the one that holds the jobs' lock (``hub/leader.py``) runs them: one sequencer and
+one set of jobs however many replicas serve, and another takes over when it dies.
 """
 
 from __future__ import annotations
 
 import httpx
+from opentelemetry.trace import Tracer
 
 from hub.audit.alerts import raise_policy_alert, run_alerts
 from hub.audit.log_check import LogCheck, run_log_check
@@ -69,10 +72,13 @@ def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | N
     )
 
 
-def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Scheduler:
+def hub_scheduler(
+    runtime: Runtime, *, http: httpx.Client | None = None, tracer: Tracer | None = None
+) -> Scheduler:
+    """The jobs of one hub process; ``tracer`` traces the webhook calls (``traceparent``)."""
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
-    scheduler = Scheduler()
+    scheduler = Scheduler(run_if=runtime.leadership.holds)
     scheduler.every(
         settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
     )
@@ -80,7 +86,11 @@ def hub_scheduler(runtime: Runtime, *, http: httpx.Client | None = None) -> Sche
         settings.delivery_interval_seconds,
         "webhook-delivery",
         lambda: deliver_due(
-            runtime.sessions, clock=runtime.clock, http=http, targets=runtime.webhook_targets
+            runtime.sessions,
+            clock=runtime.clock,
+            http=http,
+            targets=runtime.webhook_targets,
+            tracer=tracer,
         ),
     )
     scheduler.every(

@@ -191,6 +191,7 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Eng
     if timeout is None:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout, **kwargs)
+    _drop_connections_on_failover(engine)
 
     @event.listens_for(engine, "do_connect")
     def _bounded_connection(
@@ -199,6 +200,18 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Eng
         return db_timeout.connect(cargs, cparams, seconds=timeout)
 
     return engine
+
+
+def _drop_connections_on_failover(engine: Engine) -> None:
+    """A connection to a primary that was demoted or is shutting down counts as
+    disconnected: the pool drops it (and the connections pooled with it), so the next
+    request connects anew, to the new primary, and the error reads as a lost connection
+    (``api/problems.py``: 503)."""
+
+    @event.listens_for(engine, "handle_error")
+    def _failover(context: Any) -> None:
+        if db_timeout.is_failover_error(context.original_exception):
+            context.is_disconnect = True
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -39,10 +39,39 @@ def bounded_parameters(seconds: float, *, options: str = "") -> dict[str, Any]:
     }
 
 
+class NotReplicated(psycopg.OperationalError):
+    """A commit PostgreSQL stopped waiting for its synchronous standby to confirm.
+
+    When the wait is cancelled (``statement_timeout``, a cancel request) the transaction
+    is already committed on the primary and PostgreSQL returns success with only a
+    warning. Acknowledged, it could be lost with the primary: so the hub treats it as a
+    commit that failed and answers 503, as when no answer came at all.
+    """
+
+
+def _watch_replication(connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> None:
+    """Mark ``connection`` when the server says it stopped waiting for synchronous
+    replication (by the function that says it, not by its words, which are translated)."""
+
+    def notice(diagnostic: psycopg.errors.Diagnostic) -> None:
+        if diagnostic.source_function == "SyncRepWaitForLSN":
+            connection.unreplicated = True  # type: ignore[union-attr]
+
+    connection.add_notice_handler(notice)
+
+
 class BoundedConnection(psycopg.Connection[Row]):
-    """A connection that waits at most ``bound`` seconds for each answer of the server."""
+    """A connection that waits at most ``bound`` seconds for each answer of the server, and
+    whose commit fails unless it was replicated as configured (:class:`NotReplicated`)."""
 
     bound: float | None = None
+    unreplicated: bool = False
+
+    def commit(self) -> None:
+        self.unreplicated = False
+        super().commit()
+        if self.unreplicated:
+            raise NotReplicated("the commit was not confirmed by the synchronous standby")
 
     def wait(
         self, gen: PQGen[RV], interval: float = _WAIT_INTERVAL, timeout: float | None = None
@@ -57,9 +86,11 @@ class BoundedConnection(psycopg.Connection[Row]):
 
 
 class BoundedAsyncConnection(psycopg.AsyncConnection[Row]):
-    """:class:`BoundedConnection` for the event loop."""
+    """:class:`BoundedConnection` for the event loop. In autocommit each statement commits:
+    its user checks ``unreplicated`` after it (``hub/fastpath/statements.py``)."""
 
     bound: float | None = None
+    unreplicated: bool = False
 
     async def wait(
         self, gen: PQGen[RV], interval: float = _WAIT_INTERVAL, timeout: float | None = None
@@ -80,6 +111,7 @@ def connect(
     parameters = bounded_parameters(seconds, options=cparams.get("options", ""))
     connection = BoundedConnection.connect(*cargs, **{**cparams, **parameters})
     connection.bound = seconds
+    _watch_replication(connection)
     return connection
 
 
@@ -97,7 +129,21 @@ async def connect_async(
     except TimeoutError:
         raise psycopg.OperationalError(f"no connection within {seconds} s") from None
     connection.bound = seconds
+    _watch_replication(connection)
     return connection
+
+
+def is_failover_error(error: BaseException | None) -> bool:
+    """The server is there but can no longer take this connection's writes: a primary that
+    was demoted (``read_only_sql_transaction``) or is shutting down (``admin_shutdown``,
+    ``cannot_connect_now``). A failover is under way; the connection is of no further use,
+    and the request is answered 503 like any other unavailability."""
+    return isinstance(
+        error,
+        psycopg.errors.ReadOnlySqlTransaction
+        | psycopg.errors.AdminShutdown
+        | psycopg.errors.CannotConnectNow,
+    )
 
 
 def _no_answer(seconds: float | None) -> psycopg.OperationalError:

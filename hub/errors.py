@@ -79,6 +79,13 @@ class Conflict(HubError):
     title = "Conflict"
 
 
+class ExportSpansOrganisations(Conflict):
+    """The export would show an officer the processing of another organisation's members."""
+
+    code = "export_spans_organisations"
+    title = "The log holds other organisations' processing; only the hub operator exports it"
+
+
 class RateLimited(HubError):
     status = 429
     code = "rate_limited"

@@ -21,6 +21,7 @@ from hub.fastpath.statements import StatementConnections, libpq_url
 from hub.handles import HandleSealer
 from hub.involvement.limits import CheckLimits
 from hub.keys import load_or_create_secret
+from hub.leader import Leadership
 from hub.notification.targets import WebhookTargets
 from hub.organisation.cache import ActingTeams
 from hub.organisation_policy.cache import OrganisationPolicies
@@ -51,6 +52,8 @@ class Runtime:
     """Each organisation's approved policy, kept in memory; the file ``policy`` for the rest."""
     convenants: Convenants = field(default_factory=Convenants)
     """The convenants between organisations, kept in memory with the policies."""
+    leadership: Leadership = field(default_factory=lambda: Leadership(None, timeout=5.0))
+    """Whether this process runs the background jobs (one process at a time on PostgreSQL)."""
 
     def __post_init__(self) -> None:
         if self.organisation_policies is None:
@@ -111,6 +114,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         references=ReferenceSealer(load_or_create_secret(keys / "reference.key", create=create)),
         webhook_targets=WebhookTargets.of(settings),
         clock=clock or _clock_of(settings),
+        leadership=Leadership(statements_url, timeout=timeout),
+        check_limits=CheckLimits(
+            shared=settings.shared_rate_limits and engine.dialect.name == "postgresql"
+        ),
     )
     runtime.refresh_kept()
     return runtime

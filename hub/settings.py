@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from policies import DEMO_POLICY
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     # The longest wait for PostgreSQL: connecting, one statement, a connection from the pool.
     # A request that meets it answers 503 at once instead of hanging with the database.
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+    # On PostgreSQL the per-minute limits on checks are counted in the database, so they
+    # hold across every hub process; off, each process keeps its own token buckets.
+    shared_rate_limits: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     policy_file: Path = DEMO_POLICY
@@ -136,6 +140,21 @@ class Settings(BaseSettings):
     # The pseudonymiser's address as a browser reaches it; default: pseudonymiser_url.
     pseudonymiser_public_url: str | None = None
 
+    # Observability (docs/observability.md). Logs: one JSON object per line, or readable
+    # text; unset, JSON in production and text in development.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A line per request (route template, status, duration); off, only 5xx answers get one.
+    log_requests: bool = False
+    # /metrics answers requests from these networks (comma-separated CIDRs), or anywhere
+    # with 'Authorization: Bearer <metrics_token>'; nobody else.
+    metrics_networks: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.0/8", "::1/128")
+    metrics_token: SecretStr | None = None
+    # Traces (OpenTelemetry): off, to stdout (console) or OTLP over HTTP (the exporter's
+    # OTEL_EXPORTER_OTLP_* variables, or this endpoint).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_otlp_endpoint: str | None = None
+
     @field_validator("webhook_allowed_hosts", mode="before")
     @classmethod
     def _comma_separated_hosts(cls, value: Any) -> Any:
@@ -143,6 +162,18 @@ class Settings(BaseSettings):
             value = value.split(",")
         if isinstance(value, list | tuple):
             return tuple(host.strip().lower() for host in value if host.strip())
+        return value
+
+    @field_validator("metrics_networks", mode="before")
+    @classmethod
+    def _comma_separated_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            networks = tuple(item.strip() for item in value if item.strip())
+            for network in networks:
+                ip_network(network, strict=False)  # a ValueError names the bad one
+            return networks
         return value
 
     @field_validator("web_redirect_uris", "web_origins", mode="before")
@@ -158,12 +189,7 @@ class Settings(BaseSettings):
     def _production_needs_real_parts(self) -> Settings:
         if self.env is Environment.PRODUCTION:
             missing = [
-                name
-                for name, value in (
-                    ("BETROKKEN_DATABASE_URL", self.database_url),
-                    ("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),
-                )
-                if not value
+                name for name, value in (("BETROKKEN_OIDC_ISSUER", self.oidc_issuer),) if not value
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
@@ -174,6 +200,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def log_json(self) -> bool:
+        """Whether logs are JSON lines (production's default) rather than readable text."""
+        return self.log_format == "json" if self.log_format else self.is_production
 
     @property
     def pseudonymiser_browser_url(self) -> str:
@@ -189,8 +220,11 @@ class Settings(BaseSettings):
 
     @cached_property
     def sqlalchemy_url(self) -> str:
+        """The hub's database (the pseudonymiser has none, and never asks)."""
         if self.database_url:
             return self.database_url
+        if self.is_production:
+            raise ValueError("production needs BETROKKEN_DATABASE_URL (the hub's PostgreSQL)")
         return f"sqlite:///{(self.data_dir / 'betrokken.db').resolve()}"
 
     @property

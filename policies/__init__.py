@@ -4,7 +4,14 @@ Pure: a YAML file in, immutable ``Policy`` out, ``Policy.decide(Context) -> Deci
 Anything the policy does not allow is refused, with the reason and the policy version.
 """
 
-from policies.diff import DecisionChange, all_contexts, diff, format_diff
+from policies.diff import (
+    ChangeGroup,
+    DecisionChange,
+    all_contexts,
+    diff,
+    format_diff,
+    group_changes,
+)
 from policies.engine import Policy, RuleCheck
 from policies.examples import DEMO_POLICY, EXAMPLE_POLICY
 from policies.explain import explain
@@ -34,6 +41,7 @@ __all__ = [
     "SUBJECT_TYPES",
     "WILDCARD",
     "Action",
+    "ChangeGroup",
     "Context",
     "Decision",
     "DecisionChange",
@@ -53,6 +61,7 @@ __all__ = [
     "diff",
     "explain",
     "format_diff",
+    "group_changes",
     "load_policy",
     "parse_policy",
     "review_notes",

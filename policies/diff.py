@@ -65,12 +65,26 @@ def diff(old: Policy, new: Policy, *, on: datetime.date | None = None) -> list[D
     return changes
 
 
-def format_diff(old: Policy, new: Policy, changes: list[DecisionChange]) -> str:
+@dataclass(frozen=True)
+class ChangeGroup:
+    """Changes that differ only in role and subject type, as one line of a diff."""
+
+    action: str
+    domain: str
+    target: str | None
+    purpose: str
+    legal_basis: str | None
+    before: str
+    after: str
+    before_allowed: bool
+    after_allowed: bool
+    roles: tuple[str, ...]
+    subject_types: tuple[str, ...]
+
+
+def group_changes(changes: list[DecisionChange]) -> list[ChangeGroup]:
     """Changes grouped so that roles and subject types with the same change share a line."""
-    head = f"old {old.version} ({old.source})\nnew {new.version} ({new.source})"
-    if not changes:
-        return f"{head}\nno decision changes"
-    groups: dict[tuple[str, str, str, str, str, str, str], tuple[set[str], set[str]]] = {}
+    groups: dict[tuple[str, str, str, str, str, str, str], list[DecisionChange]] = {}
     for change in changes:
         ctx = change.context
         key = (
@@ -79,26 +93,53 @@ def format_diff(old: Policy, new: Policy, changes: list[DecisionChange]) -> str:
             ctx.target_domain or "",
             ctx.purpose,
             ctx.legal_basis or "",
-            _summary(change.old),
-            _summary(change.new),
+            summarise(change.old),
+            summarise(change.new),
         )
-        roles, subject_types = groups.setdefault(key, (set(), set()))
-        roles.add(ctx.role)
-        subject_types.add(ctx.subject_type)
+        groups.setdefault(key, []).append(change)
+    return [
+        ChangeGroup(
+            action=action,
+            domain=domain,
+            target=target or None,
+            purpose=purpose,
+            legal_basis=basis or None,
+            before=before,
+            after=after,
+            before_allowed=members[0].old.allowed,
+            after_allowed=members[0].new.allowed,
+            roles=tuple(sorted({m.context.role for m in members})),
+            subject_types=tuple(sorted({m.context.subject_type for m in members})),
+        )
+        for (action, domain, target, purpose, basis, before, after), members in sorted(
+            groups.items()
+        )
+    ]
+
+
+def format_diff(old: Policy, new: Policy, changes: list[DecisionChange]) -> str:
+    """Changes grouped so that roles and subject types with the same change share a line."""
+    head = f"old {old.version} ({old.source})\nnew {new.version} ({new.source})"
+    if not changes:
+        return f"{head}\nno decision changes"
     lines = [head, f"{len(changes)} decision(s) change:"]
-    for key, (roles, subject_types) in sorted(groups.items()):
-        action, domain, target, purpose, basis, before, after = key
-        question = f"{action} {domain}" + (f" -> {target}" if target else "")
-        question += f" for {purpose}" + (f" citing {basis}" if basis else "")
+    for group in group_changes(changes):
+        question = f"{group.action} {group.domain}" + (
+            f" -> {group.target}" if group.target else ""
+        )
+        question += f" for {group.purpose}" + (
+            f" citing {group.legal_basis}" if group.legal_basis else ""
+        )
         lines.append(
-            f"  {question} [roles: {', '.join(sorted(roles))}; "
-            f"subject types: {', '.join(sorted(subject_types))}]\n"
-            f"      {before}  =>  {after}"
+            f"  {question} [roles: {', '.join(group.roles)}; "
+            f"subject types: {', '.join(group.subject_types)}]\n"
+            f"      {group.before}  =>  {group.after}"
         )
     return "\n".join(lines)
 
 
-def _summary(decision: Decision) -> str:
+def summarise(decision: Decision) -> str:
+    """A decision in a few words: refused, or allowed by which rule under which basis."""
     if not decision.allowed:
         return "refused"
     text = f"allowed by {decision.rule_id} under {decision.legal_basis}"

@@ -114,6 +114,7 @@ def built_web_app(directory: Path) -> Path:
     """A stand-in for ``web/dist``: the hub serves it at ``/app/``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "index.html").write_text('<!doctype html><html lang="nl"><title>Betrokken</title>')
+    (directory / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     return directory
 
 

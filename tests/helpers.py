@@ -112,3 +112,17 @@ def seed_demo_rows(session: Session) -> None:
             for team in TEAMS
         ),
     )
+
+
+PW_SEES_SCHULDHULP = "targets: [pw, schuldhulp, wmo_pgb, vergunningen, vth, laa]"
+
+
+def policy_without_pw_seeing_schuldhulp(name: str = "Voorbeeld, zonder schuldhulp") -> str:
+    """The demo policy as a new version in which a Pw check no longer shows schuldhulp."""
+    from policies import DEMO_POLICY
+
+    text = DEMO_POLICY.read_text()
+    assert PW_SEES_SCHULDHULP in text, "the demo policy changed: fix this helper"
+    return text.replace(
+        PW_SEES_SCHULDHULP, "targets: [pw, wmo_pgb, vergunningen, vth, laa]"
+    ).replace("name: Betrokken demo policy", f"name: {name}")

@@ -24,7 +24,16 @@ const common = {
   jsxImportSource: "preact",
 };
 
-await esbuild.build({ ...common, entryPoints: { app: "src/main.tsx" }, outdir: DIST, format: "esm" });
+// Split: what the app imports lazily (the console's chart library) is a chunk of its own,
+// loaded when first used, so the professionals' first load stays as it was.
+await esbuild.build({
+  ...common,
+  entryPoints: { app: "src/main.tsx" },
+  outdir: DIST,
+  format: "esm",
+  splitting: true,
+  chunkNames: "chunk-[name]-[hash]",
+});
 await esbuild.build({ ...common, entryPoints: { callback: "src/callback.ts" }, outdir: DIST, format: "iife" });
 await esbuild.build({
   ...common,

@@ -62,6 +62,7 @@ DEMO_USERS: dict[str, DemoUser] = {
     "tessa": DemoUser("Tessa Peters, toezichthouder VTH", ("professional",), ("vth-toezicht",)),
     "fatima": DemoUser("Fatima El Amrani, functionaris gegevensbescherming", ("privacy_officer",)),
     "beheer": DemoUser("Applicatiebeheer", ("admin",)),
+    "marieke": DemoUser("Marieke de Wit, functioneel beheerder", ("functioneel_beheerder",)),
     "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), ("adreskwaliteit",)),
     "betrokken-connector-lsi": DemoUser("LSI connector", ("connector",), ("interventieteam",)),
 }

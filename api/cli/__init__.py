@@ -9,6 +9,7 @@ from api.cli.audit import audit
 from api.cli.client import check, flag
 from api.cli.day import contact, erase, inbox
 from api.cli.lifecycle import notifications, retention
+from api.cli.onboarding import apply_command  # noqa: F401  (registers `admin apply`)
 from api.cli.policy import policy
 from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
 from connectors.cli import connector

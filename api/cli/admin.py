@@ -7,8 +7,10 @@ the own organisation's teams and upload its policy, the privacy officer's to app
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,12 @@ from api.client.hub import HubClient
 
 
 def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--hub-url, --token and --json."""
+    """--hub-url, --token and --json; without a token, one by client credentials."""
+
+    @wraps(command)
+    def with_token(*args: Any, token: str | None, **kwargs: Any) -> Any:
+        return command(*args, token=token or _service_token(), **kwargs)
+
     options = [
         click.option(
             "--hub-url",
@@ -29,13 +36,35 @@ def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
         ),
         click.option(
-            "--token", envvar="BETROKKEN_TOKEN", required=True, help="Bearer token (or env)."
+            "--token",
+            envvar="BETROKKEN_TOKEN",
+            default=None,
+            help="Bearer token (or env). Without one: a client-credentials token from "
+            "BETROKKEN_OIDC_ISSUER for BETROKKEN_CLIENT_ID and BETROKKEN_CLIENT_SECRET.",
         ),
         click.option("--json", "as_json", is_flag=True, help="JSON for scripts, not text."),
     ]
     for option in reversed(options):
-        command = option(command)
-    return command
+        with_token = option(with_token)
+    return with_token
+
+
+def _service_token() -> str:
+    """The deployment's own client (e.g. onboarding the first organisation) asks for a token."""
+    from api.client.tokens import TokenError, client_credentials_token
+
+    issuer = os.environ.get("BETROKKEN_OIDC_ISSUER")
+    client_id = os.environ.get("BETROKKEN_CLIENT_ID")
+    secret = os.environ.get("BETROKKEN_CLIENT_SECRET")
+    if not (issuer and client_id and secret):
+        raise click.UsageError(
+            "give --token (or BETROKKEN_TOKEN), or BETROKKEN_OIDC_ISSUER, BETROKKEN_CLIENT_ID "
+            "and BETROKKEN_CLIENT_SECRET for a client-credentials token"
+        )
+    try:
+        return client_credentials_token(issuer, client_id, secret)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -93,6 +122,12 @@ def _convenant_lines(answer: dict[str, Any]) -> Iterator[str]:
 @click.group()
 def admin() -> None:
     """Administration: organisations, teams, policies and convenants."""
+
+
+@admin.command("token")
+def token_command() -> None:
+    """Print a client-credentials token for BETROKKEN_CLIENT_ID (a deployment's own jobs)."""
+    click.echo(_service_token())
 
 
 @admin.group()
@@ -239,6 +274,7 @@ def team_list(hub_url: str, token: str, as_json: bool, organisation_slug: str) -
 @click.option("--contact-person", default=None)
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
+@click.option("--webhook-url", default=None, help='A new webhook URL ("" removes it).')
 @click.option("--deactivate", "active", flag_value=False, default=None)
 @click.option("--activate", "active", flag_value=True)
 @admin_options
@@ -252,10 +288,18 @@ def team_update(
     contact_person: str | None,
     email: str | None,
     phone: str | None,
+    webhook_url: str | None,
     active: bool | None,
 ) -> None:
-    """Rename a team, change its contact details, deactivate or activate it again."""
-    body = _given(name=name, contact_person=contact_person, email=email, phone=phone, active=active)
+    """Rename a team, change its contact details or webhook, deactivate or activate it."""
+    body = _given(
+        name=name,
+        contact_person=contact_person,
+        email=email,
+        phone=phone,
+        webhook_url=webhook_url,
+        active=active,
+    )
     with HubClient(hub_url, token) as hub:
         render.emit(hub.call("PATCH", f"/admin/teams/{slug}", body), as_json, _team_lines)
 

@@ -260,6 +260,7 @@ def _subject_options(command: Any) -> Any:
             "most-checked-subjects",
             "checks-without-follow-up",
             "refusals",
+            "checks-over-time",
         ]
     ),
 )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
 from api.cli.parent import end_with_parent
 from hub.actor import Role
 from hub.errors import ConfigurationError
+from hub.metrics import MULTIPROCESS_ENV
 from hub.settings import Settings
 from policies import PolicyError
 
@@ -37,8 +41,6 @@ def serve(
     host: str | None, port: int | None, workers: int, with_pseudonymiser: bool | None
 ) -> None:
     """Serve the hub API (and, on the embedded default, the pseudonymiser beside it)."""
-    from api.app import create_app
-
     settings = _settings()
     if with_pseudonymiser is None:
         with_pseudonymiser = not settings.is_production
@@ -49,12 +51,45 @@ def serve(
         # Checked here too: a pseudonymiser that cannot listen would leave whatever holds
         # the port answering in its place.
         _require_free_port(host, settings.pseudonymiser_port)
+    own_metrics_dir = _prepare_metrics_dir(workers)
+    try:
+        _serve_hub(settings, host, port, workers, with_pseudonymiser=with_pseudonymiser)
+    finally:
+        if own_metrics_dir is not None:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
+
+
+def _prepare_metrics_dir(workers: int) -> str | None:
+    """Multiprocess metrics for several workers (``hub/metrics.py``): the directory given
+    as ``PROMETHEUS_MULTIPROC_DIR`` emptied, or, for more than one worker, a fresh one of
+    our own (returned, to be removed when serving ends). Set before the app is imported:
+    prometheus-client picks its mode when it is first imported."""
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:
+        # Values of an earlier run would be summed with this one's.
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return None
+    if workers < 2:
+        return None
+    own = tempfile.mkdtemp(prefix="betrokken-metrics-")
+    os.environ[MULTIPROCESS_ENV] = own
+    return own
+
+
+def _serve_hub(
+    settings: Settings, host: str, port: int, workers: int, *, with_pseudonymiser: bool
+) -> None:
+    from api.app import create_app
+
     try:
         create_app(settings)  # load and check everything before binding the port
     except (ConfigurationError, PolicyError) as error:
         raise click.ClickException(str(error)) from None
     helper = None
     if with_pseudonymiser:
+        # The pseudonymiser keeps its own metrics, never in the hub's directory.
+        helper_env = {k: v for k, v in os.environ.items() if k != MULTIPROCESS_ENV}
         helper = subprocess.Popen(
             [
                 sys.executable,
@@ -66,10 +101,11 @@ def serve(
                 host,
                 "--parent-pid",
                 str(os.getpid()),
-            ]
+            ],
+            env=helper_env,
         )
     try:
-        _run_uvicorn("api.app:create_app", host, port, workers)
+        _run_uvicorn("api.app:create_app", host, port, workers, settings)
     finally:
         if helper is not None:
             helper.terminate()
@@ -91,10 +127,11 @@ def _require_free_port(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host} port {port}: {reason}") from None
 
 
-def _run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
+def _run_uvicorn(factory: str, host: str, port: int, workers: int, settings: Settings) -> None:
     import uvicorn
 
     from api.cli.http_protocol import NoDelayHTTPProtocol
+    from hub.logs import logging_config
 
     uvicorn.run(
         factory,
@@ -103,8 +140,11 @@ def _run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         http=NoDelayHTTPProtocol,  # --workers N would otherwise add ~40 ms per response
-        log_level="info",
-        access_log=False,  # paths carry no identifiers, but keep logs lean
+        log_config=logging_config(json_lines=settings.log_json, level=settings.log_level),
+        log_level=settings.log_level.lower(),
+        # Lean logs: a request's line comes from api/observability.py (route template, never
+        # the raw path) when BETROKKEN_LOG_REQUESTS is on, and for every 5xx answer.
+        access_log=False,
     )
 
 
@@ -131,7 +171,7 @@ def pseudonymiser_serve(host: str | None, port: int | None, parent_pid: int | No
         create_pseudonymiser_app(settings)
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
-    _run_uvicorn("api.pseudonymiser.app:create_pseudonymiser_app", host, port, 1)
+    _run_uvicorn("api.pseudonymiser.app:create_pseudonymiser_app", host, port, 1, settings)
 
 
 @pseudonymiser.command("rotate")

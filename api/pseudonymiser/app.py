@@ -24,12 +24,15 @@ from api.middleware import (
     install_version_header,
     security_headers,
 )
+from api.observability import MetricsEndpoint, Observe
 from api.pseudonymiser.keystore import EpochKey, OprfKeyStore
 from api.pseudonymiser.schemas import EvaluationIn, EvaluationOut, KeyOut, KeysOut, StatisticsOut
 from crypto import oprf
 from crypto.identifiers import poprf_info
+from hub import telemetry
 from hub.actor import Actor, Role
 from hub.errors import HubError, NotFound, RateLimited
+from hub.metrics import PSEUDONYMISER_BATCH_SIZE, PSEUDONYMISER_EVALUATIONS
 from hub.ratelimit import RateLimiter
 from hub.settings import Settings
 
@@ -90,6 +93,8 @@ class Pseudonymiser:
             raise InvalidElement(str(error)) from None
         assert proof is not None
         self.counts[f"{epoch}:{request.kind.value}"] += len(blinded)
+        PSEUDONYMISER_EVALUATIONS.labels(request.kind.value, epoch).inc(len(blinded))
+        PSEUDONYMISER_BATCH_SIZE.observe(len(blinded))
         log.info("evaluated %d elements for one caller, epoch %s", len(blinded), epoch)
         return EvaluationOut(
             kind=request.kind,
@@ -116,8 +121,21 @@ def create_pseudonymiser_app(settings: Settings | None = None) -> FastAPI:
     bodies.install(app)
     app.add_middleware(bodies.RequestBodies, max_bytes=settings.max_body_bytes)
     install_cors(app, settings.cors_origins)  # the web app pseudonymises in the browser
-    # Added last, so outermost: on the body refusals and the CORS preflights too.
+    # Inside the version header, as on the hub: /metrics (evaluations, batch sizes, requests).
+    app.add_middleware(
+        MetricsEndpoint,
+        networks=settings.metrics_networks,
+        token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+    )
+    # Added after the others, so outside them: on the body refusals and the CORS preflights too.
     install_version_header(app, headers=security_headers(PSEUDONYMISER_CSP))
+    # Outermost: every answer counted, timed and traced (api/observability.py).
+    tracing = telemetry.tracer_provider(settings, service="betrokken-pseudonymiser")
+    app.add_middleware(
+        Observe,
+        tracer=tracing.get_tracer(telemetry.TRACER_NAME) if tracing else None,
+        log_requests=settings.log_requests,
+    )
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health")

@@ -188,6 +188,8 @@ def update_team(
         contact_person=body.contact_person,
         email=body.email,
         phone=body.phone,
+        webhook_url=body.webhook_url,
+        targets=runtime.webhook_targets,
         active=body.active,
         now=now,
         policy=runtime.policy_for,

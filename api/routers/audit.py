@@ -8,24 +8,28 @@ consistency proofs are about the whole tree and show no entry.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import AwareDatetime
 
-from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep
+from api.deps import CurrentPolicy, DbSession, Now, PrivacyOfficer, RuntimeDep, require
 from api.openapi import errors
+from hub.actor import Actor, Role
 from hub.audit import alerts, oversight, reports, sar
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import (
+    AcknowledgementIn,
     AlertListOut,
     AlertOut,
     CheckpointOut,
     ConsistencyProofOut,
     EntryListOut,
     InclusionProofOut,
+    IntegrityOut,
     PublicKeyOut,
     ReportOut,
     SubjectAccessReportIn,
@@ -231,11 +235,67 @@ def list_alerts(
     "/alerts/{alert_id}/acknowledgement", response_model=AlertOut, responses=errors(404, 409, 503)
 )
 def acknowledge_alert(
-    alert_id: uuid.UUID, session: DbSession, actor: PrivacyOfficer, now: Now
+    alert_id: uuid.UUID,
+    session: DbSession,
+    actor: PrivacyOfficer,
+    now: Now,
+    body: AcknowledgementIn | None = None,
 ) -> AlertOut:
-    """Mark an alert as handled."""
-    alert = alerts.acknowledge_alert(session, actor, alert_id=alert_id, now=now)
+    """Mark an alert as handled, optionally with a note of what you found or did."""
+    note = body.note if body is not None else None
+    alert = alerts.acknowledge_alert(session, actor, alert_id=alert_id, now=now, note=note)
     return AlertOut.of(alert)
+
+
+@router.get("/integrity", response_model=IntegrityOut, responses=errors(503))
+def integrity(session: DbSession, _: PrivacyOfficer, runtime: RuntimeDep, now: Now) -> IntegrityOut:
+    """The latest signed checkpoint, and whether the stored log still reproduces it now
+    (shows no entry, so not audited; what it finds altered raises the integrity alert)."""
+    verifier_key = runtime.audit_signer.verifier_key()
+    view = oversight.integrity_view(
+        session, sequencer=runtime.sequencer, verifier_key=verifier_key, now=now
+    )
+    return IntegrityOut.of(view, verifier_key=verifier_key)
+
+
+@router.get(
+    "/export",
+    responses={
+        200: {"content": {"application/json": {}}, "description": "The export document."},
+        **errors(400, 409, 503),
+    },
+)
+def export(
+    session: DbSession,
+    actor: Annotated[Actor, Depends(require(Role.PRIVACY_OFFICER, Role.HUB_OPERATOR, Role.ADMIN))],
+    runtime: RuntimeDep,
+    now: Now,
+    start: Annotated[
+        int,
+        Query(alias="from_index", ge=0, le=MAX_POSITION, description="First leaf index."),
+    ] = 0,
+) -> Response:
+    """The offline export, as ``betrokken audit export`` writes it, over a checkpoint signed
+    now (audited); verify it with ``betrokken audit verify`` and the verifier key.
+
+    The whole tree: a privacy officer gets it while it holds only their organisation's
+    processing (409 ``export_spans_organisations`` otherwise), a hub operator always."""
+    document = oversight.export(
+        session,
+        actor,
+        sequencer=runtime.sequencer,
+        origin=runtime.settings.audit_origin,
+        start=start,
+        now=now,
+    )
+    body = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    size = document["entries"][-1]["index"] + 1 if document["entries"] else start
+    filename = f"betrokken-audit-export-{size}.json"
+    return Response(
+        body.encode("utf-8"),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post(

@@ -38,6 +38,7 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         audit_log=audit_log,
         policy="stale" if runtime.policy.error else "ok",
         policy_problem=runtime.policy.stale_reason,
+        background_jobs=runtime.leadership.role if runtime.settings.background_jobs else "off",
     )
     if up:
         return JSONResponse(answer.model_dump(mode="json"))

@@ -64,6 +64,13 @@ async def app_without_slash() -> RedirectResponse:
     return RedirectResponse(APP_PATH, status_code=307)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon(settings: AppSettings) -> FileResponse:
+    """The app's icon for the hub's own pages (the development login, the API docs), which
+    browsers ask for at this address."""
+    return web_file(settings.web_dir, "icon.svg")
+
+
 @router.get("/app/config.json")
 async def web_config(request: Request, settings: AppSettings) -> JSONResponse:
     """Where the app finds the API, the pseudonymiser and the identity provider."""

@@ -47,6 +47,7 @@ from hub.audit.integrity import MAX_LISTED_FAULTS, Fault, Sieve, SignedEntry
 from hub.audit.models import AuditAlert
 from hub.audit.repository import EntryFilter
 from hub.audit.status import mark_compromised
+from hub.audit.views import ACKNOWLEDGEMENT_NOTE
 from hub.audit.vocabulary import Action, Outcome
 from hub.clock import Clock
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -435,9 +436,17 @@ def list_alerts(
 
 
 def acknowledge_alert(
-    session: Session, actor: Actor, *, alert_id: uuid.UUID, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    alert_id: uuid.UUID,
+    now: datetime,
+    note: str | None = None,
 ) -> AuditAlert:
-    """Mark an alert as handled by this officer."""
+    """Mark an alert as handled by this officer, with what they found or did (``note``).
+
+    The note stays with the alert and not in the signed leaf: free text has no place in an
+    entry that can never be erased."""
     alert = repository.get_alert(session, alert_id)
     if alert is None or alert.actor_organisation != actor.organisation:
         raise NotFound("no such alert")
@@ -446,6 +455,10 @@ def acknowledge_alert(
     alert.status = AlertStatus.ACKNOWLEDGED.value
     alert.acknowledged_at = now
     alert.acknowledged_by = actor.sub
+    if note:
+        detail = json.loads(alert.detail)
+        detail[ACKNOWLEDGEMENT_NOTE] = note
+        alert.detail = json.dumps(detail, sort_keys=True)
     session.flush()
     audit.record_oversight(
         session, actor, action=Action.AUDIT_ALERT_ACKNOWLEDGE, now=now, object_id=str(alert.id)

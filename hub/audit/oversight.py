@@ -12,6 +12,7 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,16 +20,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.actor import Actor
-from hub.audit import alerts, otlp, sar, tree
+from hub.actor import Actor, Role
+from hub.audit import alerts, otlp, repository, sar, tree
 from hub.audit import service as audit
 from hub.audit.integrity import SignedEntry, signed
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry
 from hub.audit.repository import EntryFilter
 from hub.audit.schemas import SubjectAccessReportOut
 from hub.audit.sequencer import Sequencer, catch_up
-from hub.audit.views import ConsistencyProof, InclusionProof
+from hub.audit.status import log_status
+from hub.audit.views import ConsistencyProof, InclusionProof, IntegrityView
 from hub.audit.vocabulary import Action
+from hub.errors import ExportSpansOrganisations
 from hub.pseudonym import Subject
 from hub.settings import Settings
 from policies import Policy
@@ -167,3 +170,80 @@ def list_alerts(
     """The officer's inbox, with the alert rules evaluated afresh first (audited)."""
     alerts.evaluate_alerts(session, settings=settings, now=now)
     return alerts.list_alerts(session, actor, status=status, limit=limit, offset=offset, now=now)
+
+
+def integrity_view(
+    session: Session, *, sequencer: Sequencer, verifier_key: str, now: datetime
+) -> IntegrityView:
+    """The latest checkpoint and whether the stored log still matches it, now.
+
+    Shows no entry, so it is not itself audited (as a checkpoint is not). What it finds
+    altered raises the integrity alert and marks the log compromised, as a read does.
+    """
+    catch_up(session, sequencer, now=now)
+    checkpoint = repository.latest_checkpoint(session)
+    faults = (
+        tree.checkpoint_faults(session, checkpoint, verifier_key=verifier_key)
+        if checkpoint is not None
+        else []
+    )
+    if faults:
+        alerts.raise_integrity_alert(session, faults, now=now)
+    state = repository.integrity_state(session)
+    return IntegrityView(
+        checkpoint=checkpoint,
+        faults=faults,
+        status=log_status(session).value,
+        checked_at=state.checked_at if state is not None else None,
+        checked_size=state.checked_size if state is not None else None,
+    )
+
+
+def export(
+    session: Session,
+    actor: Actor,
+    *,
+    sequencer: Sequencer,
+    origin: str,
+    start: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The offline export (``betrokken audit export``) over a checkpoint signed now (audited).
+
+    The export is the whole tree, so a privacy officer gets it only while every exported
+    leaf is their own organisation's processing (or a system job's): an officer sees their
+    own organisation's members only. A hub operator gets it always, as from the CLI.
+
+    The export's own entry is written in this transaction, after the checkpoint: it is in
+    the next export, not in this one.
+    """
+    catch_up(session, sequencer, now=now, force_checkpoint=True)
+    document = tree.build_export(session, origin=origin, start=start)
+    if not actor.roles & OPERATOR_ROLES:
+        foreign = _foreign_leaves(document["entries"], actor.organisation)
+        if foreign:
+            raise ExportSpansOrganisations(
+                f"{foreign} of the exported entries are other organisations' processing; "
+                "the hub operator exports the whole log (betrokken audit export)"
+            )
+    audit.record_oversight(
+        session,
+        actor,
+        action=Action.AUDIT_EXPORT,
+        now=now,
+        reason=json.dumps({"from_index": start}),
+    )
+    return document
+
+
+OPERATOR_ROLES = frozenset({Role.HUB_OPERATOR, Role.ADMIN})
+SYSTEM_ORGANISATION = "system"
+"""The organisation of the hub's own jobs and the CLI in their leaves (retention, export)."""
+
+
+def _foreign_leaves(entries: Sequence[dict[str, Any]], organisation: str | None) -> int:
+    """How many exported leaves name a member of another organisation."""
+    mine = {organisation, SYSTEM_ORGANISATION, None}
+    return sum(
+        1 for entry in entries if json.loads(entry["leaf"])["actor"].get("organisation") not in mine
+    )

@@ -17,6 +17,10 @@ audited. Kinds:
   (a flag the team held before the check also counts as follow-up). Checks whose window is
   still open are counted as pending; entries whose subject was erased cannot be matched.
 - ``refusals``: refused actions per member, team, action, rule and reason.
+- ``checks-over-time``: involvement checks per day (per week over a period longer than
+  ``DAILY_UP_TO``), per member and team, allowed and refused; days in ``audit_timezone``,
+  weeks starting on Monday. ``summary.periods`` names every day or week of the period, so
+  that one without checks shows as zero.
 
 Every report counts entries as their signed leaves state them. An entry whose stored
 columns disagree with its leaf (``integrity.py``) is left out of the rows and counts, and
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +56,7 @@ FOLLOW_UP_ACTIONS = (Action.FLAG_REGISTER, Action.CONTACT_REQUEST_CREATE)
 DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=366)
 SYSTEM_PREFIX = "system:"
+DAILY_UP_TO = timedelta(days=62)
 
 
 DESCRIPTIONS = {
@@ -62,6 +67,7 @@ DESCRIPTIONS = {
     ReportKind.CHECKS_WITHOUT_FOLLOW_UP: "Checks not followed by a flag or contact request "
     "of the checking team.",
     ReportKind.REFUSALS: "Refused actions per member, rule and reason.",
+    ReportKind.CHECKS_OVER_TIME: "Involvement checks per day or week, per member and team.",
 }
 
 
@@ -335,6 +341,56 @@ def refusals(
     return sorted(groups.values(), key=lambda row: (-row["count"], row["member"]))
 
 
+def _period_start(moment: datetime, zone: ZoneInfo, *, weekly: bool) -> date:
+    day = moment.astimezone(zone).date()
+    return day - timedelta(days=day.weekday()) if weekly else day
+
+
+def checks_over_time(
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    settings: Settings,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    zone = ZoneInfo(settings.audit_timezone)
+    weekly = until - since > DAILY_UP_TO
+    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
+    rows: dict[tuple[date, str, str | None], dict[str, Any]] = {}
+    for entry in sieve.intact(repository.iter_entries(session, where)):
+        start = _period_start(entry.at, zone, weekly=weekly)
+        row = rows.setdefault(
+            (start, entry.actor_sub, entry.actor_team),
+            {
+                "period": start.isoformat(),
+                "member": entry.actor_sub,
+                "team": entry.actor_team,
+                "checks": 0,
+                "allowed": 0,
+                "refused": 0,
+            },
+        )
+        row["checks"] += 1
+        row["refused" if entry.outcome == "refused" else "allowed"] += 1
+    step = timedelta(days=7 if weekly else 1)
+    last = _period_start(until - timedelta(microseconds=1), zone, weekly=weekly)
+    periods, start = [], _period_start(since, zone, weekly=weekly)
+    while start <= last:
+        periods.append(start.isoformat())
+        start += step
+    summary = {
+        "interval": "week" if weekly else "day",
+        "timezone": settings.audit_timezone,
+        "periods": periods,
+    }
+    ordered = sorted(
+        rows.values(), key=lambda row: (row["period"], row["member"], row["team"] or "")
+    )
+    return ordered, summary
+
+
 def run_report(
     session: Session,
     actor: Actor,
@@ -372,6 +428,10 @@ def run_report(
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
         rows, summary = checks_without_follow_up(
             session, sieve, since, until, organisation=organisation, now=now, settings=settings
+        )
+    elif kind is ReportKind.CHECKS_OVER_TIME:
+        rows, summary = checks_over_time(
+            session, sieve, since, until, organisation=organisation, settings=settings
         )
     else:
         rows = refusals(session, sieve, since, until, organisation=organisation)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, select, update
+from sqlalchemy import Row, Select, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditIntegrity, AuditTree
@@ -335,3 +335,11 @@ def unlink_subjects_before(session: Session, before: datetime) -> int:
         .values(subject_key=None, subject_salt=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def sequencing_lag(session: Session) -> tuple[int, datetime | None]:
+    """How many committed entries wait for a leaf index, and when the oldest was written
+    (the partial index ``ix_audit_entries_unsequenced`` keeps this cheap)."""
+    statement = select(func.count(), func.min(AuditEntry.at)).where(AuditEntry.leaf_index.is_(None))
+    count, oldest = session.execute(statement).one()
+    return int(count), oldest

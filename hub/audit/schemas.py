@@ -11,9 +11,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto.checkpoint import CheckpointSigner
-from hub.audit.integrity import SignedEntry
+from hub.audit.integrity import Fault, SignedEntry
 from hub.audit.models import AuditAlert, AuditCheckpoint
-from hub.audit.views import ConsistencyProof, InclusionProof, Report
+from hub.audit.views import (
+    ACKNOWLEDGEMENT_NOTE,
+    ConsistencyProof,
+    InclusionProof,
+    IntegrityView,
+    Report,
+)
 from hub.fields import MAX_POSITION, FreeText, MemberRef, ZonedTime
 from hub.flag.schemas import SubjectIn
 from hub.involvement.schemas import CASE_REF_PATTERN
@@ -182,6 +188,53 @@ class ConsistencyProofOut(BaseModel):
         )
 
 
+class IntegrityFaultOut(BaseModel):
+    problem: str
+    description: str
+    leaf_index: int | None = None
+    last_index: int | None = None
+    size: int | None = None
+
+    @classmethod
+    def of(cls, fault: Fault) -> IntegrityFaultOut:
+        return cls(
+            problem=fault.problem.value,
+            description=fault.describe(),
+            leaf_index=fault.leaf_index,
+            last_index=fault.last_index,
+            size=fault.size,
+        )
+
+
+class IntegrityOut(BaseModel):
+    checkpoint: CheckpointOut | None = Field(description="The latest signed checkpoint.")
+    matches: bool | None = Field(
+        description="Whether the stored log reproduces the latest checkpoint's signed root "
+        "now and its note verifies with the log's key; null before the first checkpoint."
+    )
+    faults: list[IntegrityFaultOut] = Field(description="Where it does not.")
+    log_status: Literal["ok", "compromised"] = Field(
+        description="The verdict /health reports: the last whole-log check's, or that of a "
+        "read that met an altered entry since."
+    )
+    checked_at: datetime | None = Field(description="When the whole log was last checked.")
+    checked_size: int | None
+    verifier_key: str = Field(description="The key checkpoints and exports verify with.")
+
+    @classmethod
+    def of(cls, view: IntegrityView, *, verifier_key: str) -> IntegrityOut:
+        checkpoint = view.checkpoint
+        return cls(
+            checkpoint=CheckpointOut.of(checkpoint) if checkpoint is not None else None,
+            matches=None if checkpoint is None else not view.faults,
+            faults=[IntegrityFaultOut.of(fault) for fault in view.faults],
+            log_status="compromised" if view.status == "compromised" else "ok",
+            checked_at=view.checked_at,
+            checked_size=view.checked_size,
+            verifier_key=verifier_key,
+        )
+
+
 class PublicKeyOut(BaseModel):
     origin: str
     verifier_key: str = Field(description="C2SP signed-note verifier key: name+id+key.")
@@ -226,9 +279,14 @@ class AlertOut(BaseModel):
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    acknowledgement_note: str | None = Field(
+        default=None, description="What the officer noted on acknowledging it."
+    )
 
     @classmethod
     def of(cls, alert: AuditAlert) -> AlertOut:
+        detail = json.loads(alert.detail)
+        note = detail.pop(ACKNOWLEDGEMENT_NOTE, None)
         return cls(
             id=alert.id,
             rule=alert.rule,
@@ -238,11 +296,22 @@ class AlertOut(BaseModel):
             team=alert.actor_team,
             window_start=alert.window_start,
             window_end=alert.window_end,
-            detail=json.loads(alert.detail),
+            detail=detail,
             created_at=alert.created_at,
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=alert.acknowledged_by,
+            acknowledgement_note=note,
         )
+
+
+class AcknowledgementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: FreeText | None = Field(
+        default=None,
+        max_length=500,
+        description="What you found or did; no names of citizens, no identifiers.",
+    )
 
 
 class AlertListOut(BaseModel):

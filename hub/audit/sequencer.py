@@ -165,10 +165,16 @@ def run_sequencer(
             return SequencerRun(appended=appended, size=run.size, root=run.root, checkpoint=signed)
 
 
-def catch_up(session: Session, sequencer: Sequencer, *, now: datetime) -> None:
-    """Sequence everything pending in the caller's transaction, before the log is read.
+def catch_up(
+    session: Session, sequencer: Sequencer, *, now: datetime, force_checkpoint: bool = False
+) -> None:
+    """Sequence everything pending in the caller's transaction, before the log is read;
+    with ``force_checkpoint``, sign a checkpoint over all of it (an export's).
 
     Must be the first thing in the transaction (it takes the tree lock).
     """
-    while sequence(session, sequencer, now=now).appended == sequencer.batch:
+    while (
+        sequence(session, sequencer, now=now, force_checkpoint=force_checkpoint).appended
+        == sequencer.batch
+    ):
         pass

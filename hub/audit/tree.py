@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crypto.audit_verify import EXPORT_FORMAT
-from crypto.checkpoint import CheckpointError, parse_signed_checkpoint
+from crypto.checkpoint import CheckpointError, parse_signed_checkpoint, verify_checkpoint
 from crypto.merkle import EMPTY_ROOT, HASH_SIZE, CompactRange, hash_children, hash_leaf
 from hub.audit import integrity, repository
 from hub.audit.integrity import Fault, Problem
@@ -137,8 +137,8 @@ def _signed_root(checkpoint: AuditCheckpoint) -> bytes | None:
     return signed.root_hash
 
 
-def _stored_leaves(session: Session, size: int) -> SubtreeHashes:
-    """The leaf hashes below ``size``; a missing or malformed one is named, not skipped."""
+def _leaves_or_faults(session: Session, size: int) -> SubtreeHashes | list[Fault]:
+    """The leaf hashes below ``size``, or where some are missing or malformed."""
     rows = repository.leaf_hashes(session, size=size)
     faults = integrity.missing_leaves([index for index, _ in rows], size)
     faults += [
@@ -147,8 +147,16 @@ def _stored_leaves(session: Session, size: int) -> SubtreeHashes:
         if len(leaf_hash) != HASH_SIZE
     ]
     if faults:
-        raise compromised(sorted(faults, key=lambda fault: fault.leaf_index or 0))
+        return sorted(faults, key=lambda fault: fault.leaf_index or 0)
     return SubtreeHashes([leaf_hash for _, leaf_hash in rows])
+
+
+def _stored_leaves(session: Session, size: int) -> SubtreeHashes:
+    """The leaf hashes below ``size``; a missing or malformed one is named, not skipped."""
+    found = _leaves_or_faults(session, size)
+    if isinstance(found, list):
+        raise compromised(found)
+    return found
 
 
 def _root_faults(hashes: SubtreeHashes, checkpoints: Sequence[AuditCheckpoint]) -> list[Fault]:
@@ -178,6 +186,23 @@ def _reproduced(session: Session, *checkpoints: AuditCheckpoint) -> SubtreeHashe
     if faults:
         raise compromised(faults)
     return hashes
+
+
+def checkpoint_faults(
+    session: Session, checkpoint: AuditCheckpoint, *, verifier_key: str
+) -> list[Fault]:
+    """Where the stored log no longer matches ``checkpoint``: its note must verify with the
+    log's key and agree with its row, and the stored leaf hashes must be gap-free and
+    reproduce its signed root. Empty when it matches (the leaf texts are the whole-log
+    check's, ``log_check.py``)."""
+    try:
+        verify_checkpoint(checkpoint.note, verifier_key)
+    except CheckpointError:
+        return [Fault(Problem.CHECKPOINT_INVALID, size=checkpoint.size)]
+    found = _leaves_or_faults(session, checkpoint.size)
+    if isinstance(found, list):
+        return found
+    return _root_faults(found, [checkpoint])
 
 
 def inclusion(

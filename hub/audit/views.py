@@ -11,7 +11,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hub.audit.integrity import Fault
 from hub.audit.models import AuditCheckpoint, AuditEntry
+
+ACKNOWLEDGEMENT_NOTE = "acknowledgement_note"
+"""The key in an alert's ``detail`` that holds the officer's note on acknowledging it."""
 
 
 class ReportKind(StrEnum):
@@ -20,6 +24,7 @@ class ReportKind(StrEnum):
     MOST_CHECKED_SUBJECTS = "most-checked-subjects"
     CHECKS_WITHOUT_FOLLOW_UP = "checks-without-follow-up"
     REFUSALS = "refusals"
+    CHECKS_OVER_TIME = "checks-over-time"
 
 
 @dataclass(frozen=True)
@@ -46,3 +51,17 @@ class ConsistencyProof:
     first: AuditCheckpoint
     second: AuditCheckpoint
     proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class IntegrityView:
+    """The log's integrity as the officer's overview shows it."""
+
+    checkpoint: AuditCheckpoint | None
+    faults: list[Fault]
+    """Where the stored log no longer matches the latest checkpoint; empty when it does."""
+    status: str
+    """``ok`` or ``compromised``: the last verdict of a whole-log check or of a read that met
+    an altered entry (``status.LogStatus``)."""
+    checked_at: datetime | None
+    checked_size: int | None

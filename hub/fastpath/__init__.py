@@ -16,7 +16,9 @@ one, and each pair has one test that runs both and compares what they give:
   in a session: ``tests/hub/test_check_statement.py``.
 - A group's day counts as one statement on PostgreSQL (``hub/involvement/repository.py``)
   beside the same upserts in a session: ``tests/hub/test_check_statement.py``
-  (``test_day_counts_in_one_statement_as_in_a_session``).
+  (``test_day_counts_in_one_statement_as_in_a_session``); the minute's counts, which the
+  per-minute limits share across processes, likewise
+  (``test_minute_counts_in_one_statement_as_in_a_session``).
 - New rows as one JSON document on PostgreSQL (``hub.db.insert_rows``) beside Core's
   ``INSERT``: ``tests/hub/test_insert_new.py``.
 - A token verified before (``api/auth/tokens.py``) beside the RS256 check:

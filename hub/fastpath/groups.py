@@ -20,6 +20,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import Context
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import AuditUnavailable, HubError, StorageUnavailable
+from hub.metrics import GROUP_COMMIT_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class GroupCommit(Generic[Request, Answer]):
         self._what = what
         self._max_group = max_group
         self._writers = writers
+        self._sizes = GROUP_COMMIT_SIZE.labels(what)
         # Per event loop: a test client may run each request on a loop of its own.
         self._queues: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, _Queue[Request, Answer]
@@ -95,7 +98,8 @@ class GroupCommit(Generic[Request, Answer]):
         writing = sum(1 for writer in queue.writers if not writer.done())
         if not queue.starting and writing < self._writers:
             queue.starting = True
-            writer = loop.create_task(self._write_groups(loop, queue))
+            # A context of its own: the group serves many requests, not the first one's.
+            writer = loop.create_task(self._write_groups(loop, queue), context=Context())
             queue.writers.add(writer)
             writer.add_done_callback(queue.writers.discard)
         return await future
@@ -108,6 +112,7 @@ class GroupCommit(Generic[Request, Answer]):
             group = queue.waiting[: self._max_group]
             del queue.waiting[: self._max_group]
             requests = [request for request, _ in group]
+            self._sizes.observe(len(requests))
             try:
                 outcomes = await self.run(requests)
             except asyncio.CancelledError:  # the hub is stopping

@@ -30,22 +30,32 @@ def libpq_url(sqlalchemy_url: str) -> str | None:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+_Connection = db_timeout.BoundedAsyncConnection[tuple[object, ...]]
+
+
 class StatementConnections:
     """Idle autocommit connections per event loop, taken by one group at a time."""
 
     def __init__(self, url: str, *, timeout: float) -> None:
         self._url = url
         self._timeout = timeout
-        self._idle: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[tuple[object, ...]]]
-        ] = weakref.WeakKeyDictionary()
+        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Connection]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
+    async def connection(self) -> AsyncIterator[_Connection]:
         idle = self._idle.setdefault(asyncio.get_running_loop(), [])
         connection = idle.pop() if idle else await self._connect()
+        connection.unreplicated = False
         try:
             yield connection
+            if connection.unreplicated:  # committed here only: not to be acknowledged
+                raise db_timeout.NotReplicated("a statement was not confirmed by the standby")
+        except psycopg.Error as error:
+            if db_timeout.is_failover_error(error):
+                await connection.close()  # a demoted primary: the next group connects anew
+            raise
         finally:
             if connection.closed or connection.info.transaction_status != TransactionStatus.IDLE:
                 await connection.close()  # broken, or left inside a statement: not reused
@@ -57,7 +67,7 @@ class StatementConnections:
         for connection in self._idle.pop(asyncio.get_running_loop(), []):
             await connection.close()
 
-    async def _connect(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    async def _connect(self) -> _Connection:
         # The statements here are prepared (psycopg prepares a query from its fifth run), and
         # PostgreSQL would still plan them anew on every run, since a plan for the group's
         # actual arrays looks cheaper than a generic one: planning was half of the

@@ -25,3 +25,8 @@ class HealthOut(BaseModel):
     policy_problem: str | None = Field(
         default=None, description="Why the policy is stale: file name, line and problem."
     )
+    background_jobs: Literal["leader", "standby", "off"] = Field(
+        default="off",
+        description="'leader' if this process runs the background jobs (the audit sequencer "
+        "among them), 'standby' while another process holds their lock, 'off' if disabled.",
+    )

@@ -2,9 +2,11 @@
 
 Two bounds from the policy, each per member and per team:
 
-- ``per_minute`` is a token bucket in each hub process: cheap, smooth, and no trip to the
-  database. Behind a load balancer with n replicas a member can reach at most n times
-  this limit, which the anomaly reports see.
+- ``per_minute``: on PostgreSQL counted in the database per minute (``check_minute_counts``,
+  a fixed window in UTC), in the same way and on the same connection as the day's counts,
+  so it holds in total across every hub process behind a load balancer; one more
+  statement per group of checks, not per check. On SQLite (one process, the embedded
+  default) a token bucket in the process: cheap, smooth, no trip to the database.
 - ``per_day`` is counted in the database (``check_day_counts``), so it holds in total
   across every hub process: the cross-process bound. The day is the local day in
   Europe/Amsterdam; a refusal asks to wait until local midnight.
@@ -20,7 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.ratelimit import RateLimiter
@@ -32,9 +34,11 @@ LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 class CheckLimits:
-    """The per-minute token buckets of one hub process."""
+    """The per-minute token buckets of one hub process, or, when ``shared``, only the
+    refusal of a limit of zero: the minutes are then counted in the database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared: bool = False) -> None:
+        self.shared = shared
         self._limiters: dict[tuple[str, int], RateLimiter] = {}
         self._lock = threading.Lock()
 
@@ -55,6 +59,8 @@ class CheckLimits:
             return NEVER
         if min(team_limit.per_minute, team_limit.per_day) <= 0:
             return NEVER
+        if self.shared:
+            return 0  # counted with the group's minute (hub/involvement/repository.py)
         wait = self._limiter("member", member_limit).take(member)
         if wait:
             return wait
@@ -89,6 +95,16 @@ class DayPlace:
 def local_day(now: datetime) -> date:
     """The day ``now`` falls on in Europe/Amsterdam."""
     return now.astimezone(LOCAL_TIME).date()
+
+
+def minute_of(now: datetime) -> datetime:
+    """The start of the minute ``now`` falls in: the window of the shared per-minute limits."""
+    return now.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def seconds_until_next_minute(now: datetime) -> int:
+    """How long until the next window of the shared per-minute limits (at least 1)."""
+    return max(1, math.ceil(60 - (now - minute_of(now)).total_seconds()))
 
 
 def seconds_until_local_midnight(now: datetime) -> int:

@@ -19,6 +19,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -34,7 +35,7 @@ from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
 from hub.involvement.limits import DayAsk, DayPlace, places_in_order
-from hub.involvement.models import CheckDayCount
+from hub.involvement.models import CheckDayCount, CheckMinuteCount
 
 _GENERATED = {"seq", "leaf_index"}
 """Audit columns the database fills (the sequence) or the sequencer sets later."""
@@ -109,49 +110,81 @@ def count_checks_today(session: Session, asks: Sequence[DayAsk], *, day: date) -
     An upsert holds its rows until the transaction ends, so processes that count at once
     take turns; the keys go in sorted order, so two groups cannot deadlock.
     """
+    return _count(session, DAYS, day, asks)
+
+
+def count_checks_this_minute(
+    session: Session, asks: Sequence[DayAsk], *, minute: datetime
+) -> list[DayPlace]:
+    """:func:`count_checks_today` for the minute that starts at ``minute`` (the per-minute
+    limits shared by every hub process); an ask's ``member_limit`` is its per-minute one."""
+    return _count(session, MINUTES, minute, asks)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """A table of counts per period, scope and key."""
+
+    table: str
+    period: str  # its period column
+
+
+DAYS = _Counts("check_day_counts", "day")
+MINUTES = _Counts("check_minute_counts", "minute")
+
+
+def _count(
+    session: Session, counts: _Counts, period: date | datetime, asks: Sequence[DayAsk]
+) -> list[DayPlace]:
     if not asks:
         return []
-    members = _add_to_counts(session, day, "member", Counter(ask.member for ask in asks))
+    members = _add_to_counts(session, counts, period, "member", Counter(ask.member for ask in asks))
     member_places = places_in_order([ask.member for ask in asks], members)
     within = [
         index
         for index, (ask, place) in enumerate(zip(asks, member_places, strict=True))
         if place <= ask.member_limit
     ]
-    teams = _add_to_counts(session, day, "team", Counter(asks[index].team for index in within))
+    teams = _add_to_counts(
+        session, counts, period, "team", Counter(asks[index].team for index in within)
+    )
     team_places = dict(
         zip(within, places_in_order([asks[index].team for index in within], teams), strict=True)
     )
     return [DayPlace(place, team_places.get(index)) for index, place in enumerate(member_places)]
 
 
-def _add_to_counts(session: Session, day: date, scope: str, added: Counter[str]) -> dict[str, int]:
+def _add_to_counts(
+    session: Session, counts: _Counts, period: date | datetime, scope: str, added: Counter[str]
+) -> dict[str, int]:
     """Raise each key's count by its number in ``added``: key to its count after."""
     if not added:
         return {}
-    table = cast(Table, CheckDayCount.__table__)
+    model = CheckDayCount if counts is DAYS else CheckMinuteCount
+    table = cast(Table, model.__table__)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [
-        {"day": day, "scope": scope, "key": key, "count": n} for key, n in sorted(added.items())
+        {counts.period: period, "scope": scope, "key": key, "count": n}
+        for key, n in sorted(added.items())
     ]
     statement = dialect.insert(table).values(rows)
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.day, table.c.scope, table.c.key],
+        index_elements=[table.c[counts.period], table.c.scope, table.c.key],
         set_={"count": table.c.count + statement.excluded.count},
     ).returning(table.c.key, table.c.count)
     return {key: count for key, count in session.execute(statement)}
 
 
-_COUNT_TODAY = """
+_COUNT = """
 WITH asked AS (
     SELECT * FROM json_to_recordset(%(asks)s::json)
         AS asked(position integer, member text, member_limit integer, team text)
 ), by_member AS (
     SELECT member AS key, count(*)::integer AS n FROM asked GROUP BY member
 ), members AS (
-    INSERT INTO check_day_counts AS counted (day, scope, key, count)
-    SELECT %(day)s, 'member', key, n FROM by_member ORDER BY key
-    ON CONFLICT (day, scope, key) DO UPDATE SET count = counted.count + excluded.count
+    INSERT INTO {table} AS counted ({period}, scope, key, count)
+    SELECT %(period)s, 'member', key, n FROM by_member ORDER BY key
+    ON CONFLICT ({period}, scope, key) DO UPDATE SET count = counted.count + excluded.count
     RETURNING key, count
 ), member_places AS (
     SELECT asked.*, members.count - by_member.n
@@ -164,9 +197,9 @@ WITH asked AS (
 ), by_team AS (
     SELECT team AS key, count(*)::integer AS n FROM within GROUP BY team
 ), teams AS (
-    INSERT INTO check_day_counts AS counted (day, scope, key, count)
-    SELECT %(day)s, 'team', key, n FROM by_team ORDER BY key
-    ON CONFLICT (day, scope, key) DO UPDATE SET count = counted.count + excluded.count
+    INSERT INTO {table} AS counted ({period}, scope, key, count)
+    SELECT %(period)s, 'team', key, n FROM by_team ORDER BY key
+    ON CONFLICT ({period}, scope, key) DO UPDATE SET count = counted.count + excluded.count
     RETURNING key, count
 ), team_places AS (
     SELECT within.position, teams.count - by_team.n
@@ -182,6 +215,8 @@ ORDER BY member_places.position
 """:func:`count_checks_today` as one statement: the members' upsert feeds, through the
 checks within their member's limit, the teams' upsert (two data-modifying ``WITH``s on
 different rows), and each check's places come back in order."""
+_COUNT_TODAY = _COUNT.format(table=DAYS.table, period=DAYS.period)
+_COUNT_THIS_MINUTE = _COUNT.format(table=MINUTES.table, period=MINUTES.period)
 
 
 async def count_checks_today_in_one_statement(
@@ -195,6 +230,25 @@ async def count_checks_today_in_one_statement(
     The counts are committed when it returns, before the group's entries are written: a
     group that fails after this has still been counted, which errs towards fewer checks.
     """
+    return await _count_in_one_statement(connection, _COUNT_TODAY, asks, day)
+
+
+async def count_checks_this_minute_in_one_statement(
+    connection: psycopg.AsyncConnection[tuple[object, ...]],
+    asks: Sequence[DayAsk],
+    *,
+    minute: datetime,
+) -> list[DayPlace]:
+    """:func:`count_checks_this_minute` on PostgreSQL, as the day's are counted."""
+    return await _count_in_one_statement(connection, _COUNT_THIS_MINUTE, asks, minute)
+
+
+async def _count_in_one_statement(
+    connection: psycopg.AsyncConnection[tuple[object, ...]],
+    statement: str,
+    asks: Sequence[DayAsk],
+    period: date | datetime,
+) -> list[DayPlace]:
     if not asks:
         return []
     document = json.dumps(
@@ -208,7 +262,7 @@ async def count_checks_today_in_one_statement(
             for position, a in enumerate(asks)
         ]
     )
-    cursor = await connection.execute(_COUNT_TODAY, {"asks": document, "day": day})
+    cursor = await connection.execute(statement, {"asks": document, "period": period})
     places = cast(list[tuple[int, int | None]], await cursor.fetchall())
     return [DayPlace(member, team) for member, team in places]
 
@@ -216,3 +270,8 @@ async def count_checks_today_in_one_statement(
 def forget_day_counts_before(session: Session, day: date) -> None:
     """Delete the counts of the days before ``day``: no limit looks at them again."""
     session.execute(delete(CheckDayCount).where(CheckDayCount.day < day))
+
+
+def forget_minute_counts_before(session: Session, minute: datetime) -> None:
+    """Delete the counts of the minutes before ``minute``."""
+    session.execute(delete(CheckMinuteCount).where(CheckMinuteCount.minute < minute))

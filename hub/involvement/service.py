@@ -32,7 +32,9 @@ from hub.involvement.limits import (
     DayAsk,
     DayPlace,
     local_day,
+    minute_of,
     seconds_until_local_midnight,
+    seconds_until_next_minute,
 )
 from hub.involvement.views import InvolvedTeam, Involvement
 from hub.organisation.cache import ActingTeams
@@ -100,6 +102,11 @@ def check_group(
     teams = tools.teams.of(session, _actors(requests))
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
     group.convenants = tools.convenants
+    if tools.limits.shared:
+        minute = minute_of(now)
+        group.within_minute(
+            repository.count_checks_this_minute(session, group.minute_asks(), minute=minute)
+        )
     group.decide(repository.count_checks_today(session, group.day_asks(), day=local_day(now)))
     live = repository.record_and_read_live(session, group.entries, **group.wanted())
     return group.answers(live, tools.handles)
@@ -121,6 +128,12 @@ async def check_group_in_one_statement(
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
     group.convenants = tools.convenants
     async with statements.connection() as connection:
+        if tools.limits.shared:
+            group.within_minute(
+                await repository.count_checks_this_minute_in_one_statement(
+                    connection, group.minute_asks(), minute=minute_of(now)
+                )
+            )
         group.decide(
             await repository.count_checks_today_in_one_statement(
                 connection, group.day_asks(), day=local_day(now)
@@ -189,6 +202,42 @@ class _Group:
             )
             for check in self.admitted
         ]
+
+    def minute_asks(self) -> list[DayAsk]:
+        """What the admitted checks ask of this minute's counts (the shared per-minute
+        limits), in order."""
+        return [
+            DayAsk(
+                member=check.request.actor.sub,
+                member_limit=self.policy_of(check.request.actor)
+                .rate_limit(policy_role(check.request.actor))
+                .per_minute,
+                team=check.team.slug,
+            )
+            for check in self.admitted
+        ]
+
+    def within_minute(self, places: Sequence[DayPlace]) -> None:
+        """Refuse each admitted check past its member's or team's per-minute limit, as the
+        process's token buckets would in :meth:`admit`; keep the others admitted."""
+        kept = []
+        for check, place in zip(self.admitted, places, strict=True):
+            policy = self.policy_of(check.request.actor)
+            reached = place.limit_reached(
+                member_limit=policy.rate_limit(policy_role(check.request.actor)).per_minute,
+                team_limit=policy.team_rate_limit.per_minute,
+            )
+            if reached is None:
+                kept.append(check)
+                continue
+            refusal = _rate_limited(
+                check.request,
+                "too many involvement checks; try again later",
+                seconds_until_next_minute(self.now),
+                "rate limit reached",
+            )
+            self._refuse(check.index, check.request, refusal)
+        self.admitted = kept
 
     def decide(self, places: Sequence[DayPlace]) -> None:
         """Refuse each admitted check past a daily limit or refused by the policy; allow

@@ -16,6 +16,11 @@ class ContactOut(BaseModel):
     name: str
     email: str | None
     phone: str | None
+    team_contact_person: str | None = Field(
+        default=None,
+        description="The team's contact person as its beheerder keeps it (read when the "
+        "match is shown, so a change shows at once).",
+    )
 
 
 class MatchTeamOut(BaseModel):
@@ -40,7 +45,10 @@ class MatchTeamOut(BaseModel):
             since=flag.registered_at.date(),
             contact_details=participant.contact_details,
             contact=ContactOut(
-                name=flag.contact_name, email=flag.contact_email, phone=flag.contact_phone
+                name=flag.contact_name,
+                email=flag.contact_email,
+                phone=flag.contact_phone,
+                team_contact_person=team.contact_person,
             )
             if participant.contact_details == "shown"
             else None,

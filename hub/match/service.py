@@ -89,7 +89,12 @@ def contact_details(
 
 def contact_card(flag: Flag, team: Team, *, shown: str = SHOWN) -> dict[str, Any]:
     """A team in a match notice; its contact person only when ``shown``."""
-    contact = {"name": flag.contact_name, "email": flag.contact_email, "phone": flag.contact_phone}
+    contact = {
+        "name": flag.contact_name,
+        "email": flag.contact_email,
+        "phone": flag.contact_phone,
+        "team_contact_person": team.contact_person,
+    }
     return {
         "team": team.slug,
         "team_name": team.name,

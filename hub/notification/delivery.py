@@ -15,10 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from opentelemetry.propagate import inject
+from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.clock import Clock
@@ -74,10 +77,12 @@ def deliver_due(
     http: httpx.Client,
     targets: WebhookTargets,
     batch: int = 50,
+    tracer: Tracer | None = None,
 ) -> DeliveryRun:
     """Try every delivery that is due once; safe to run from several processes.
 
     A URL that ``targets`` refuses now is not called: the attempt fails and is retried.
+    With a ``tracer`` each call is a client span whose ``traceparent`` the receiver gets.
     """
     delivered = retried = failed = 0
     with transaction(sessions) as session:
@@ -87,11 +92,18 @@ def deliver_due(
             if team is None or not team.webhook_url or not team.webhook_secret:
                 notification.delivery = Delivery.NONE
                 continue
-            outcome = _attempt(notification, team, http=http, targets=targets, now=now)
+            with _client_span(tracer):
+                outcome = _attempt(notification, team, http=http, targets=targets, now=now)
             delivered += outcome == Delivery.DELIVERED
             failed += outcome == Delivery.FAILED
             retried += outcome == Delivery.PENDING
     return DeliveryRun(delivered=delivered, retried=retried, failed=failed)
+
+
+def _client_span(tracer: Tracer | None) -> AbstractContextManager[object]:
+    if tracer is None:
+        return nullcontext()
+    return tracer.start_as_current_span("webhook delivery", kind=SpanKind.CLIENT)
 
 
 def _attempt(
@@ -109,6 +121,7 @@ def _attempt(
         SIGNATURE_HEADER: sign(team.webhook_secret, int(now.timestamp()), body),
         DELIVERY_HEADER: str(notification.id),
     }
+    inject(headers)  # the current span's traceparent, if there is one
     notification.attempts += 1
     try:
         targets.require_allowed(team.webhook_url)

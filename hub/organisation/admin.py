@@ -308,11 +308,14 @@ def update_team(
     contact_person: str | None = None,
     email: str | None = None,
     phone: str | None = None,
+    webhook_url: str | None = None,
+    targets: WebhookTargets | None = None,
     active: bool | None = None,
     now: datetime,
     policy: PolicyFor | None = None,
 ) -> Team:
-    """Rename, change contact details, or (de)activate a team; nothing is deleted."""
+    """Rename, change contact details or the webhook (``""`` removes it; a new URL gets a
+    new secret), or (de)activate a team; nothing is deleted."""
     team = repository.get_team(session, slug)
     organisation = repository.organisation_of_team(session, team).slug if team else None
     if team is None or organisation is None:
@@ -332,6 +335,14 @@ def update_team(
         if value is not None and value != getattr(team, field):
             setattr(team, field, value)
             changes.append("renamed" if field == "name" else f"{field} set")
+    if webhook_url is not None and webhook_url != (team.webhook_url or ""):
+        if webhook_url:
+            if targets is None:
+                raise InvalidInput("webhooks cannot be set here")
+            targets.require_allowed(webhook_url)
+        team.webhook_url = webhook_url or None
+        team.webhook_secret = secrets.token_urlsafe(32) if webhook_url else None
+        changes.append("webhook set" if webhook_url else "webhook removed")
     if active is not None and active != team.active:
         team.active = active
         changes.append("activated" if active else "deactivated")

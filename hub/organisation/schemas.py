@@ -86,7 +86,8 @@ class TeamIn(BaseModel):
 
 
 class TeamChange(BaseModel):
-    """Rename, change the contact details, or deactivate (``active: false``)."""
+    """Rename, change the contact details or the webhook (``""`` removes it), or deactivate
+    (``active: false``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +95,7 @@ class TeamChange(BaseModel):
     contact_person: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
+    webhook_url: WebhookUrl | None = None
     active: bool | None = None
 
 

@@ -59,6 +59,13 @@ class OrganisationPolicies:
     def stale(self) -> bool:
         return self._clock() - self._read_at >= self._ttl
 
+    def in_force(self, now: datetime) -> dict[str, str]:
+        """The version hash in force per organisation kept, ``""`` for the policy file."""
+        found = {"": self.fallback.current().version}
+        for organisation in list(self._by_organisation):
+            found[organisation] = self.current(organisation, now).version
+        return found
+
     def versions(self, organisation: str) -> Mapping[str, Policy]:
         """Every approved version of ``organisation`` kept, by version hash."""
         kept = self._by_organisation.get(organisation)

@@ -24,8 +24,8 @@ from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.flag.models import Flag, FlagStatus
 from hub.flag.service import add_months, record_flag_event
-from hub.involvement.limits import local_day
-from hub.involvement.repository import forget_day_counts_before
+from hub.involvement.limits import local_day, minute_of
+from hub.involvement.repository import forget_day_counts_before, forget_minute_counts_before
 from hub.notification.service import notify
 from hub.organisation import repository as organisations
 from hub.pseudonym import Subject
@@ -170,6 +170,7 @@ def run_retention(
         session, add_months(now, -12 * audit_subject_link_years)
     )
     forget_day_counts_before(session, local_day(now))
+    forget_minute_counts_before(session, minute_of(now))
     return RetentionRun(
         expired_flags=expired,
         archived_flags=archived,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,11 +26,14 @@ from hub.audit.vocabulary import Action, AuditRecord, DecisionRef, Outcome
 from hub.errors import AuditUnavailable
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
-from hub.involvement.limits import DayAsk, DayPlace
-from hub.involvement.models import CheckDayCount
+from hub.involvement.limits import DayAsk, DayPlace, minute_of
+from hub.involvement.models import CheckDayCount, CheckMinuteCount
 from hub.involvement.repository import (
+    count_checks_this_minute,
+    count_checks_this_minute_in_one_statement,
     count_checks_today,
     count_checks_today_in_one_statement,
+    forget_minute_counts_before,
     record_and_read_live,
     record_and_read_live_in_one_statement,
 )
@@ -222,3 +225,60 @@ def test_day_counts_in_one_statement_as_in_a_session(runtime: Runtime) -> None:
         for day in days:
             rows = session.scalars(select(CheckDayCount).where(CheckDayCount.day == day))
             assert {(row.scope, row.key): row.count for row in rows} == after
+
+
+def test_minute_counts_in_one_statement_as_in_a_session(runtime: Runtime) -> None:
+    """The shared per-minute limits count as the days do: Anna (2 a minute) checked once
+    this minute and team pw three times; a group asks for six. Other minutes are apart."""
+    anna, eva, bram = DayAsk("anna", 2, "pw"), DayAsk("eva", 5, "pw"), DayAsk("bram", 5, "sh")
+    asks = [anna, eva, anna, anna, bram, eva]
+    expected = [
+        DayPlace(2, 4),
+        DayPlace(1, 5),
+        DayPlace(3, None),
+        DayPlace(4, None),
+        DayPlace(1, 1),
+        DayPlace(2, 6),
+    ]
+    after = {
+        ("member", "anna"): 4,
+        ("member", "eva"): 2,
+        ("member", "bram"): 1,
+        ("team", "pw"): 6,
+        ("team", "sh"): 1,
+    }
+    in_session = minute_of(START)
+    in_one_statement = in_session + timedelta(minutes=1)
+    with transaction(runtime.sessions) as session:
+        for minute in (in_session, in_one_statement):
+            session.add(CheckMinuteCount(minute=minute, scope="member", key="anna", count=1))
+            session.add(CheckMinuteCount(minute=minute, scope="team", key="pw", count=3))
+
+    with transaction(runtime.sessions) as session:
+        assert count_checks_this_minute(session, asks, minute=in_session) == expected
+    minutes = [in_session]
+    statements = runtime.statements
+    if statements is not None:
+
+        async def count() -> list[DayPlace]:
+            try:
+                async with statements.connection() as connection:
+                    return await count_checks_this_minute_in_one_statement(
+                        connection, asks, minute=in_one_statement
+                    )
+            finally:
+                await statements.close()
+
+        assert asyncio.run(count()) == expected
+        minutes.append(in_one_statement)
+
+    with transaction(runtime.sessions) as session:
+        for minute in minutes:
+            rows = session.scalars(
+                select(CheckMinuteCount).where(CheckMinuteCount.minute == minute)
+            )
+            assert {(row.scope, row.key): row.count for row in rows} == after
+        forget_minute_counts_before(session, in_one_statement)
+    with runtime.sessions() as session:
+        left = {row.minute for row in session.scalars(select(CheckMinuteCount))}
+        assert left == {in_one_statement}

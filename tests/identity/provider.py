@@ -36,6 +36,9 @@ WEB_REDIRECT = "http://127.0.0.1:8000/auth/callback"
 MOBILE_CLIENT = "betrokken-mobile"
 MOBILE_REDIRECT = "nl.voorbeeld.betrokken:/oauth2redirect"
 CONNECTOR = "betrokken-connector-laa"
+ONBOARDING = "betrokken-onboarding"
+"""A deployment's own client: a hub operator by client credentials with a secret."""
+ONBOARDING_SECRET = secrets.token_urlsafe(24)
 _FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 _FORM_PROMPT = re.compile(r'name="prompt" value="([^"]+)"')
 
@@ -236,6 +239,17 @@ def provider_config(
                     "organisation": laa.organisation,
                     "teams": list(laa.teams),
                     "roles": list(laa.roles),
+                },
+            }
+        },
+        "services": {
+            ONBOARDING: {
+                "secret": ONBOARDING_SECRET,
+                "claims": {
+                    "name": "Onboarding",
+                    "organisation": "gemeente-voorbeeld",
+                    "teams": [],
+                    "roles": ["hub_operator"],
                 },
             }
         },

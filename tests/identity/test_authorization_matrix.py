@@ -542,6 +542,28 @@ ADMINISTRATION: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/admin/organisations/{organisation}/policies/{version}/rejection"): Row(
         roles=OFFICERS, via=Via.PATH, path=BY_ORGANISATION, other_team=ALLOWED
     ),
+    # the policy of the caller's own organisation (the token's), read and explained
+    ("GET", "/api/v1/policy"): Row(
+        roles=READERS, via=Via.REQUEST, other_team=ALLOWED, other_org=ALLOWED
+    ),
+    ("GET", "/api/v1/policy/explanation"): Row(
+        roles=READERS,
+        via=Via.REQUEST,
+        params=lambda t: {
+            "team": t.caller.team.slug,
+            "target_team": t.owner.team.slug,
+            "purpose": "rechtmatigheid",
+        },
+        other_team=ALLOWED,
+        other_org=HIDDEN,  # another organisation's team is as unknown as none
+    ),
+    ("GET", "/api/v1/policy/diff"): Row(
+        roles=READERS,
+        via=Via.REQUEST,
+        params=lambda t: dict.fromkeys(("old", "new"), t.world.runtime.policy.current().version),
+        other_team=ALLOWED,
+        other_org=ALLOWED,
+    ),
 }
 
 # A municipality's privacy officer oversees the log of all its teams, and no other's.
@@ -560,6 +582,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/app"): public(),
     ("GET", "/app/"): public(),
     ("GET", "/app/config.json"): public(),
+    ("GET", "/favicon.ico"): public(),
     ("GET", "/app/{path}"): Row(public=True, path={"path": lambda t: "index.html"}),
     ("GET", "/api/v1/docs"): public(),
     ("GET", "/api/v1/docs/assets/{name}"): Row(
@@ -678,6 +701,12 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=OFFICERS, json=lambda t: {"subject": subject(t), "case_ref": "AVG15-1"}
     ),
     ("GET", "/api/v1/audit/otlp"): Row(roles=OFFICERS, sees=OVERSIGHT),
+    ("GET", "/api/v1/audit/integrity"): Row(roles=OFFICERS),
+    # the export is the whole tree (as `betrokken audit export`): a hub operator's; an
+    # officer's only while it holds no other organisation's leaves (here it does: a 409)
+    ("GET", "/api/v1/audit/export"): Row(
+        roles=OFFICERS | OPERATORS, sees=frozenset({Relation.OTHER_TEAM, Relation.OTHER_ORG})
+    ),
     **ADMINISTRATION,
 }
 

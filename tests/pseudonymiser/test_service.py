@@ -60,6 +60,19 @@ def test_pseudonyms_are_stable_and_separated_by_kind(service: TestClient, token:
     assert as_bsn is None or as_bsn.value != as_kvk.value
 
 
+def test_a_privacy_officer_pseudonymises_like_a_professional(
+    service: TestClient, token: str, pseudonymiser_settings: Settings
+) -> None:
+    """The officer searches the log and answers an inzageverzoek by a BSN: their token, with
+    no team, gets the same pseudonym as a professional's."""
+    officer = DevIdentityProvider.for_settings(pseudonymiser_settings).issue(
+        member="fatima", team=None, roles=["privacy_officer"]
+    )
+    bsn = synthetic_bsn(19)
+    as_officer = client_for(service, officer).pseudonymise_one(IdentifierKind.BSN, bsn)
+    assert as_officer == client_for(service, token).pseudonymise_one(IdentifierKind.BSN, bsn)
+
+
 def _elfproef(digits: str) -> bool:
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
     return (total - int(digits[8])) % 11 == 0
@@ -168,3 +181,41 @@ def test_rotation_adds_an_epoch(
         old = client.pseudonymise_one(IdentifierKind.BSN, synthetic_bsn(9), epoch="2026")
         new = client.pseudonymise_one(IdentifierKind.BSN, synthetic_bsn(9))
         assert new.epoch == "2027" and old.value != new.value
+
+
+def test_metrics_count_evaluations_and_batch_sizes(
+    pseudonymiser_settings: Settings, token: str
+) -> None:
+    """``/metrics`` of the pseudonymiser (docs/observability.md): evaluations by kind and
+    epoch, batch sizes and requests by route; never an element or an identifier."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape(client: TestClient) -> tuple[str, dict[tuple[str, frozenset[object]], float]]:
+        text = client.get("/metrics").text
+        samples = {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+        return text, samples
+
+    app = create_pseudonymiser_app(pseudonymiser_settings)
+    with TestClient(app, client=("127.0.0.1", 50000)) as service:
+        _, before = scrape(service)
+        identifiers = [synthetic_bsn(n) for n in range(40, 47)]
+        client_for(service, token).pseudonymise(IdentifierKind.BSN, identifiers)
+        text, after = scrape(service)
+    with TestClient(app) as elsewhere:  # not from a configured network, and no token
+        assert elsewhere.get("/metrics").status_code == 403
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    epoch = pseudonymiser_settings.pseudonym_epoch
+    assert grew("betrokken_pseudonymiser_evaluations_total", kind="bsn", epoch=epoch) == 7
+    assert grew("betrokken_pseudonymiser_batch_size_count") == 1
+    assert grew("betrokken_pseudonymiser_batch_size_sum") == 7
+    route = {"route": "/api/v1/evaluations", "method": "POST", "status": "200"}
+    assert grew("betrokken_http_requests_total", **route) == 1
+    assert not any(identifier in text for identifier in identifiers)

@@ -26,7 +26,7 @@ const RESOURCES = {
 
 const identityOf = (token) => (token.accountId
   ? config.accounts[token.accountId]
-  : config.connectors[token.clientId]?.claims);
+  : (config.connectors[token.clientId] ?? config.services?.[token.clientId])?.claims);
 
 const provider = new Provider(issuer, {
   clients: [
@@ -54,6 +54,15 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'RS256',
       jwks: connector.jwks,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    })),
+    ...Object.entries(config.services ?? {}).map(([clientId, service]) => ({
+      // A deployment's own job (onboarding): client credentials with a secret.
+      client_id: clientId,
+      client_secret: service.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],

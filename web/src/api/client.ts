@@ -12,7 +12,7 @@ import { pseudonymise, PseudonymiserError, type Pseudonym } from "../crypto/pseu
 import type { Store } from "../store";
 import { ApiError, errorOfBody, problemOf } from "./errors";
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class Client {
   constructor(
@@ -24,25 +24,43 @@ export class Client {
 
   async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
     return this.withToken(async (token) => {
-      const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-      const team = this.team.get();
-      if (team) headers["Betrokken-Team"] = team;
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      let response: Response;
-      try {
-        response = await fetch(this.config.api + path, {
-          method,
-          headers,
-          body: body === undefined ? null : JSON.stringify(body),
-          credentials: "omit",
-          cache: "no-store",
-        });
-      } catch {
-        throw new ApiError("offline", null);
-      }
-      if (!response.ok) throw await problemOf(response);
+      const response = await this.send(token, method, path, "application/json", body);
       return (await response.json()) as T;
     });
+  }
+
+  /** A non-JSON answer (a CSV, a printable page, an export) as text with its media type. */
+  async requestText(
+    method: Method,
+    path: string,
+    accept: string,
+    body?: unknown,
+  ): Promise<{ text: string; contentType: string }> {
+    return this.withToken(async (token) => {
+      const response = await this.send(token, method, path, accept, body);
+      return { text: await response.text(), contentType: response.headers.get("content-type") ?? "" };
+    });
+  }
+
+  private async send(token: string, method: Method, path: string, accept: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: accept };
+    const team = this.team.get();
+    if (team) headers["Betrokken-Team"] = team;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(this.config.api + path, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        credentials: "omit",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError("offline", null);
+    }
+    if (!response.ok) throw await problemOf(response);
+    return response;
   }
 
   /** The pseudonym of an identifier; the caller validated it first. */

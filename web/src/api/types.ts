@@ -106,6 +106,8 @@ export interface Contact {
   name: string | null;
   email: string | null;
   phone: string | null;
+  /** In a match: the team's contact person as its beheerder keeps it. */
+  team_contact_person?: string | null;
 }
 
 export interface Party extends Contact {

@@ -7,6 +7,8 @@ import { Nav } from "../components/Nav";
 import { ReauthDialog } from "../components/ReauthDialog";
 import { Screen } from "../components/Screen";
 import { messages, type Lang } from "../i18n";
+import { ConsoleScreen } from "../console/Console";
+import { routesFor } from "../console/roles";
 import { Check } from "../screens/Check";
 import { Flags } from "../screens/Flags";
 import { Inbox } from "../screens/Inbox";
@@ -17,7 +19,7 @@ import { useStore } from "../store";
 import { useAnnouncer } from "./announcer";
 import { AppContext, EMPTY_DRAFT, type Services, type ShellContextValue } from "./context";
 import { useOnline } from "./online";
-import { useRoute, type Route } from "./router";
+import { isConsoleRoute, useRoute, type Route } from "./router";
 
 type Load = { state: "loading" } | { state: "failed"; error: unknown } | { state: "ready"; me: Me };
 
@@ -78,6 +80,9 @@ export function App({ services }: { services: Services }) {
     services.hub.unreadCount().then(setUnread, () => undefined);
   }, [services]);
   const me = load.state === "ready" ? load.me : null;
+  // The screens this person may open; an address naming another opens the first of them.
+  const routes = useMemo(() => (me ? routesFor(me) : []), [me]);
+  const shown = route && routes.includes(route) ? route : routes[0];
   useEffect(() => {
     if (me?.acting_team) refreshUnread();
   }, [me, route, refreshUnread]);
@@ -90,7 +95,7 @@ export function App({ services }: { services: Services }) {
     setSignedOut(true);
     setGeneration((n) => n + 1);
     setUnread(0);
-    location.hash = "#/check"; // whoever signs in next starts at the check
+    location.hash = "#/"; // whoever signs in next starts at their own first screen
   }
 
   async function switchTeam(team: string) {
@@ -112,7 +117,7 @@ export function App({ services }: { services: Services }) {
         {t.skipToContent}
       </a>
       <Header me={signedIn ? me : null} onLang={setLang} onTeam={switchTeam} onSignOut={signOut} />
-      {signedIn && me?.acting_team && <Nav route={route} unread={unread} />}
+      {signedIn && routes.length > 0 && <Nav routes={routes} route={shown} unread={unread} />}
       <main class="app-main" id="main" tabIndex={-1}>
         {!online && (
           <div class="utrecht-alert utrecht-alert--warning app-offline" role="status">
@@ -136,12 +141,12 @@ export function App({ services }: { services: Services }) {
               </Button>
             </div>
           </Screen>
-        ) : !load.me.acting_team ? (
+        ) : !shown ? (
           <Screen name="no-team" title={t.noTeamTitle} pageTitle={t.pageTitle(t.noTeamTitle)}>
             <p class="utrecht-paragraph">{t.noTeam}</p>
           </Screen>
         ) : (
-          <Screens key={`${generation}-${route}`} route={route} onInboxChange={refreshUnread} />
+          <Screens key={`${generation}-${shown}`} route={shown} onInboxChange={refreshUnread} />
         )}
       </main>
       <div class="app-visually-hidden" role="status" aria-live="polite" aria-atomic="true">
@@ -155,6 +160,7 @@ export function App({ services }: { services: Services }) {
 /** The screen of the route; it mounts after sign-in, a team switch or navigation, and so its
  * h1 takes focus every time. */
 function Screens({ route, onInboxChange }: { route: Route; onInboxChange(): void }) {
+  if (isConsoleRoute(route)) return <ConsoleScreen route={route} />;
   switch (route) {
     case "check":
       return <Check />;

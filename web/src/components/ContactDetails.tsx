@@ -12,6 +12,12 @@ export function ContactDetails({ contact }: { contact: Contact }) {
           <dd>{contact.name}</dd>
         </>
       )}
+      {contact.team_contact_person && (
+        <>
+          <dt>{t.contact.teamContact}</dt>
+          <dd>{contact.team_contact_person}</dd>
+        </>
+      )}
       {contact.email && (
         <>
           <dt>{t.contact.email}</dt>

@@ -6,6 +6,10 @@
 import { fromBase64Url, toBase64Url } from "./base64url";
 import { looksLikeIdentifier, parseIdentifier, poprfInfo, type IdentifierKind } from "./identifiers";
 import { blind as blindBytes, finalize as finalizeBytes, pseudonymise } from "./pseudonymise";
+import { verifyCheckpoint } from "../console/proof/checkpoint";
+import { ProofError } from "../console/proof/errors";
+import { toHex } from "../console/proof/merkle";
+import { verifyEntryProof, type InclusionProofBody } from "../console/proof/verify";
 
 const encoder = new TextEncoder();
 
@@ -53,4 +57,21 @@ function finalize(
   finalize,
   toBase64Url,
   fromBase64Url,
+};
+
+/** The console's proof checks, each as `{ok: true, ...}` or `{ok: false, problem}`, so a test
+ * compares verdicts with crypto/checkpoint.py and crypto/merkle.py. */
+function verdict(check: () => { size: number; rootHash: Uint8Array; origin: string }) {
+  try {
+    const checkpoint = check();
+    return { ok: true, size: checkpoint.size, root: toHex(checkpoint.rootHash), origin: checkpoint.origin };
+  } catch (error) {
+    if (error instanceof ProofError) return { ok: false, problem: error.problem, message: error.message };
+    throw error;
+  }
+}
+
+(window as unknown as { betrokkenProof: unknown }).betrokkenProof = {
+  verifyCheckpoint: (note: string, key: string) => verdict(() => verifyCheckpoint(note, key)),
+  verifyEntryProof: (body: InclusionProofBody, key: string) => verdict(() => verifyEntryProof(body, key)),
 };

@@ -33,6 +33,13 @@ export const en: Messages = {
     flags: "My flags",
     inbox: "Inbox",
     requests: "Requests",
+    overview: "Overview",
+    access: "Access",
+    reports: "Reports",
+    inzage: "Subject access",
+    policy: "Policy",
+    admin: "Administration",
+    export: "Export",
     unread: (count) => `, ${count} new`,
   },
 
@@ -296,6 +303,7 @@ export const en: Messages = {
     name: "Name",
     email: "E-mail",
     phone: "Phone",
+    teamContact: "The team's contact person",
   },
 
   errors: {

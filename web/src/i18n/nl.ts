@@ -36,6 +36,13 @@ export const nl = {
     flags: "Mijn signalen",
     inbox: "Berichten",
     requests: "Verzoeken",
+    overview: "Overzicht",
+    access: "Toegang",
+    reports: "Rapportages",
+    inzage: "Inzage",
+    policy: "Beleid",
+    admin: "Beheer",
+    export: "Export",
     unread: (count: number) => `, ${count} nieuw`,
   },
 
@@ -299,6 +306,7 @@ export const nl = {
     name: "Naam",
     email: "E-mail",
     phone: "Telefoon",
+    teamContact: "Contactpersoon van het team",
   },
 
   errors: {

@@ -1,0 +1,41 @@
+import { texts } from "../text";
+
+export const text = texts(
+  {
+    title: "Export van het logboek",
+    intro: "Download het logboek met zijn ondertekende checkpoints en controleer het zelf, zonder Betrokken: op een andere computer, met alleen de verificatiesleutel. De export wordt zelf ook vastgelegd.",
+    keyTitle: "Verificatiesleutel",
+    keyHint: "Vergelijk deze met de gepubliceerde sleutel (bijvoorbeeld in de privacyverklaring): alleen dan bewijst de controle iets.",
+    keyDownload: "Sleutel downloaden",
+    fromIndex: "Vanaf positie (niet verplicht)",
+    fromIndexHint: "Laat leeg voor het hele logboek; vul de grootte van een eerdere export in voor alleen wat daarna kwam.",
+    fromIndexError: "Vul een geheel getal in van 0 of meer.",
+    submit: "Export downloaden",
+    busy: "De export wordt gemaakt…",
+    done: (entries: number, checkpoints: number) => `Gedownload: ${entries} vermeldingen en ${checkpoints} ondertekende checkpoints.`,
+    commandTitle: "Zo controleert u de export",
+    commandIntro: "Zet de export en de sleutel in één map en voer daar uit:",
+    commandPython: "Of met alleen Python en de drie bestanden uit crypto/ van Betrokken:",
+    spans:
+      "Het logboek bevat ook verwerkingen van andere organisaties op deze hub; die mag u niet zien. De beheerder van de hub maakt de export (betrokken audit export).",
+    commandOk: "Bij een juiste export begint de uitvoer met OK; anders noemt de controle de eerste vermelding of het checkpoint dat niet klopt.",
+  },
+  {
+    title: "Export of the log",
+    intro: "Download the log with its signed checkpoints and verify it yourself, without Betrokken: on another computer, with only the verifier key. The export is recorded too.",
+    keyTitle: "Verifier key",
+    keyHint: "Compare it with the published key (for example in the privacy statement): only then does the check prove anything.",
+    keyDownload: "Download the key",
+    fromIndex: "From position (optional)",
+    fromIndexHint: "Leave empty for the whole log; give the size of an earlier export for only what came after.",
+    fromIndexError: "Give a whole number of 0 or more.",
+    submit: "Download the export",
+    busy: "Making the export…",
+    done: (entries: number, checkpoints: number) => `Downloaded: ${entries} entries and ${checkpoints} signed checkpoints.`,
+    commandTitle: "How to verify the export",
+    commandIntro: "Put the export and the key in one folder and run there:",
+    commandPython: "Or with only Python and the three files from Betrokken's crypto/:",
+    spans: "The log also holds other organisations' processing on this hub, which you may not see. The hub's operator makes the export (betrokken audit export).",
+    commandOk: "A sound export prints a line starting with OK; otherwise the check names the first entry or checkpoint that fails.",
+  },
+);
