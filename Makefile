@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench bench-audit bench-browser clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench bench-audit bench-browser bench-laa clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench), Node.js (the OpenID provider the
@@ -126,7 +126,7 @@ test-fast: run-deps $(DEV_STAMP)
 lint: $(DEV_STAMP) $(WEB_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crypto policies hub api testsupport
+	$(BIN)/mypy crypto policies hub api connectors testsupport
 	cd $(WEB) && npm run --silent typecheck
 
 # e.g. make bench BENCH_ARGS="--flags 20000 --seconds 5"; see docs/benchmarks.md.
@@ -139,6 +139,12 @@ bench: setup
 # BENCH_ARGS="--entries 200000 --export-entries 50000 --rounds 1".
 bench-audit: setup
 	$(BIN)/python -m bench.audit $(BENCH_ARGS)
+
+# LAA import throughput end to end: a WALAA export of 100,000 signals through the connector,
+# the pseudonymiser and the hub, with its baselines (docs/benchmarks.md); e.g.
+# BENCH_ARGS="--signals 5000 --baseline 2000".
+bench-laa: setup
+	$(BIN)/python -m bench.laa_import $(BENCH_ARGS)
 
 # The browser's blind + verify + finalize per identifier against the Python client's, in
 # Chromium on this machine (docs/benchmarks.md); e.g. BENCH_ARGS="--identifiers 50". It

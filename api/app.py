@@ -140,6 +140,7 @@ def create_app(
     v1.include_router(health.router)
     v1.include_router(me.router)
     v1.include_router(flags.router)
+    v1.include_router(flags.batches)
     v1.include_router(involvement.router)
     v1.include_router(matches.router)
     v1.include_router(contact_requests.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -31,6 +32,8 @@ from policies import Policy
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _bearer = HTTPBearer(auto_error=False)
+FSC_TRANSACTION_HEADER = "Fsc-Transaction-Id"
+CONNECTOR_RUN_HEADER = "Betrokken-Connector-Run"
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -127,6 +130,8 @@ async def get_actor(
         acting_team=acting_team,
         request_id=request.headers.get("x-request-id"),
         traceparent=request.headers.get("traceparent"),
+        fsc_transaction_id=request.headers.get(FSC_TRANSACTION_HEADER),
+        connector_run=request.headers.get(CONNECTOR_RUN_HEADER),
     )
     request.state.actor = actor
     return actor
@@ -146,8 +151,14 @@ async def authenticate(
     acting_team: str | None,
     request_id: str | None,
     traceparent: str | None,
+    fsc_transaction_id: str | None = None,
+    connector_run: str | None = None,
 ) -> Actor:
-    """The caller of a request, from its bearer token and headers; raises when there is none."""
+    """The caller of a request, from its bearer token and headers; raises when there is none.
+
+    A connector's ``Fsc-Transaction-Id`` and ``Betrokken-Connector-Run`` headers travel on
+    the actor into the audit leaf; a malformed value is dropped, never refused.
+    """
     if token is None:
         raise Unauthenticated(
             "send an access token as 'Authorization: Bearer <token>'",
@@ -157,13 +168,20 @@ async def authenticate(
         claims = validator.validate_cached(token)
         if claims is None:  # the issuer's keys must be fetched: blocking HTTP, so in a thread
             claims = await run_in_threadpool(validator.validate, token)
-        return actor_from_claims(
+        actor = actor_from_claims(
             claims,
             mapping,
             acting_team=acting_team,
             request_id=REQUEST_ID.get() or request_id_from(request_id),
             trace_id=_trace_id(traceparent),
         )
+        if fsc_transaction_id or connector_run:
+            actor = dataclasses.replace(
+                actor,
+                fsc_transaction_id=_exchange_id(fsc_transaction_id),
+                connector_run=_exchange_id(connector_run),
+            )
+        return actor
     except Unauthenticated as error:
         # RFC 6750 §3: quoted-string without quotes or backslashes.
         description = re.sub(r'["\\]', "'", error.detail)[:200]
@@ -184,6 +202,17 @@ def request_id_from(given: str | None) -> str:
     ):
         return given
     return str(uuid.uuid4())
+
+
+def _exchange_id(given: str | None) -> str | None:
+    """An FSC transaction id or a connector's run id as the audit may keep it, else None."""
+    if (
+        given
+        and _REQUEST_ID.fullmatch(given)
+        and (is_uuid(given) or not looks_like_identifier(given))
+    ):
+        return given
+    return None
 
 
 def _trace_id(traceparent: str | None) -> str | None:

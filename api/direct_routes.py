@@ -139,6 +139,8 @@ class DirectRoutes:
                 acting_team=headers.get("betrokken-team"),
                 request_id=headers.get("x-request-id"),
                 traceparent=headers.get("traceparent"),
+                fsc_transaction_id=headers.get("fsc-transaction-id"),
+                connector_run=headers.get("betrokken-connector-run"),
             )
             check_roles(actor, route.roles)
             raw = await _read_body(receive)

@@ -21,7 +21,8 @@ class Actor:
     """A member (or connector client) of one team of one organisation.
 
     ``team`` is the team the caller acts for in this request; ``role`` the role that
-    authorised it. Request and trace ids travel along so the audit entry can name them.
+    authorised it. Request and trace ids (and a connector's FSC transaction id and run)
+    travel along so the audit entry can name them.
     """
 
     sub: str
@@ -33,6 +34,10 @@ class Actor:
     request_id: str | None = None
     trace_id: str | None = None
     teams: tuple[str, ...] = field(default=())
+    # Sent by connectors: the FSC transaction id of the Outway it came through, and the
+    # connector's run; both go into the audit leaf when present (docs/audit.md §1).
+    fsc_transaction_id: str | None = None
+    connector_run: str | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

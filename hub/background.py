@@ -34,6 +34,7 @@ def retention_job(runtime: Runtime) -> RetentionRun:
             now=runtime.clock.now(),
             audit_subject_link_years=runtime.settings.audit_subject_link_years,
             expiry_warning_days=runtime.settings.expiry_warning_days,
+            deadline_warning_days=runtime.settings.deadline_warning_days,
         )
 
 

@@ -24,3 +24,14 @@ class FixedClock(Clock):
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class UnsafeOffsetClock(Clock):
+    """The real clock moved by a fixed offset: for tests that run the hub as a process
+    (``BETROKKEN_UNSAFE_CLOCK_OFFSET_SECONDS``); the settings refuse it in production."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset

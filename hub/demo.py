@@ -62,6 +62,7 @@ TEAMS = (
     DemoTeam(
         "adreskwaliteit", "Team Adreskwaliteit (LAA)", "laa", "laa@example.org", "+31 20 555 0107"
     ),
+    DemoTeam("interventieteam", "LSI interventieteam", "lsi", "lsi@example.org", "+31 20 555 0108"),
 )
 
 

@@ -3,7 +3,7 @@
 from hub.audit.models import AuditAlert, AuditCheckpoint, AuditEntry, AuditIntegrity, AuditTree
 from hub.contact_request.models import ContactRequest
 from hub.db import Base
-from hub.flag.models import Flag, FlagStatus
+from hub.flag.models import Flag, FlagDeadline, FlagStatus
 from hub.involvement.models import CheckDayCount
 from hub.match.models import Match, MatchMember
 from hub.notification.models import Notification
@@ -20,6 +20,7 @@ __all__ = [
     "ContactRequest",
     "Domain",
     "Flag",
+    "FlagDeadline",
     "FlagStatus",
     "Match",
     "MatchMember",

@@ -7,13 +7,14 @@ service uses and hand it over as arguments; services never see a ``Runtime``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.checkpoint import CheckpointSigner
 from hub.audit.sequencer import Sequencer
 from hub.audit.signing import load_signer
-from hub.clock import Clock
+from hub.clock import Clock, UnsafeOffsetClock
 from hub.convenant.cache import Convenants
 from hub.db import make_engine, make_sessionmaker
 from hub.fastpath.statements import StatementConnections, libpq_url
@@ -87,6 +88,12 @@ class Runtime:
         return Sequencer.of(self.settings, self.audit_signer)
 
 
+def _clock_of(settings: Settings) -> Clock:
+    """The real clock, or in development the one a test moved by a setting."""
+    offset = settings.unsafe_clock_offset_seconds
+    return UnsafeOffsetClock(timedelta(seconds=offset)) if offset else Clock()
+
+
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Load keys and policy and connect to the database; fail loudly on anything missing."""
     create = not settings.is_production
@@ -108,7 +115,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         audit_signer=load_signer(settings, create=create),
         references=ReferenceSealer(load_or_create_secret(keys / "reference.key", create=create)),
         webhook_targets=WebhookTargets.of(settings),
-        clock=clock or Clock(),
+        clock=clock or _clock_of(settings),
         leadership=Leadership(statements_url, timeout=timeout),
         check_limits=CheckLimits(
             shared=settings.shared_rate_limits and engine.dialect.name == "postgresql"

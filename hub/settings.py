@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     claim_name: str = "name"
     # Lifetime of the development provider's access tokens (its authorization code flow).
     dev_token_seconds: int = Field(default=3600, ge=60)
+    # Client id -> secret of the demo connector clients the development provider gives
+    # tokens to by the client credentials grant (JSON). Empty: that grant is refused.
+    dev_client_secrets: dict[str, str] = {}
 
     # The web app (web/dist), served at /app/, and what it is told in /app/config.json.
     web_dir: Path = REPOSITORY_WEB_DIR
@@ -92,6 +95,11 @@ class Settings(BaseSettings):
     delivery_interval_seconds: float = 2.0
     # The owner of a flag is told this many days before it expires (and again when it does).
     expiry_warning_days: int = Field(default=14, ge=0)
+    # ... and this many days before each due date of the flag (an LAA signal's deadlines).
+    deadline_warning_days: int = Field(default=7, ge=0)
+    # Development and tests only: the hub's clock runs this many seconds ahead (or behind),
+    # so a test can move time in hub processes. Refused in production.
+    unsafe_clock_offset_seconds: float = 0.0
 
     # Audit log (hub/audit): checkpoint signing, sequencing, reports and probing alerts.
     audit_origin: str = Field(
@@ -190,6 +198,8 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
+            if self.unsafe_clock_offset_seconds:
+                raise ValueError("BETROKKEN_UNSAFE_CLOCK_OFFSET_SECONDS is refused in production")
         return self
 
     @property

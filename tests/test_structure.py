@@ -126,7 +126,8 @@ def test_imports_under_type_checking_and_relative_ones_are_edges() -> None:
 
 
 def test_the_layers_point_one_way() -> None:
-    """crypto and policies import nothing of ours; hub never imports api (docs/design.md §4)."""
+    """crypto and policies import nothing of ours; hub never imports api, connectors never
+    hub (docs/design.md §4, docs/connectors.md)."""
     graph = import_graph()
     for module, targets in graph.items():
         top = module.split(".")[0]
@@ -135,6 +136,8 @@ def test_the_layers_point_one_way() -> None:
             assert tops <= {top}, (module, tops)
         if top == "hub":
             assert "api" not in tops, module
+        if top == "connectors":  # clients of the hub's HTTP API, never of its insides
+            assert "hub" not in tops, module
 
 
 LIVE_FLAG_CONDITION = re.compile(

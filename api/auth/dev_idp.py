@@ -64,6 +64,7 @@ DEMO_USERS: dict[str, DemoUser] = {
     "beheer": DemoUser("Applicatiebeheer", ("admin",)),
     "marieke": DemoUser("Marieke de Wit, functioneel beheerder", ("functioneel_beheerder",)),
     "betrokken-connector-laa": DemoUser("LAA connector", ("connector",), ("adreskwaliteit",)),
+    "betrokken-connector-lsi": DemoUser("LSI connector", ("connector",), ("interventieteam",)),
 }
 
 
@@ -100,16 +101,21 @@ class DevIdentityProvider:
         self, *, jwks_uri: str, authorization_endpoint: str, token_endpoint: str
     ) -> dict[str, Any]:
         """Provider metadata (RFC 8414 fields): the authorization code flow with PKCE (S256)
-        for the web app; other tokens come from ``betrokken dev-token``."""
+        for the web app, client credentials for the demo connectors
+        (``BETROKKEN_DEV_CLIENT_SECRETS``); other tokens come from ``betrokken dev-token``."""
         return {
             "issuer": self.issuer,
             "jwks_uri": jwks_uri,
             "authorization_endpoint": authorization_endpoint,
             "token_endpoint": token_endpoint,
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["none"],
+            "token_endpoint_auth_methods_supported": [
+                "none",
+                "client_secret_basic",
+                "client_secret_post",
+            ],
             "authorization_response_iss_parameter_supported": True,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],

@@ -12,6 +12,7 @@ from api.cli.lifecycle import notifications, retention
 from api.cli.onboarding import apply_command  # noqa: F401  (registers `admin apply`)
 from api.cli.policy import policy
 from api.cli.server import db, demo, dev_token, keys, pseudonymiser, serve
+from connectors.cli import connector
 
 
 @click.group()
@@ -37,5 +38,6 @@ for command in (
     notifications,
     audit,
     admin,
+    connector,
 ):
     main.add_command(command)

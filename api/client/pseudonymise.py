@@ -20,7 +20,15 @@ BATCH = 100
 
 
 class PseudonymiserError(Exception):
-    """The pseudonymiser refused, failed, or returned something that does not verify."""
+    """The pseudonymiser refused, failed, or returned something that does not verify.
+
+    ``status`` is the HTTP status it answered with (0 when there was no answer to read);
+    ``retry_after`` its ``Retry-After`` in seconds, if it sent one."""
+
+    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,11 @@ class PseudonymiserClient:
                 detail = response.json().get("detail", "")
             except ValueError:
                 detail = response.text[:200]
-            raise PseudonymiserError(f"pseudonymiser answered {response.status_code}: {detail}")
+            retry_after = response.headers.get("retry-after", "")
+            raise PseudonymiserError(
+                f"pseudonymiser answered {response.status_code}: {detail}",
+                status=response.status_code,
+                retry_after=float(retry_after) if retry_after.isdigit() else None,
+            )
         result: dict[str, Any] = response.json()
         return result

@@ -76,8 +76,12 @@ def list_entries(
     after: Annotated[
         int, Query(ge=0, le=MAX_POSITION, description="The 'next_after' of the previous page.")
     ] = 0,
+    client: Annotated[
+        FreeText | None,
+        Query(max_length=200, description="The OAuth client, e.g. a connector's client id."),
+    ] = None,
 ) -> EntryListOut:
-    """Search by member, team, organisation, action, outcome and period (audited)."""
+    """Search by member, team, organisation, action, outcome, client and period (audited)."""
     where = EntryFilter(
         member=member,
         team=team,
@@ -86,6 +90,7 @@ def list_entries(
         outcome=outcome,
         since=since,
         until=until,
+        client=client,
     )
     page = oversight.search_entries(
         session,

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 
 from api import static
 from api.auth import dev_login
+from api.auth.dev_client_credentials import client_of
 from api.auth.dev_idp import DevIdentityProvider
 from api.auth.dev_login import (
     AuthorizationCodes,
@@ -24,6 +25,7 @@ from api.auth.dev_login import (
     TokenRefused,
 )
 from api.deps import AppSettings, RuntimeDep
+from hub.settings import Settings
 
 router = APIRouter(prefix="/dev-idp", tags=["development"], include_in_schema=False)
 
@@ -95,11 +97,21 @@ async def dev_idp_authorize(
 
 @router.post("/token")
 async def dev_idp_token(request: Request, settings: AppSettings) -> JSONResponse:
-    """A code and its PKCE verifier for an access token and an ID token (RFC 6749 §4.1.3)."""
+    """A code and its PKCE verifier for an access token and an ID token (RFC 6749 §4.1.3),
+    or a demo connector's client credentials for an access token (§4.4)."""
     try:
         fields = dev_login.form_fields(await request.body())
+        if fields.get("grant_type") == "client_credentials":
+            client = client_of(
+                fields,
+                request.headers.get("authorization"),
+                secrets=settings.dev_client_secrets,
+            )
+            return _client_token(settings, client)
         if fields.get("grant_type") != "authorization_code":
-            raise TokenRefused("unsupported_grant_type", "only authorization_code is supported")
+            raise TokenRefused(
+                "unsupported_grant_type", "authorization_code or client_credentials only"
+            )
         missing = [
             name
             for name in ("code", "redirect_uri", "client_id", "code_verifier")
@@ -116,7 +128,7 @@ async def dev_idp_token(request: Request, settings: AppSettings) -> JSONResponse
     except TokenRefused as refused:
         return JSONResponse(
             {"error": refused.error, "error_description": refused.description},
-            status_code=400,
+            status_code=401 if refused.error == "invalid_client" else 400,
             headers=_NO_STORE,
         )
     idp = DevIdentityProvider.for_settings(settings)
@@ -132,6 +144,20 @@ async def dev_idp_token(request: Request, settings: AppSettings) -> JSONResponse
                 grant.member, client_id=grant.client_id, nonce=grant.nonce, lifetime=lifetime
             ),
             "scope": grant.scope,
+        },
+        headers=_NO_STORE,
+    )
+
+
+def _client_token(settings: Settings, client: str) -> JSONResponse:
+    """An access token for a connector client: its demo identity, no ID token."""
+    idp = DevIdentityProvider.for_settings(settings)
+    lifetime = settings.dev_token_seconds
+    return JSONResponse(
+        {
+            "access_token": idp.issue_for(client, lifetime=lifetime, client_id=client),
+            "token_type": "Bearer",
+            "expires_in": lifetime,
         },
         headers=_NO_STORE,
     )

@@ -1,4 +1,4 @@
-"""Flags: register, list my team's, withdraw."""
+"""Flags: register (one, or a batch), list my team's, withdraw, renew, due dates."""
 
 from __future__ import annotations
 
@@ -19,10 +19,18 @@ from api.deps import (
     RuntimeDep,
 )
 from api.openapi import errors
+from hub.actor import Actor
+from hub.errors import HubError
 from hub.fields import MAX_POSITION
 from hub.flag import service
 from hub.flag.models import FlagStatus
 from hub.flag.schemas import (
+    BatchItemOut,
+    DeadlineOut,
+    DeadlinesIn,
+    FlagBatchIn,
+    FlagBatchOut,
+    FlagDeadlinesOut,
     FlagIn,
     FlagListOut,
     FlagOut,
@@ -31,8 +39,26 @@ from hub.flag.schemas import (
     RenewalIn,
 )
 from hub.flag.service import Registration
+from hub.flag.views import RegisteredFlag
+from hub.runtime import Runtime
 
 router = APIRouter(prefix="/flags", tags=["flags"], responses=errors(503))
+batches = APIRouter(prefix="/flag-batches", tags=["flags"], responses=errors(503))
+
+
+def _registration(body: FlagIn, actor: Actor, runtime: Runtime) -> Registration:
+    return Registration(
+        actor=actor,
+        subject=runtime.keyer.subject(body.subject.kind, body.subject.pseudonym),
+        purpose=body.purpose,
+        legal_basis=body.legal_basis,
+        expires_on=body.expires_on,
+        contact=body.contact,
+        reference=body.reference,
+        label=body.label,
+        convenant=body.convenant,
+        deadlines=tuple((each.code, each.due_on) for each in body.deadlines),
+    )
 
 
 @router.post(
@@ -46,19 +72,7 @@ async def register_flag(
 ) -> Response:
     """Register that your team is involved with a subject (pseudonymised by the client)."""
     # async: the registration joins a group commit (hub/fastpath/groups.py), not a thread
-    registered = await busy.registrations.submit(
-        Registration(
-            actor=actor,
-            subject=runtime.keyer.subject(body.subject.kind, body.subject.pseudonym),
-            purpose=body.purpose,
-            legal_basis=body.legal_basis,
-            expires_on=body.expires_on,
-            contact=body.contact,
-            reference=body.reference,
-            label=body.label,
-            convenant=body.convenant,
-        )
-    )
+    registered = await busy.registrations.submit(_registration(body, actor, runtime))
     answer = RegisteredFlagOut.of(registered)
     # Serialised here, once: FastAPI would validate the model again and encode it twice.
     return Response(
@@ -151,3 +165,63 @@ def renew_flag(
         references=references,
     )
     return FlagOut.of_own(flag, team.slug)
+
+
+@router.put(
+    "/{flag_id}/deadlines", response_model=FlagDeadlinesOut, responses=errors(400, 404, 409)
+)
+def set_deadlines(
+    flag_id: uuid.UUID,
+    body: DeadlinesIn,
+    session: DbSession,
+    actor: FlagWriter,
+    team: ActingTeam,
+    now: Now,
+) -> FlagDeadlinesOut:
+    """Replace the due dates of one of your team's live flags; your team is warned before
+    each (``BETROKKEN_DEADLINE_WARNING_DAYS``)."""
+    kept = service.set_deadlines(
+        session,
+        actor,
+        team=team,
+        flag_id=flag_id,
+        deadlines=[(each.code, each.due_on) for each in body.deadlines],
+        now=now,
+    )
+    return FlagDeadlinesOut(
+        flag=flag_id, deadlines=[DeadlineOut(code=d.code, due_at=d.due_at) for d in kept]
+    )
+
+
+@batches.post("", response_model=FlagBatchOut, responses=errors(400))
+def register_batch(
+    body: FlagBatchIn, session: DbSession, actor: FlagWriter, team: ActingTeam, runtime: RuntimeDep
+) -> FlagBatchOut:
+    """Register up to 100 flags in one transaction, as if one after another (a connector's
+    import): each item answers as ``POST /flags`` would, with its flag or its problem.
+    The acting team (``team``) is checked first: a team not in the token is a 403."""
+    runtime.refresh_kept_if_stale()
+    outcomes = service.register_group(
+        session,
+        [_registration(each, actor, runtime) for each in body.flags],
+        policy=runtime.policy_for,
+        now=runtime.clock.now(),
+        teams=runtime.teams,
+        references=runtime.references,
+        convenants=runtime.convenants,
+    )
+    return FlagBatchOut(items=[_item(outcome) for outcome in outcomes])
+
+
+def _item(outcome: RegisteredFlag | HubError) -> BatchItemOut:
+    if isinstance(outcome, HubError):
+        problem = {
+            "status": outcome.status,
+            "code": outcome.code,
+            "title": outcome.title,
+            "detail": outcome.detail,
+            **{key: value for key, value in outcome.extra.items() if key != "headers"},
+        }
+        return BatchItemOut(status=outcome.status, problem=problem)
+    answer = RegisteredFlagOut.of(outcome)
+    return BatchItemOut(status=201, flag=answer.flag, decision=answer.decision)

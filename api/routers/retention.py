@@ -25,6 +25,7 @@ def run_retention(
         now=now,
         audit_subject_link_years=runtime.settings.audit_subject_link_years,
         expiry_warning_days=runtime.settings.expiry_warning_days,
+        deadline_warning_days=runtime.settings.deadline_warning_days,
     )
     return RetentionRunOut.of(run)
 

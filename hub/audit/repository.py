@@ -294,6 +294,7 @@ class EntryFilter:
     since: datetime | None = None
     until: datetime | None = None
     subject_key: bytes | None = None
+    client: str | None = None  # the OAuth client, e.g. a connector's client id
 
 
 _Statement = TypeVar("_Statement", bound="Select[*tuple[Any, ...]]")
@@ -317,6 +318,8 @@ def _filtered(statement: _Statement, where: EntryFilter) -> _Statement:
         conditions.append(AuditEntry.at < where.until)
     if where.subject_key is not None:
         conditions.append(AuditEntry.subject_key == where.subject_key)
+    if where.client is not None:
+        conditions.append(AuditEntry.client_id == where.client)
     return statement.where(*conditions)
 
 

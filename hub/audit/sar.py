@@ -64,6 +64,7 @@ ACTIVITY_NAMES: dict[str, str] = {
     Action.FLAG_ARCHIVE: "Betrokkenheid gearchiveerd",
     Action.FLAG_PURGE: "Betrokkenheid verwijderd",
     Action.FLAG_REFERENCE: "Eigen kenmerk van het team bij de betrokkenheid vastgelegd",
+    Action.FLAG_DEADLINES: "Termijnen van de betrokkenheid vastgelegd",
     Action.SUBJECT_ERASE: "Gegevens over u gewist",
     Action.CHECK: "Raadpleging: is een ander team betrokken?",
     Action.MATCH_CREATED: "Twee teams zijn over elkaars betrokkenheid geïnformeerd",

@@ -65,6 +65,17 @@ def refusal_rows(actor: Actor, refusal: HubError, *, at: datetime) -> list[dict[
     return [] if refusal.audit is None else [new_entry(actor, refusal.audit, at=at)[1]]
 
 
+def exchange_keys(actor: Actor) -> dict[str, str]:
+    """The leaf keys a connector's request adds (docs/audit.md §1), only when present:
+    older leaves, and requests without them, stay as they were."""
+    keys = {}
+    if actor.fsc_transaction_id is not None:
+        keys["fsc_transaction_id"] = actor.fsc_transaction_id
+    if actor.connector_run is not None:
+        keys["connector_run"] = actor.connector_run
+    return keys
+
+
 def new_entry(
     actor: Actor, entry: AuditRecord, *, at: datetime
 ) -> tuple[uuid.UUID, dict[str, Any]]:
@@ -102,6 +113,7 @@ def new_entry(
             "reason": entry.reason,
             "request_id": actor.request_id,
             "trace_id": actor.trace_id,
+            **exchange_keys(actor),
         }
     )
     row = {
@@ -159,6 +171,7 @@ def describe_filter(where: repository.EntryFilter) -> str:
         "from": where.since.isoformat() if where.since else None,
         "to": where.until.isoformat() if where.until else None,
         "subject": "given" if where.subject_key is not None else None,
+        "client": where.client,
     }
     return canonical_leaf({key: value for key, value in fields.items() if value is not None})
 

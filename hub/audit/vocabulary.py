@@ -23,6 +23,7 @@ class Action(StrEnum):
     FLAG_ARCHIVE = "flag.archive"
     FLAG_PURGE = "flag.purge"
     FLAG_REFERENCE = "flag.reference"  # the owner team set its own reference or label
+    FLAG_DEADLINES = "flag.deadlines"  # the owner team set its flag's due dates
     SUBJECT_ERASE = "subject.erase"
     MATCH_CREATED = "match.created"
     MATCH_JOINED = "match.joined"

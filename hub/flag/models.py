@@ -68,3 +68,15 @@ class Flag(Base):
     own_label: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The convenant the flag was registered under, if any: it expires when that ends.
     convenant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("convenants.id"))
+
+
+class FlagDeadline(Base):
+    """A due date of a flag (an LAA signal's 4-week and 6-month deadlines): a code and a
+    moment, no content. The owner team is warned before it, once (``warned_at``)."""
+
+    __tablename__ = "flag_deadlines"
+
+    flag_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flags.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from hub.db import insert_new
-from hub.flag.models import Flag, FlagStatus
+from hub.flag.models import Flag, FlagDeadline, FlagStatus
 from hub.organisation.models import Organisation, Team
 
 
@@ -242,3 +242,42 @@ def withdrawn_unarchived(session: Session) -> Sequence[Flag]:
 
 def archived(session: Session) -> Sequence[Flag]:
     return session.scalars(select(Flag).where(Flag.archived_at.is_not(None))).all()
+
+
+def add_deadlines(session: Session, deadlines: Sequence[FlagDeadline]) -> None:
+    insert_new(session, *deadlines)
+
+
+def deadlines_of(session: Session, flag_ids: Collection[uuid.UUID]) -> Sequence[FlagDeadline]:
+    statement = (
+        select(FlagDeadline)
+        .where(FlagDeadline.flag_id.in_(list(flag_ids)))
+        .order_by(FlagDeadline.flag_id, FlagDeadline.due_at, FlagDeadline.code)
+    )
+    return session.scalars(statement).all()
+
+
+def replace_deadlines(
+    session: Session, flag_id: uuid.UUID, deadlines: Sequence[FlagDeadline]
+) -> None:
+    session.execute(delete(FlagDeadline).where(FlagDeadline.flag_id == flag_id))
+    session.add_all(deadlines)
+    session.flush()
+
+
+def delete_deadlines(session: Session, flag_ids: Collection[uuid.UUID]) -> None:
+    session.execute(delete(FlagDeadline).where(FlagDeadline.flag_id.in_(list(flag_ids))))
+
+
+def deadlines_due_unwarned(
+    session: Session, *, now: datetime, until: datetime
+) -> Sequence[tuple[FlagDeadline, Flag]]:
+    """Due dates of live flags at or before ``until`` whose owner was not yet warned
+    (passed ones included: a warning missed while the hub was down still goes out)."""
+    statement = (
+        select(FlagDeadline, Flag)
+        .join(Flag, Flag.id == FlagDeadline.flag_id)
+        .where(is_live(now), FlagDeadline.due_at <= until, FlagDeadline.warned_at.is_(None))
+        .order_by(FlagDeadline.due_at, FlagDeadline.flag_id, FlagDeadline.code)
+    )
+    return [(deadline, flag) for deadline, flag in session.execute(statement)]

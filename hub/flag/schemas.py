@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crypto.identifiers import IdentifierKind
 from hub.fields import Email, FreeText, Phone
@@ -57,6 +58,39 @@ class OwnReferenceIn(BaseModel):
     )
 
 
+MAX_DEADLINES = 4
+MAX_BATCH = 100
+
+
+class DeadlineIn(BaseModel):
+    """A due date of a flag: a code (e.g. ``laa_terugmelding``) and the day, no content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: FreeText = Field(pattern=CODE_PATTERN)
+    due_on: date
+
+
+def _once_each(deadlines: list[DeadlineIn]) -> list[DeadlineIn]:
+    codes = [each.code for each in deadlines]
+    if len(set(codes)) != len(codes):
+        raise ValueError("each deadline code may be given once")
+    return deadlines
+
+
+class DeadlinesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deadlines: list[DeadlineIn] = Field(max_length=MAX_DEADLINES)
+
+    _unique = field_validator("deadlines")(_once_each)
+
+
+class DeadlineOut(BaseModel):
+    code: str
+    due_at: datetime
+
+
 class FlagIn(OwnReferenceIn):
     model_config = ConfigDict(extra="forbid")
 
@@ -71,6 +105,21 @@ class FlagIn(OwnReferenceIn):
         description="A convenant in force to register under (its slug): the flag shows to "
         "its partners and expires when the convenant ends.",
     )
+    deadlines: list[DeadlineIn] = Field(
+        default_factory=list,
+        max_length=MAX_DEADLINES,
+        description="Due dates (codes and days): your team is warned before each.",
+    )
+
+    _unique = field_validator("deadlines")(_once_each)
+
+
+class FlagBatchIn(BaseModel):
+    """Up to 100 registrations in one transaction (a connector's import)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flags: list[FlagIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class RenewalIn(BaseModel):
@@ -184,3 +233,23 @@ class FlagListOut(BaseModel):
     items: list[FlagOut]
     limit: int
     offset: int
+
+
+class BatchItemOut(BaseModel):
+    """One registration of a batch: its status and flag, or its problem."""
+
+    status: int
+    flag: FlagOut | None = None
+    decision: DecisionOut | None = None
+    problem: dict[str, Any] | None = Field(
+        default=None, description="As the single route would answer it (problem+json)."
+    )
+
+
+class FlagBatchOut(BaseModel):
+    items: list[BatchItemOut]
+
+
+class FlagDeadlinesOut(BaseModel):
+    flag: uuid.UUID
+    deadlines: list[DeadlineOut]

@@ -18,10 +18,10 @@ from hub.convenant.cache import Convenants, KeptConvenant
 from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.flag import repository
-from hub.flag.models import Flag, FlagStatus
+from hub.flag.models import Flag, FlagDeadline, FlagStatus
 from hub.flag.schemas import ContactIn
 from hub.flag.views import OwnFlag, RegisteredFlag
-from hub.involvement.limits import local_day
+from hub.involvement.limits import LOCAL_TIME, local_day
 from hub.match import service as match_service
 from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
@@ -132,6 +132,8 @@ class Registration:
     label: str | None = None
     convenant: str | None = None
     """The slug of a convenant in force the flag is registered under; it expires with it."""
+    deadlines: tuple[tuple[str, date], ...] = ()
+    """Due dates (code, day) the owner team is warned before (``deadline_warnings``)."""
 
 
 @dataclass(frozen=True)
@@ -198,16 +200,21 @@ def register_group(
         now=now,
     )
     taken = {
-        (key, flag.team_id, flag.purpose) for (key, _), found in live.items() for flag in found
+        (key, flag.team_id, flag.purpose): flag.flag_id
+        for (key, _), found in live.items()
+        for flag in found
     }
     registered: list[tuple[Actor, Flag, Team]] = []
+    deadlines: list[FlagDeadline] = []
     for each in accepted:
         request, team = each.request, rows[each.team.id]
-        if (request.subject.key, team.id, request.purpose) in taken:
-            refuse(each.index, _duplicate(request, each.decision))
+        existing = taken.get((request.subject.key, team.id, request.purpose))
+        if existing is not None:
+            refuse(each.index, _duplicate(request, each.decision, existing))
             continue
-        taken.add((request.subject.key, team.id, request.purpose))
         flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
+        taken[(request.subject.key, team.id, request.purpose)] = flag.id
+        deadlines.extend(new_deadlines(flag.id, request.deadlines))
         flag.convenant_id = each.convenant.id if each.convenant else None
         _seal_own_words(
             flag, reference=request.reference, label=request.label, references=references
@@ -230,6 +237,8 @@ def register_group(
         )
         entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
     repository.add(session, *(flag for _, flag, _ in registered))
+    if deadlines:
+        repository.add_deadlines(session, deadlines)
     audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
     by_organisation: dict[str, list[tuple[Actor, Flag, Team]]] = {}
     for each_registered in registered:
@@ -289,9 +298,12 @@ def _accept(
     return _Accepted(index, request, team, decision, expires_at, convenant)
 
 
-def _duplicate(request: Registration, decision: Decision) -> Conflict:
+def _duplicate(request: Registration, decision: Decision, existing: uuid.UUID) -> Conflict:
+    """The refusal of a second active flag; it names the team's own flag (``flag_id``), so
+    a connector that resumes a cut-off run finds the flag it registered before."""
     return Conflict(
         "your team already has an active flag on this subject for this purpose",
+        flag_id=str(existing),
         audit=AuditRecord(
             action=Action.FLAG_REGISTER,
             outcome=Outcome.REFUSED,
@@ -453,3 +465,51 @@ def renew_flag(
         reason=f"expires {expires_at.date()}",
     )
     return OwnFlag.of(flag, references=references)
+
+
+def due_moment(day: date) -> datetime:
+    """The end of ``day`` in Europe/Amsterdam: a due date holds through its whole day."""
+    return datetime.combine(day, time(23, 59, 59), LOCAL_TIME)
+
+
+def new_deadlines(flag_id: uuid.UUID, deadlines: Sequence[tuple[str, date]]) -> list[FlagDeadline]:
+    """The rows of a flag's due dates; a code given twice is refused."""
+    codes = [code for code, _ in deadlines]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("each deadline code may be given once")
+    return [
+        FlagDeadline(flag_id=flag_id, code=code, due_at=due_moment(day)) for code, day in deadlines
+    ]
+
+
+def set_deadlines(
+    session: Session,
+    actor: Actor,
+    *,
+    team: TeamRef,
+    flag_id: uuid.UUID,
+    deadlines: Sequence[tuple[str, date]],
+    now: datetime,
+) -> list[FlagDeadline]:
+    """Replace the due dates of one of the team's live flags (none: it has no more).
+
+    A due date kept with the same day keeps its warning; a new or moved one is warned of
+    in its turn. The audit entry names the codes and days, which say nothing of the case.
+    """
+    flag = repository.get(session, flag_id)
+    if flag is None or flag.team_id != team.id:
+        raise NotFound("no such flag in your team")
+    if repository.get_live(session, flag_id, now=now) is None:
+        raise Conflict("only an active flag has due dates")
+    wanted = new_deadlines(flag.id, deadlines)
+    before = {each.code: each for each in repository.deadlines_of(session, [flag.id])}
+    for each in wanted:
+        kept = before.get(each.code)
+        if kept is not None and kept.due_at == each.due_at:
+            each.warned_at = kept.warned_at
+    repository.replace_deadlines(session, flag.id, wanted)
+    described = ", ".join(f"{code} {day.isoformat()}" for code, day in deadlines) or "none"
+    record_flag_event(
+        session, actor, flag, action=Action.FLAG_DEADLINES, now=now, reason=f"due: {described}"
+    )
+    return wanted

@@ -12,16 +12,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.contact_request.models import ContactRequest
-from hub.flag.models import Flag
+from hub.flag.models import Flag, FlagDeadline
 from hub.match.models import Match, MatchMember
 
 
 def delete_flags(session: Session, flag_ids: Sequence[uuid.UUID]) -> None:
-    """Delete flags with whatever hangs on them (match memberships, contact requests)."""
+    """Delete flags with whatever hangs on them (match memberships, contact requests, due
+    dates)."""
     if not flag_ids:
         return
     session.execute(delete(MatchMember).where(MatchMember.flag_id.in_(flag_ids)))
     session.execute(delete(ContactRequest).where(ContactRequest.flag_id.in_(flag_ids)))
+    session.execute(delete(FlagDeadline).where(FlagDeadline.flag_id.in_(flag_ids)))
     session.execute(delete(Flag).where(Flag.id.in_(flag_ids)))
     session.flush()
 

@@ -18,6 +18,7 @@ class RetentionRunOut(BaseModel):
     removed_matches: int
     unlinked_audit_entries: int
     expiry_warnings: int
+    deadline_warnings: int = 0
 
     @classmethod
     def of(cls, run: RetentionRun) -> RetentionRunOut:
@@ -29,6 +30,7 @@ class RetentionRunOut(BaseModel):
             removed_matches=run.removed_matches,
             unlinked_audit_entries=run.unlinked_audit_entries,
             expiry_warnings=run.expiry_warnings,
+            deadline_warnings=run.deadline_warnings,
         )
 
 

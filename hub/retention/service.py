@@ -43,6 +43,7 @@ RETENTION_ACTOR = Actor(
 ERASURE_REASONS = ("objection", "death", "unlawful")
 FLAG_EXPIRING = "flag.expiring"  # the notification kinds the owner's inbox shows
 FLAG_EXPIRED = "flag.expired"
+FLAG_DEADLINE = "flag.deadline"  # a due date of the flag is near (or passed unwarned)
 
 
 def expiry_notice(flag: Flag) -> dict[str, Any]:
@@ -77,6 +78,33 @@ def warn_of_expiry(session: Session, *, now: datetime, warning_days: int) -> int
     return len(due)
 
 
+def warn_of_deadlines(session: Session, *, now: datetime, warning_days: int) -> int:
+    """Tell each owner, once per due date, that a live flag's due date is near.
+
+    The notice names the flag, the code and the moment; like an expiry warning, it goes
+    to the inbox (and by webhook and e-mail where the team has them).
+    """
+    due = flags.deadlines_due_unwarned(session, now=now, until=now + timedelta(days=warning_days))
+    teams = organisations.teams_by_id(session, {flag.team_id for _, flag in due})
+    for deadline, flag in due:
+        deadline.warned_at = now
+        notify(
+            session,
+            team=teams[flag.team_id],
+            kind=FLAG_DEADLINE,
+            payload={
+                "flag": str(flag.id),
+                "domain": flag.domain_code,
+                "purpose": flag.purpose,
+                "deadline": deadline.code,
+                "due_at": deadline.due_at.isoformat(),
+            },
+            now=now,
+        )
+    session.flush()
+    return len(due)
+
+
 def run_retention(
     session: Session,
     actor: Actor = RETENTION_ACTOR,
@@ -85,8 +113,10 @@ def run_retention(
     now: datetime,
     audit_subject_link_years: int,
     expiry_warning_days: int,
+    deadline_warning_days: int = 7,
 ) -> RetentionRun:
-    """Warn owners of flags about to expire (``expiry_warning_days`` ahead), expire,
+    """Warn owners of flags about to expire (``expiry_warning_days`` ahead) and of their
+    flags' due dates (``deadline_warning_days`` ahead), expire,
     archive and purge flags, expire overdue requests, unlink old audit entries from their
     subjects (after ``audit_subject_link_years``) and forget the check counts of the days
     before today.
@@ -95,6 +125,7 @@ def run_retention(
     (``policy`` names it per organisation slug; one ``Policy`` governs all).
     """
     warned = warn_of_expiry(session, now=now, warning_days=expiry_warning_days)
+    deadline_warnings = warn_of_deadlines(session, now=now, warning_days=deadline_warning_days)
     overdue = flags.active_overdue(session, now=now)
     teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
     expired = 0
@@ -148,6 +179,7 @@ def run_retention(
         removed_matches=matches,
         unlinked_audit_entries=unlinked,
         expiry_warnings=warned,
+        deadline_warnings=deadline_warnings,
     )
 
 

@@ -18,3 +18,4 @@ class RetentionRun:
     removed_matches: int
     unlinked_audit_entries: int
     expiry_warnings: int
+    deadline_warnings: int = 0

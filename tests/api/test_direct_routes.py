@@ -28,7 +28,7 @@ from hub.involvement.schemas import InvolvementCheckIn
 from hub.runtime import Runtime
 from tests.helpers import auth, opaque_pseudonym
 
-FRESH = {"id", "check_id", "handle"}
+FRESH = {"id", "check_id", "handle", "flag_id"}  # made anew by each app
 """Values that differ between two equal requests; compared by presence only."""
 HEADERS = ("content-type", "api-version", "www-authenticate", "retry-after")
 

@@ -595,6 +595,13 @@ ROUTES: dict[tuple[str, str], Row] = {
         roles=MEMBERS, json=lambda t: {"subject": subject(t), "purpose": own_purpose(t)}
     ),
     ("GET", "/api/v1/flags"): Row(roles=MEMBERS),
+    ("POST", "/api/v1/flag-batches"): Row(
+        roles=MEMBERS,
+        json=lambda t: {"flags": [{"subject": subject(t), "purpose": own_purpose(t)}]},
+    ),
+    ("PUT", "/api/v1/flags/{flag_id}/deadlines"): Row(
+        roles=MEMBERS, other_team=HIDDEN, other_org=HIDDEN, json=lambda t: {"deadlines": []}
+    ),
     ("DELETE", "/api/v1/flags/{flag_id}"): Row(roles=MEMBERS, other_team=HIDDEN, other_org=HIDDEN),
     ("POST", "/api/v1/flags/{flag_id}/renewal"): Row(
         roles=MEMBERS, other_team=HIDDEN, other_org=HIDDEN, json=lambda t: {}

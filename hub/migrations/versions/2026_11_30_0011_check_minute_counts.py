@@ -2,7 +2,7 @@
 the hub processes on PostgreSQL
 
 Revision ID: 0011
-Revises: 0009 (re-chained onto 0010 when the branches meet)
+Revises: 0010
 Create Date: 2026-11-30 19:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from hub.db import UTCDateTime
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
