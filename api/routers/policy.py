@@ -17,7 +17,7 @@ from api.deps import DbSession, Now, RuntimeDep, require
 from api.openapi import errors
 from hub.actor import Actor, Role
 from hub.policy_view import service
-from hub.policy_view.schemas import ExplanationOut, PolicyDiffOut, PolicyViewOut
+from hub.policy_view.schemas import DecisionChangesOut, ExplanationOut, PolicyViewOut
 from policies import ROLES, SUBJECT_TYPES, Action
 
 router = APIRouter(prefix="/policy", tags=["policy"], responses=errors(503))
@@ -82,7 +82,7 @@ def explain_decision(
     return ExplanationOut.of(found)
 
 
-@router.get("/diff", response_model=PolicyDiffOut, responses=errors(404))
+@router.get("/diff", response_model=DecisionChangesOut, responses=errors(404))
 def diff_versions(
     session: DbSession,
     actor: Reader,
@@ -91,7 +91,7 @@ def diff_versions(
     old: Annotated[str, Query(pattern=VERSION)],
     new: Annotated[str, Query(pattern=VERSION)],
     on: On = None,
-) -> PolicyDiffOut:
+) -> DecisionChangesOut:
     """Which decisions change from version ``old`` to ``new`` (your organisation's stored
     versions, or the hub's policy file), grouped: about a second the first time."""
     runtime.refresh_kept_if_stale()
@@ -103,4 +103,4 @@ def diff_versions(
         new=new,
         on=on or now.date(),
     )
-    return PolicyDiffOut.of(found)
+    return DecisionChangesOut.of(found)

@@ -67,7 +67,7 @@ class LegalBasisOut(BaseModel):
         )
 
 
-class PurposeOut(BaseModel):
+class PolicyPurposeOut(BaseModel):
     id: str
     name: str
     description: str
@@ -75,7 +75,7 @@ class PurposeOut(BaseModel):
     line: int
 
 
-class DomainOut(BaseModel):
+class PolicyDomainOut(BaseModel):
     id: str
     name: str
     subject_types: list[str]
@@ -135,8 +135,8 @@ class PolicyViewOut(BaseModel):
     in_force: VersionOut
     versions: list[VersionOut]
     legal_bases: list[LegalBasisOut]
-    purposes: list[PurposeOut]
-    domains: list[DomainOut]
+    purposes: list[PolicyPurposeOut]
+    domains: list[PolicyDomainOut]
     rules: list[RuleOut]
     visibility: list[VisibilityOut]
     notes: list[str]
@@ -151,13 +151,13 @@ class PolicyViewOut(BaseModel):
             versions=[VersionOut.of(each) for each in view.versions],
             legal_bases=[LegalBasisOut.of(b) for b in policy.legal_bases.values()],
             purposes=[
-                PurposeOut(
+                PolicyPurposeOut(
                     id=p.id, name=p.name, description=p.description, confirm=p.confirm, line=p.line
                 )
                 for p in policy.purposes.values()
             ],
             domains=[
-                DomainOut(
+                PolicyDomainOut(
                     id=d.id,
                     name=d.name,
                     subject_types=sorted(d.subject_types),
@@ -212,7 +212,7 @@ class RuleCheckOut(BaseModel):
         )
 
 
-class DecisionOut(BaseModel):
+class ExplainedDecisionOut(BaseModel):
     allowed: bool
     rule_id: str | None
     rule_line: int | None
@@ -241,7 +241,7 @@ class QuestionOut(BaseModel):
 class ExplanationOut(BaseModel):
     question: QuestionOut
     policy: PolicyInfoOut
-    decision: DecisionOut
+    decision: ExplainedDecisionOut
     rules: list[RuleCheckOut]
     text: str
 
@@ -264,7 +264,7 @@ class ExplanationOut(BaseModel):
                 on=ctx.on,
             ),
             policy=_info(policy),
-            decision=DecisionOut(
+            decision=ExplainedDecisionOut(
                 allowed=decision.allowed,
                 rule_id=decision.rule_id,
                 rule_line=rule.line if rule else None,
@@ -296,7 +296,7 @@ class ChangeOut(BaseModel):
     after_allowed: bool
 
 
-class PolicyDiffOut(BaseModel):
+class DecisionChangesOut(BaseModel):
     old: VersionOut
     new: VersionOut
     on: dt.date
@@ -304,7 +304,7 @@ class PolicyDiffOut(BaseModel):
     groups: list[ChangeOut]
 
     @classmethod
-    def of(cls, found: PolicyDiff) -> PolicyDiffOut:
+    def of(cls, found: PolicyDiff) -> DecisionChangesOut:
         return cls(
             old=VersionOut.of(found.old),
             new=VersionOut.of(found.new),

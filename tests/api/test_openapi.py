@@ -66,6 +66,12 @@ def test_every_error_is_a_problem_of_one_shared_schema(spec: Any) -> None:
         }
 
 
+def test_every_schema_has_a_name_of_its_own(spec: Any) -> None:
+    """Two models of one name get module-qualified names (``hub__x__schemas__Out``) in the
+    document, which clients then see; each model's name is unique instead."""
+    assert [name for name in spec["components"]["schemas"] if "__" in name] == []
+
+
 def test_the_pseudonym_has_its_canonical_pattern(client: TestClient) -> None:
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["SubjectIn"]
     pattern = re.compile(schema["properties"]["pseudonym"]["pattern"])
