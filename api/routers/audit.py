@@ -202,6 +202,10 @@ def report(
     since: From = None,
     until: To = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    client: Annotated[
+        str | None,
+        Query(max_length=200, description="Only this OAuth client's entries, e.g. a connector."),
+    ] = None,
 ) -> ReportOut:
     """Suwinet-style audit reports over a period (default the last 30 days; audited). Read
     on the read replica when the hub has one; the report's own audit entry on the primary."""
@@ -209,6 +213,7 @@ def report(
         session,
         actor,
         reader=replica,
+        client=client,
         settings=runtime.settings,
         kind=kind,
         since=since,

@@ -104,9 +104,17 @@ def _is_member(entry: SignedEntry) -> bool:
 
 
 def checks_per_member(
-    session: Session, sieve: Sieve, since: datetime, until: datetime, *, organisation: str
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    client: str | None = None,
 ) -> list[dict[str, Any]]:
-    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
+    where = EntryFilter(
+        organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
+    )
     rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
     for entry in sieve.intact(repository.iter_entries(session, where)):
         member, team = entry.actor_sub, entry.actor_team
@@ -141,13 +149,14 @@ def off_hours(
     until: datetime,
     *,
     organisation: str,
+    client: str | None = None,
     settings: Settings,
 ) -> list[dict[str, Any]]:
     zone = ZoneInfo(settings.audit_timezone)
     per_member: dict[str, dict[str, Any]] = {}
     for entry in sieve.intact(
         repository.iter_entries(
-            session, EntryFilter(organisation=organisation, since=since, until=until)
+            session, EntryFilter(organisation=organisation, client=client, since=since, until=until)
         )
     ):
         if not _is_member(entry):
@@ -190,9 +199,12 @@ def most_checked_subjects(
     until: datetime,
     *,
     organisation: str,
+    client: str | None = None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
+    where = EntryFilter(
+        organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
+    )
     counts: Counter[bytes] = Counter(
         entry.subject_key
         for entry in sieve.intact(repository.iter_entries(session, where))
@@ -233,6 +245,7 @@ def checks_without_follow_up(
     until: datetime,
     *,
     organisation: str,
+    client: str | None = None,
     now: datetime,
     settings: Settings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -244,6 +257,7 @@ def checks_without_follow_up(
                 session,
                 EntryFilter(
                     organisation=organisation,
+                    client=client,
                     action=Action.CHECK,
                     outcome="allowed",
                     since=since,
@@ -316,10 +330,18 @@ def checks_without_follow_up(
 
 
 def refusals(
-    session: Session, sieve: Sieve, since: datetime, until: datetime, *, organisation: str
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    client: str | None = None,
 ) -> list[dict[str, Any]]:
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    where = EntryFilter(organisation=organisation, outcome="refused", since=since, until=until)
+    where = EntryFilter(
+        organisation=organisation, client=client, outcome="refused", since=since, until=until
+    )
     for entry in sieve.intact(repository.iter_entries(session, where)):
         key = (entry.actor_sub, entry.actor_team, entry.action, entry.rule_id, entry.reason)
         row = groups.setdefault(
@@ -353,11 +375,14 @@ def checks_over_time(
     until: datetime,
     *,
     organisation: str,
+    client: str | None = None,
     settings: Settings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     zone = ZoneInfo(settings.audit_timezone)
     weekly = until - since > DAILY_UP_TO
-    where = EntryFilter(organisation=organisation, action=Action.CHECK, since=since, until=until)
+    where = EntryFilter(
+        organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
+    )
     rows: dict[tuple[date, str, str | None], dict[str, Any]] = {}
     for entry in sieve.intact(repository.iter_entries(session, where)):
         start = _period_start(entry.at, zone, weekly=weekly)
@@ -402,6 +427,7 @@ def run_report(
     now: datetime,
     limit: int = 20,
     reader: Session | None = None,
+    client: str | None = None,
 ) -> Report:
     """Build one report over [since, until) of the officer's organisation; audit that it ran.
 
@@ -416,9 +442,13 @@ def run_report(
     summary: dict[str, Any] = {}
     sieve = Sieve()
     if kind is ReportKind.CHECKS_PER_MEMBER:
-        rows = checks_per_member(reads, sieve, since, until, organisation=organisation)
+        rows = checks_per_member(
+            reads, sieve, since, until, organisation=organisation, client=client
+        )
     elif kind is ReportKind.OFF_HOURS:
-        rows = off_hours(reads, sieve, since, until, organisation=organisation, settings=settings)
+        rows = off_hours(
+            reads, sieve, since, until, organisation=organisation, client=client, settings=settings
+        )
         summary = {
             "timezone": settings.audit_timezone,
             "office_days": list(settings.audit_office_days),
@@ -429,18 +459,27 @@ def run_report(
         }
     elif kind is ReportKind.MOST_CHECKED_SUBJECTS:
         rows = most_checked_subjects(
-            reads, sieve, since, until, organisation=organisation, limit=limit
+            reads, sieve, since, until, organisation=organisation, client=client, limit=limit
         )
     elif kind is ReportKind.CHECKS_WITHOUT_FOLLOW_UP:
         rows, summary = checks_without_follow_up(
-            reads, sieve, since, until, organisation=organisation, now=now, settings=settings
+            reads,
+            sieve,
+            since,
+            until,
+            organisation=organisation,
+            client=client,
+            now=now,
+            settings=settings,
         )
     elif kind is ReportKind.CHECKS_OVER_TIME:
         rows, summary = checks_over_time(
-            reads, sieve, since, until, organisation=organisation, settings=settings
+            reads, sieve, since, until, organisation=organisation, client=client, settings=settings
         )
     else:
-        rows = refusals(reads, sieve, since, until, organisation=organisation)
+        rows = refusals(reads, sieve, since, until, organisation=organisation, client=client)
+    if client:
+        summary["client"] = client
     if sieve.faults:
         summary["tampered_entries"] = sieve.listed()
         raise_integrity_alert(session, sieve.faults, now=now)
@@ -451,6 +490,7 @@ def run_report(
         now=now,
         reason=audit.canonical_leaf(
             {"report": kind.value, "from": since.isoformat(), "to": until.isoformat()}
+            | ({"client": client} if client else {})
         ),
     )
     return Report(

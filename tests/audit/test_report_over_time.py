@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.auth.dev_idp import DevIdentityProvider
 from tests.audit.test_reports import month, officer, report
+from tests.helpers import check, opaque_pseudonym
 
 __all__ = ["month"]  # the fixture, shared with the other reports' tests
 
@@ -41,3 +42,35 @@ def test_a_long_period_counts_per_week(client: TestClient, idp: DevIdentityProvi
         ("2026-11-23", "anna", 4),
         ("2026-11-23", "carl", 1),
     }
+
+
+def test_reports_keep_to_one_client_when_asked(
+    client: TestClient, idp: DevIdentityProvider
+) -> None:
+    """The officer looks at what one connector did: the reports filter by OAuth client."""
+
+    def checks_by(client_id: str, n: int) -> None:
+        token = idp.issue(
+            member="anna", team="pw-handhaving", roles=["professional"], client_id=client_id
+        )
+        for i in range(n):
+            subject = opaque_pseudonym(f"{client_id}-{i}")
+            headers = {"Authorization": f"Bearer {token}"}
+            assert check(client, headers, subject, purpose="rechtmatigheid").status_code == 200
+
+    checks_by("betrokken-web", 2)
+    checks_by("betrokken-connector-laa", 3)
+    officer_headers = officer(idp)
+
+    def counted(**params: str) -> tuple[int, dict[str, object]]:
+        answer = client.get(
+            "/api/v1/audit/reports/checks-per-member", params=params, headers=officer_headers
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return sum(row["checks"] for row in body["rows"]), body["summary"]
+
+    assert counted()[0] == 5
+    only, summary = counted(client="betrokken-connector-laa")
+    assert only == 3 and summary["client"] == "betrokken-connector-laa"
+    assert counted(client="betrokken-web")[0] == 2
