@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from hub.contact_request.models import ContactRequest, RequestStatus
 from hub.db import insert_new
 from hub.flag.models import Flag
+from hub.organisation.models import Team
 
 
 def add(session: Session, request: ContactRequest) -> None:
@@ -35,23 +36,41 @@ def pending_between(
 
 def list_for_team(
     session: Session, *, team_id: uuid.UUID, direction: str | None, limit: int, offset: int
-) -> Sequence[ContactRequest]:
+) -> Sequence[tuple[ContactRequest, Flag, Team, Team]]:
+    """One page of a team's requests, each with its flag, owner team and requester team.
+
+    One statement for any page: the listing used to load the flag and both teams per
+    request (2 + 3 per request before the identity map helped).
+    """
+    incoming = ContactRequest.owner_team_id == team_id
+    outgoing = ContactRequest.requester_team_id == team_id
     if direction == "incoming":
-        condition = ContactRequest.owner_team_id == team_id
+        condition = incoming
     elif direction == "outgoing":
-        condition = ContactRequest.requester_team_id == team_id
+        condition = outgoing
     else:
-        condition = or_(
-            ContactRequest.owner_team_id == team_id, ContactRequest.requester_team_id == team_id
+        # Both directions as two ordered index scans merged (a team is never on both sides
+        # of one request), not an OR that sorts all of a busy team's requests for one page.
+        both = union_all(
+            select(ContactRequest.id, ContactRequest.created_at).where(incoming),
+            select(ContactRequest.id, ContactRequest.created_at).where(outgoing),
+        ).subquery()
+        condition = ContactRequest.id.in_(
+            select(both.c.id).order_by(both.c.created_at.desc(), both.c.id).limit(limit + offset)
         )
+    owner = aliased(Team, name="owner_team")
+    requester = aliased(Team, name="requester_team")
     statement = (
-        select(ContactRequest)
+        select(ContactRequest, Flag, owner, requester)
+        .join(Flag, Flag.id == ContactRequest.flag_id)
+        .join(owner, owner.id == ContactRequest.owner_team_id)
+        .join(requester, requester.id == ContactRequest.requester_team_id)
         .where(condition)
         .order_by(ContactRequest.created_at.desc(), ContactRequest.id)
         .limit(limit)
         .offset(offset)
     )
-    return session.scalars(statement).all()
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
 
 
 def overdue(session: Session, *, now: datetime) -> Sequence[ContactRequest]:

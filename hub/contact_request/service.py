@@ -68,18 +68,17 @@ def _record(
     action: Action,
     now: datetime,
 ) -> None:
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=action,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=request.purpose,
-            object_id=str(request.id),
-            reason=request.decline_reason,
-        ),
-        at=now,
+    audit.record(session, actor, _step_record(request, flag, action=action), at=now)
+
+
+def _step_record(request: ContactRequest, flag: Flag, *, action: Action) -> AuditRecord:
+    return AuditRecord(
+        action=action,
+        outcome=Outcome.ALLOWED,
+        subject_key=flag.subject_key,
+        purpose=request.purpose,
+        object_id=str(request.id),
+        reason=request.decline_reason,
     )
 
 
@@ -387,10 +386,50 @@ def list_requests(
     now: datetime,
     references: ReferenceSealer,
 ) -> Sequence[RequestView]:
-    requests = repository.list_for_team(
+    """A page of the team's requests in a fixed number of statements, whatever its size:
+    one to read the page with its flags and teams, and, only if some of it fell due, one
+    to mark those expired and one for their audit entries."""
+    page = repository.list_for_team(
         session, team_id=team.id, direction=direction, limit=limit, offset=offset
     )
-    return [_seen_by(session, actor, request, team, now, references) for request in requests]
+    _expire_all_due(session, actor, [(request, flag) for request, flag, _, _ in page], now)
+    return [
+        _view(
+            request,
+            flag,
+            owner,
+            requester,
+            direction="incoming" if team.id == owner.id else "outgoing",
+            references=references,
+        )
+        for request, flag, owner, requester in page
+    ]
+
+
+def _expire_all_due(
+    session: Session, actor: Actor, page: Sequence[tuple[ContactRequest, Flag]], now: datetime
+) -> None:
+    """:func:`_expire_if_due` for a whole page: one flush, one audit statement."""
+    due = [
+        (request, flag)
+        for request, flag in page
+        if request.status == RequestStatus.PENDING and request.expires_at <= now
+    ]
+    if not due:
+        return
+    for request, _ in due:
+        request.status = RequestStatus.EXPIRED
+        request.decided_at = request.expires_at
+    session.flush()
+    audit.write(
+        session,
+        [
+            audit.new_entry(
+                actor, _step_record(request, flag, action=Action.CONTACT_REQUEST_EXPIRE), at=now
+            )[1]
+            for request, flag in due
+        ],
+    )
 
 
 def _transition(
