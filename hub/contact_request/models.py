@@ -37,6 +37,9 @@ class ContactRequest(Base):
         Index("ix_contact_requests_owner_team_created", "owner_team_id", "created_at"),
         Index("ix_contact_requests_requester_team_created", "requester_team_id", "created_at"),
         Index("ix_contact_requests_status_expires_at", "status", "expires_at"),
+        # A flag's requests: the pending one between a flag and a team, the cascade when a
+        # flag is purged, the decisions on a subject's flags (migration 0013).
+        Index("ix_contact_requests_flag_requester", "flag_id", "requester_team_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, union_all
@@ -15,23 +15,27 @@ from hub.flag.models import Flag
 from hub.organisation.models import Team
 
 
-def add(session: Session, request: ContactRequest) -> None:
-    insert_new(session, request)
+def add(session: Session, *requests: ContactRequest) -> None:
+    insert_new(session, *requests)
 
 
 def get(session: Session, request_id: uuid.UUID) -> ContactRequest | None:
     return session.get(ContactRequest, request_id)
 
 
-def pending_between(
-    session: Session, *, flag_id: uuid.UUID, requester_team_id: uuid.UUID
-) -> ContactRequest | None:
-    statement = select(ContactRequest).where(
-        ContactRequest.flag_id == flag_id,
-        ContactRequest.requester_team_id == requester_team_id,
+def pending_pairs(
+    session: Session, *, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Those (flag, requesting team) of ``pairs`` with a pending request, in one query."""
+    if not pairs:
+        return set()
+    flag_ids = {flag_id for flag_id, _ in pairs}
+    statement = select(ContactRequest.flag_id, ContactRequest.requester_team_id).where(
+        ContactRequest.flag_id.in_(list(flag_ids)),
         ContactRequest.status == RequestStatus.PENDING,
     )
-    return session.scalars(statement).first()
+    found = {(flag_id, team_id) for flag_id, team_id in session.execute(statement)}
+    return found & set(pairs)
 
 
 def list_for_team(
