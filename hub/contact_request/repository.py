@@ -101,3 +101,29 @@ def decided_on_subject(
         .order_by(ContactRequest.decided_at, ContactRequest.id)
     )
     return {(owner, requester): status for owner, requester, status in session.execute(statement)}
+
+
+def decided_on_subjects(
+    session: Session, *, subject_keys: Collection[bytes]
+) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
+    """:func:`decided_on_subject` for several subjects in one query, by subject."""
+    found: dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]] = {key: {} for key in subject_keys}
+    if not subject_keys:
+        return found
+    statement = (
+        select(
+            Flag.subject_key,
+            ContactRequest.owner_team_id,
+            ContactRequest.requester_team_id,
+            ContactRequest.status,
+        )
+        .join(Flag, Flag.id == ContactRequest.flag_id)
+        .where(
+            Flag.subject_key.in_(list(subject_keys)),
+            ContactRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.DECLINED]),
+        )
+        .order_by(ContactRequest.decided_at, ContactRequest.id)
+    )
+    for key, owner, requester, status in session.execute(statement):
+        found[key][(owner, requester)] = status
+    return found
