@@ -101,7 +101,7 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 	touch $@
 
 test: setup lint web $(OIDC)/node_modules/.installed
-	$(BIN)/pytest -m "not ha"
+	$(BIN)/pytest -m "not ha" --durations=15
 
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
 # load, several hub processes on one database, a backup restored. They start their own
