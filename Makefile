@@ -104,7 +104,8 @@ test: setup lint web $(OIDC)/node_modules/.installed
 	$(BIN)/pytest -m "not ha" --durations=15
 
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
-# load, several hub processes on one database, a backup restored. They start their own
+# load, several hub processes on one database, a backup restored, and the compose topology
+# run as native processes (deploy/compose.yaml). They start their own
 # etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`; -s shows the
 # failover and restore figures they print (docs/operations.md). Bounded: each test fails
 # after 5 minutes, and the whole run is stopped (its processes too) after 20.
@@ -112,7 +113,7 @@ test: setup lint web $(OIDC)/node_modules/.installed
 ha-deps:
 	$(call apt_install,$(HA_PACKAGES))
 
-test-ha: setup ha-deps
+test-ha: setup ha-deps web $(OIDC)/node_modules/.installed
 	timeout --kill-after=60 1200 $(BIN)/pytest -m ha -s
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
