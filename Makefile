@@ -101,10 +101,12 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 	touch $@
 
 test: setup lint web $(OIDC)/node_modules/.installed
-	$(BIN)/pytest -m "not ha"
+	$(BIN)/pytest -m "not ha and not bench" --durations=15
 
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
-# load, several hub processes on one database, a backup restored. They start their own
+# load, several hub processes on one database, a backup restored, and the compose topology
+# run as native processes (deploy/compose.yaml); with them the benchmarks' runs at a tiny
+# size (tests/bench), which keep the bench code working. They start their own
 # etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`; -s shows the
 # failover and restore figures they print (docs/operations.md). Bounded: each test fails
 # after 5 minutes, and the whole run is stopped (its processes too) after 20.
@@ -112,8 +114,8 @@ test: setup lint web $(OIDC)/node_modules/.installed
 ha-deps:
 	$(call apt_install,$(HA_PACKAGES))
 
-test-ha: setup ha-deps
-	timeout --kill-after=60 1200 $(BIN)/pytest -m ha -s
+test-ha: setup ha-deps web $(OIDC)/node_modules/.installed
+	timeout --kill-after=60 1200 $(BIN)/pytest -m "ha or bench" -s
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
 # OpenID provider, no hub or pseudonymiser processes, no browser), so none needs

@@ -32,8 +32,8 @@ from testsupport.services import Service
 
 pytestmark = pytest.mark.processes
 
-EXAMPLES = 25
-"""Cases per operation and mode: 35 operations, two modes, about 1,500 cases in all."""
+EXAMPLES = 15
+"""Cases per operation and mode: some 55 operations, two modes, about 1,600 cases in all."""
 MINIMUM_CASES = 1_000
 TIME_LIMIT_SECONDS = 150
 CHECKS = [

@@ -49,6 +49,7 @@ def replica(primary: PostgresCluster) -> Iterator[PostgresCluster]:
     standby = PostgresCluster(root, THROWAWAY_SETTINGS, sync=False)
     root.chmod(0o777)  # the cluster's user writes its data directory here
     base_backup = [str(PG_BIN / "pg_basebackup"), "-D", str(standby.data), "-R", "-X", "stream"]
+    base_backup += ["--checkpoint=fast"]  # not wait for the next checkpoint
     run_as(standby.user, [*base_backup, "-h", "127.0.0.1", "-p", str(primary.port)])
     standby.start()
     try:

@@ -25,7 +25,7 @@ from tests.identity.provider import (
 from testsupport.net import free_port
 from testsupport.postgres import PostgresCluster, throwaway_postgres
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.ha]  # make test-ha: the slow production suite
 
 COMPOSE_SECRET = "betrokken-onboarding-development-secret"
 

@@ -17,7 +17,7 @@ from hub.demo import TEAMS
 from hub.migrate import upgrade
 from testsupport.services import hub_and_pseudonymiser
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.ha]  # make test-ha: the slow production suite
 
 ONBOARDING = Path(__file__).parents[2] / "deploy" / "onboarding.yaml"
 

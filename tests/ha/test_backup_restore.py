@@ -58,6 +58,11 @@ def pg_root() -> Iterator[Path]:
 
 
 def test_restore_from_base_backup_and_wal_archive(tmp_path: Path, pg_root: Path) -> None:
+    # The scripts as the PostgreSQL user runs them, from where that user can reach them
+    # (a checkout may sit in a directory only its owner can enter).
+    scripts = _owned_directory(pg_root / "scripts")
+    for script in BACKUP.glob("*.sh"):
+        shutil.copy2(script, scripts / script.name)
     backups = _owned_directory(pg_root / "backups")
     archive = _owned_directory(backups / "wal")
     archiving = {
@@ -65,7 +70,7 @@ def test_restore_from_base_backup_and_wal_archive(tmp_path: Path, pg_root: Path)
         "fsync": "on",
         "wal_level": "replica",
         "archive_mode": "on",
-        "archive_command": f"'{BACKUP / 'archive-wal.sh'} %p %f {archive}'",
+        "archive_command": f"'{scripts / 'archive-wal.sh'} %p %f {archive}'",
     }
     source = PostgresCluster(_owned_directory(pg_root / "source"), archiving)
     source.start()
@@ -96,7 +101,7 @@ def test_restore_from_base_backup_and_wal_archive(tmp_path: Path, pg_root: Path)
             backup = Path(
                 _as_pg_user(
                     [
-                        str(BACKUP / "base-backup.sh"),
+                        str(scripts / "base-backup.sh"),
                         str(backups),
                         "-h",
                         "127.0.0.1",
@@ -129,7 +134,7 @@ def test_restore_from_base_backup_and_wal_archive(tmp_path: Path, pg_root: Path)
 
     # A fresh cluster from the backup and the archive.
     restored = PostgresCluster(_owned_directory(pg_root / "restored"), THROWAWAY_SETTINGS)
-    _as_pg_user([str(BACKUP / "restore.sh"), str(backup), str(archive), str(restored.data)])
+    _as_pg_user([str(scripts / "restore.sh"), str(backup), str(archive), str(restored.data)])
     restored.start()
     try:
         restored_url = restored.url("betrokken")
