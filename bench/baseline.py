@@ -127,6 +127,9 @@ def insert_sql(key: str, policy_version: str) -> str:
     )
 
 
+BASELINE_REQUESTER = "bench-pgbench-baseline"  # marks the baseline's contact requests
+
+
 def contact_request_sql(key: str, policy_version: str) -> str:
     """A contact request's work in plain SQL, one durable transaction: the flag and its
     owner, the pending check, the request, the owner's notification and the audit row
@@ -155,7 +158,7 @@ def contact_request_sql(key: str, policy_version: str) -> str:
         "  requester_sub, requester_name, requester_email, purpose, status,\n"
         "  requires_approval, created_at, expires_at, rule_id, legal_basis, policy_version)\n"
         "VALUES (gen_random_uuid(), :flag::uuid, :owner::uuid, :asker::uuid,\n"
-        "  'bench-pw-handhaving-g013-1', 'bench-pw-handhaving-g013-1', 'pw@example.org',\n"
+        f"  '{BASELINE_REQUESTER}', 'bench-pw-handhaving-g013-1', 'pw@example.org',\n"
         "  'rechtmatigheid', 'pending', true, now(), now() + interval '14 days',\n"
         f"  'pw-contact', 'pw_art_64', '{policy_version}');\n"
         "INSERT INTO notifications (id, team_id, kind, payload, created_at, delivery,\n"
@@ -192,6 +195,16 @@ def write_scripts(
         path.write_text(body)
         paths[name] = path
     return paths
+
+
+def forget_baseline_requests(database: Database) -> int:
+    """Delete the contact requests the baseline made: left pending, they would refuse the
+    hub's own requests on the same flags with a 409."""
+    with psycopg.connect(database.libpq_url, autocommit=True) as connection:
+        deleted = connection.execute(
+            "DELETE FROM contact_requests WHERE requester_sub = %s", (BASELINE_REQUESTER,)
+        )
+        return deleted.rowcount
 
 
 def prepare_database(database: Database) -> None:

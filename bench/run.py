@@ -596,6 +596,7 @@ def run(options: Options) -> dict[str, Any]:
             )
             report.cores(cores)
         report.data["pgbench"] = pgbench
+        baseline.forget_baseline_requests(database)
         report.data["hub"] = measure_hub(options, database, meta, report)
         report.data["sizes"] = table_sizes(database)
     finally:
