@@ -194,4 +194,5 @@ def _direct_routes(app: FastAPI) -> list[DirectRoute]:
     return [
         DirectRoute.declared(app, f"{API_PREFIX}/involvement-checks"),
         DirectRoute.declared(app, f"{API_PREFIX}/flags"),
+        DirectRoute.declared(app, f"{API_PREFIX}/contact-requests"),
     ]

@@ -1,4 +1,5 @@
-"""The busy writes, assembled for the app: checks and registrations in group commits.
+"""The busy writes, assembled for the app: checks, registrations and contact requests in
+group commits.
 
 Each group takes the policy in force and the clock's moment when it starts, and the
 process's handles (teams kept, rate limits, handle key); on PostgreSQL a group of checks
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from hub.contact_request.service import ContactAsk, request_contact_group
+from hub.contact_request.views import RequestView
 from hub.errors import HubError
 from hub.fastpath.groups import MAX_GROUP, WRITERS, GroupCommit, LoopWork
 from hub.flag.service import Registration, register_group
@@ -31,6 +34,7 @@ from hub.runtime import Runtime
 class BusyWrites:
     checks: GroupCommit[CheckRequest, Involvement]
     registrations: GroupCommit[Registration, RegisteredFlag]
+    contact_requests: GroupCommit[ContactAsk, RequestView]
 
 
 def busy_writes(
@@ -92,6 +96,21 @@ def busy_writes(
             convenants=runtime.convenants,
         )
 
+    def contact_requests(
+        session: Session, asks: Sequence[ContactAsk]
+    ) -> list[RequestView | HubError]:
+        runtime.refresh_kept_if_stale()
+        return request_contact_group(
+            session,
+            asks,
+            policy=runtime.policy_for,
+            now=runtime.clock.now(),
+            teams=runtime.teams,
+            handles=runtime.handles,
+            references=runtime.references,
+            convenants=runtime.convenants,
+        )
+
     sessions = runtime.sessions
     return BusyWrites(
         checks=GroupCommit(
@@ -104,5 +123,12 @@ def busy_writes(
         ),
         registrations=GroupCommit(
             sessions, registrations, what="registration", max_group=max_group, writers=writers
+        ),
+        contact_requests=GroupCommit(
+            sessions,
+            contact_requests,
+            what="contact request",
+            max_group=max_group,
+            writers=writers,
         ),
     )

@@ -9,6 +9,7 @@ between the client and the database.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -126,10 +127,53 @@ def insert_sql(key: str, policy_version: str) -> str:
     )
 
 
+BASELINE_REQUESTER = "bench-pgbench-baseline"  # marks the baseline's contact requests
+
+
+def contact_request_sql(key: str, policy_version: str) -> str:
+    """A contact request's work in plain SQL, one durable transaction: the flag and its
+    owner, the pending check, the request, the owner's notification and the audit row
+    (whose leaf is a check's: the same shape and length)."""
+    payload = json.dumps(
+        {
+            "flag": "00000000-0000-0000-0000-000000000000",
+            "from_team": "pw-handhaving-g013",
+            "from_team_name": "Handhaving Participatiewet gemeente-bench-013",
+            "legal_basis": "pw_art_64",
+            "purpose": "rechtmatigheid",
+            "request": "00000000-0000-0000-0000-000000000000",
+            "requester": None,
+            "status": "pending",
+        },
+        sort_keys=True,
+    )
+    return (
+        "SELECT f.id AS flag, f.team_id AS owner,\n"
+        "  (SELECT t.id FROM teams t WHERE t.id <> f.team_id ORDER BY t.id LIMIT 1) AS asker\n"
+        f"FROM flags f WHERE f.subject_key = {key}\n"
+        "ORDER BY f.registered_at LIMIT 1 \\gset\n"
+        "SELECT count(*) FROM contact_requests WHERE flag_id = :flag::uuid\n"
+        "  AND requester_team_id = :asker::uuid AND status = 'pending';\n"
+        "INSERT INTO contact_requests (id, flag_id, owner_team_id, requester_team_id,\n"
+        "  requester_sub, requester_name, requester_email, purpose, status,\n"
+        "  requires_approval, created_at, expires_at, rule_id, legal_basis, policy_version)\n"
+        "VALUES (gen_random_uuid(), :flag::uuid, :owner::uuid, :asker::uuid,\n"
+        f"  '{BASELINE_REQUESTER}', 'bench-pw-handhaving-g013-1', 'pw@example.org',\n"
+        "  'rechtmatigheid', 'pending', true, now(), now() + interval '14 days',\n"
+        f"  'pw-contact', 'pw_art_64', '{policy_version}');\n"
+        "INSERT INTO notifications (id, team_id, kind, payload, created_at, delivery,\n"
+        "  attempts, email)\n"
+        "VALUES (gen_random_uuid(), :owner::uuid, 'contact_request.create',\n"
+        f"  convert_from({_hex(payload.encode())}, 'UTF8'), now(), 'none', 0, 'pending');\n"
+        + insert_sql(key, policy_version)
+    )
+
+
 def write_scripts(
     directory: Path, *, world: World, hub_key: bytes, subjects: int, policy_version: str
 ) -> dict[str, Path]:
-    """The pgbench scripts: the check with its audit row, and the SELECT alone."""
+    """The pgbench scripts: the check with its audit row, the SELECT alone, and a contact
+    request's statements (the baseline of the contact-request phase)."""
     directory.mkdir(parents=True, exist_ok=True)
     key = subject_key_sql(world, hub_key)
     pick = f"\\set n random(0, {max(0, subjects - 2)})\n"
@@ -140,6 +184,10 @@ def write_scripts(
         + insert_sql(key, policy_version)
         + "COMMIT;\n",
         "select_only": pick + select_sql(key),
+        "contact_request": pick
+        + "BEGIN;\n"
+        + contact_request_sql(key, policy_version)
+        + "COMMIT;\n",
     }
     paths = {}
     for name, body in scripts.items():
@@ -147,6 +195,16 @@ def write_scripts(
         path.write_text(body)
         paths[name] = path
     return paths
+
+
+def forget_baseline_requests(database: Database) -> int:
+    """Delete the contact requests the baseline made: left pending, they would refuse the
+    hub's own requests on the same flags with a 409."""
+    with psycopg.connect(database.libpq_url, autocommit=True) as connection:
+        deleted = connection.execute(
+            "DELETE FROM contact_requests WHERE requester_sub = %s", (BASELINE_REQUESTER,)
+        )
+        return deleted.rowcount
 
 
 def prepare_database(database: Database) -> None:

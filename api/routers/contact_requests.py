@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import (
     ActingTeam,
-    CurrentPolicy,
+    BusyWritesDep,
     DbSession,
     Now,
     Professional,
@@ -25,6 +25,7 @@ from hub.contact_request.schemas import (
     ContactRequestOut,
     DeclineIn,
 )
+from hub.contact_request.service import ContactAsk
 from hub.fields import MAX_POSITION
 
 router = APIRouter(prefix="/contact-requests", tags=["contact requests"], responses=errors(503))
@@ -36,33 +37,26 @@ router = APIRouter(prefix="/contact-requests", tags=["contact requests"], respon
     response_model=ContactRequestOut,
     responses=errors(400, 404, 409),
 )
-def request_contact(
-    body: ContactRequestIn,
-    session: DbSession,
-    actor: Professional,
-    team: ActingTeam,
-    policy: CurrentPolicy,
-    runtime: RuntimeDep,
-    now: Now,
-) -> ContactRequestOut:
+async def request_contact(
+    body: ContactRequestIn, actor: Professional, runtime: RuntimeDep, busy: BusyWritesDep
+) -> Response:
     """Ask the owner of a flag you saw in your own involvement check to get in touch."""
-    view = service.request_contact(
-        session,
-        actor,
-        team=team,
-        policy=policy,
-        handles=runtime.handles,
-        handle=body.handle,
-        purpose=body.purpose,
-        email=body.email,
-        phone=body.phone,
-        case_ref=body.case_ref,
-        now=now,
-        references=runtime.references,
-        convenants=runtime.convenants,
-        policy_for=runtime.policy_for,
+    # async: the request joins a group commit (hub/fastpath/groups.py), not a thread
+    view = await busy.contact_requests.submit(
+        ContactAsk(
+            actor=actor,
+            handle=body.handle,
+            purpose=body.purpose,
+            email=body.email,
+            phone=body.phone,
+            case_ref=body.case_ref,
+        )
     )
-    return ContactRequestOut.of(view)
+    answer = ContactRequestOut.of(view)
+    # Serialised here, once: FastAPI would validate the model again and encode it twice.
+    return Response(
+        answer.model_dump_json(), status_code=status.HTTP_201_CREATED, media_type="application/json"
+    )
 
 
 @router.get("", response_model=ContactRequestListOut)

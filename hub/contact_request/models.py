@@ -33,9 +33,13 @@ class DeclineReason(StrEnum):
 class ContactRequest(Base):
     __tablename__ = "contact_requests"
     __table_args__ = (
-        Index("ix_contact_requests_owner_team_id", "owner_team_id"),
-        Index("ix_contact_requests_requester_team_id", "requester_team_id"),
+        # A team's page of requests, newest first, read in index order (migration 0013).
+        Index("ix_contact_requests_owner_team_created", "owner_team_id", "created_at"),
+        Index("ix_contact_requests_requester_team_created", "requester_team_id", "created_at"),
         Index("ix_contact_requests_status_expires_at", "status", "expires_at"),
+        # A flag's requests: the pending one between a flag and a team, the cascade when a
+        # flag is purged, the decisions on a subject's flags (migration 0013).
+        Index("ix_contact_requests_flag_requester", "flag_id", "requester_team_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

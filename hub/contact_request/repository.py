@@ -3,55 +3,78 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from hub.contact_request.models import ContactRequest, RequestStatus
 from hub.db import insert_new
 from hub.flag.models import Flag
+from hub.organisation.models import Team
 
 
-def add(session: Session, request: ContactRequest) -> None:
-    insert_new(session, request)
+def add(session: Session, *requests: ContactRequest) -> None:
+    insert_new(session, *requests)
 
 
 def get(session: Session, request_id: uuid.UUID) -> ContactRequest | None:
     return session.get(ContactRequest, request_id)
 
 
-def pending_between(
-    session: Session, *, flag_id: uuid.UUID, requester_team_id: uuid.UUID
-) -> ContactRequest | None:
-    statement = select(ContactRequest).where(
-        ContactRequest.flag_id == flag_id,
-        ContactRequest.requester_team_id == requester_team_id,
+def pending_pairs(
+    session: Session, *, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Those (flag, requesting team) of ``pairs`` with a pending request, in one query."""
+    if not pairs:
+        return set()
+    flag_ids = {flag_id for flag_id, _ in pairs}
+    statement = select(ContactRequest.flag_id, ContactRequest.requester_team_id).where(
+        ContactRequest.flag_id.in_(list(flag_ids)),
         ContactRequest.status == RequestStatus.PENDING,
     )
-    return session.scalars(statement).first()
+    found = {(flag_id, team_id) for flag_id, team_id in session.execute(statement)}
+    return found & set(pairs)
 
 
 def list_for_team(
     session: Session, *, team_id: uuid.UUID, direction: str | None, limit: int, offset: int
-) -> Sequence[ContactRequest]:
+) -> Sequence[tuple[ContactRequest, Flag, Team, Team]]:
+    """One page of a team's requests, each with its flag, owner team and requester team.
+
+    One statement for any page: the listing used to load the flag and both teams per
+    request (2 + 3 per request before the identity map helped).
+    """
+    incoming = ContactRequest.owner_team_id == team_id
+    outgoing = ContactRequest.requester_team_id == team_id
     if direction == "incoming":
-        condition = ContactRequest.owner_team_id == team_id
+        condition = incoming
     elif direction == "outgoing":
-        condition = ContactRequest.requester_team_id == team_id
+        condition = outgoing
     else:
-        condition = or_(
-            ContactRequest.owner_team_id == team_id, ContactRequest.requester_team_id == team_id
+        # Both directions as two ordered index scans merged (a team is never on both sides
+        # of one request), not an OR that sorts all of a busy team's requests for one page.
+        both = union_all(
+            select(ContactRequest.id, ContactRequest.created_at).where(incoming),
+            select(ContactRequest.id, ContactRequest.created_at).where(outgoing),
+        ).subquery()
+        condition = ContactRequest.id.in_(
+            select(both.c.id).order_by(both.c.created_at.desc(), both.c.id).limit(limit + offset)
         )
+    owner = aliased(Team, name="owner_team")
+    requester = aliased(Team, name="requester_team")
     statement = (
-        select(ContactRequest)
+        select(ContactRequest, Flag, owner, requester)
+        .join(Flag, Flag.id == ContactRequest.flag_id)
+        .join(owner, owner.id == ContactRequest.owner_team_id)
+        .join(requester, requester.id == ContactRequest.requester_team_id)
         .where(condition)
         .order_by(ContactRequest.created_at.desc(), ContactRequest.id)
         .limit(limit)
         .offset(offset)
     )
-    return session.scalars(statement).all()
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
 
 
 def overdue(session: Session, *, now: datetime) -> Sequence[ContactRequest]:
@@ -78,3 +101,29 @@ def decided_on_subject(
         .order_by(ContactRequest.decided_at, ContactRequest.id)
     )
     return {(owner, requester): status for owner, requester, status in session.execute(statement)}
+
+
+def decided_on_subjects(
+    session: Session, *, subject_keys: Collection[bytes]
+) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
+    """:func:`decided_on_subject` for several subjects in one query, by subject."""
+    found: dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]] = {key: {} for key in subject_keys}
+    if not subject_keys:
+        return found
+    statement = (
+        select(
+            Flag.subject_key,
+            ContactRequest.owner_team_id,
+            ContactRequest.requester_team_id,
+            ContactRequest.status,
+        )
+        .join(Flag, Flag.id == ContactRequest.flag_id)
+        .where(
+            Flag.subject_key.in_(list(subject_keys)),
+            ContactRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.DECLINED]),
+        )
+        .order_by(ContactRequest.decided_at, ContactRequest.id)
+    )
+    for key, owner, requester, status in session.execute(statement):
+        found[key][(owner, requester)] = status
+    return found

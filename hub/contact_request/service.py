@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,20 +22,24 @@ from hub.contact_request import repository
 from hub.contact_request.models import ContactRequest, DeclineReason, RequestStatus
 from hub.contact_request.views import RequestView
 from hub.convenant.cache import Convenants
-from hub.decisions import PolicyFor, decision_ref, require_allowed
-from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
+from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound
 from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.flag.views import OwnFlag
 from hub.handles import HandleSealer
 from hub.involvement.limits import local_day
-from hub.notification.service import notify
+from hub.notification import repository as notification_repository
+from hub.notification.models import Notification
+from hub.notification.service import new_notification, notify
 from hub.organisation import repository as organisations
+from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
+from hub.organisation.service import acting_team_among
 from hub.references import ReferenceSealer
 from policies import Action as PolicyAction
-from policies import Policy
+from policies import Decision, Policy
 
 DEFAULT_EXPIRY_DAYS = 14
 
@@ -68,18 +73,17 @@ def _record(
     action: Action,
     now: datetime,
 ) -> None:
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=action,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=request.purpose,
-            object_id=str(request.id),
-            reason=request.decline_reason,
-        ),
-        at=now,
+    audit.record(session, actor, _step_record(request, flag, action=action), at=now)
+
+
+def _step_record(request: ContactRequest, flag: Flag, *, action: Action) -> AuditRecord:
+    return AuditRecord(
+        action=action,
+        outcome=Outcome.ALLOWED,
+        subject_key=flag.subject_key,
+        purpose=request.purpose,
+        object_id=str(request.id),
+        reason=request.decline_reason,
     )
 
 
@@ -89,42 +93,133 @@ def _team(session: Session, team_id: uuid.UUID) -> Team:
     return team
 
 
-def request_contact(
+@dataclass(frozen=True)
+class ContactAsk:
+    """One request for contact as the route hands it on: who asks, on which handle, why."""
+
+    actor: Actor
+    handle: str
+    purpose: str
+    email: str | None = None
+    phone: str | None = None
+    case_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """An ask that passed its checks: what its rows are made of."""
+
+    ask: ContactAsk
+    team: TeamRef
+    flag: Flag
+    owner: Team
+    decision: Decision
+
+
+def request_contact_group(
     session: Session,
-    actor: Actor,
+    asks: Sequence[ContactAsk],
     *,
-    team: TeamRef,
-    policy: Policy,
+    policy: Policy | PolicyFor,
+    teams: ActingTeams,
     handles: HandleSealer,
-    handle: str,
-    purpose: str,
     now: datetime,
     references: ReferenceSealer,
-    email: str | None = None,
-    phone: str | None = None,
-    case_ref: str | None = None,
     convenants: Convenants | None = None,
-    policy_for: PolicyFor | None = None,
-) -> RequestView:
-    """Ask the owner of a flag, seen in the actor's own involvement check, to get in touch.
+) -> list[RequestView | HubError]:
+    """Several contact requests in the caller's transaction, as if made one after another.
+
+    Each gets its request, or its refusal, audited in the same transaction; a refusal is
+    decided before anything of its ask is written, so it leaves nothing else behind. The group
+    reads the acting teams, the flags behind the handles, their teams and the pending
+    requests between them at once, decides each ask in Python, and writes every request,
+    notification and audit entry in one statement per table. The caller commits before
+    answering (hub/fastpath/groups.py).
 
     A flag of another organisation may be asked about only under a convenant in force
     between the two that covers the purpose and the flag's domain, and only where the
-    owner's organisation's policy allows the contact too (``convenants``, ``policy_for``).
+    owner's organisation's policy allows the contact too.
 
     ``case_ref``, the requester's own case reference, is shown to the owner only if the
     requester gives it; the request keeps it sealed, the audit entry holds it as a check's
     entry holds the check's (so the privacy officer finds a case's requests by it).
     """
-    opened = handles.open(handle, member=actor.sub, now=now)
-    flag = flags.get_live(session, opened.flag_id, now=now)
+    acting = teams.of(session, [ask.actor for ask in asks])
+    outcomes: list[RequestView | HubError | None] = [None] * len(asks)
+    opened: list[tuple[int, ContactAsk, TeamRef, uuid.UUID]] = []
+    for index, ask in enumerate(asks):
+        try:
+            team = acting_team_among(acting.get(ask.actor.team or ""), ask.actor)
+            handle = handles.open(ask.handle, member=ask.actor.sub, now=now)
+        except HubError as refusal:
+            outcomes[index] = refusal
+            continue
+        opened.append((index, ask, team, handle.flag_id))
+    live = flags.live_by_ids(session, {flag_id for _, _, _, flag_id in opened}, now=now)
+    parties = organisations.teams_by_id(
+        session,
+        {flag.team_id for flag in live.values()} | {team.id for _, _, team, _ in opened},
+    )
+    pending = repository.pending_pairs(
+        session, pairs={(flag_id, team.id) for _, _, team, flag_id in opened}
+    )
+    asked: list[tuple[int, _Asked]] = []
+    for index, ask, team, flag_id in opened:
+        try:
+            decided = _decide(
+                session,
+                ask,
+                team,
+                live.get(flag_id),
+                parties,
+                pending,
+                policy=policy,
+                now=now,
+                convenants=convenants,
+            )
+        except HubError as refusal:
+            outcomes[index] = refusal
+            continue
+        pending.add((decided.flag.id, team.id))  # a second ask in the group is a conflict
+        asked.append((index, decided))
+    written, entries = _write_requests(
+        session, [each for _, each in asked], parties, now=now, references=references
+    )
+    for (index, _), view in zip(asked, written, strict=True):
+        outcomes[index] = view
+    entries += [
+        row
+        for ask, outcome in zip(asks, outcomes, strict=True)
+        if isinstance(outcome, HubError)
+        for row in audit.refusal_rows(ask.actor, outcome, at=now)
+    ]
+    audit.write(session, entries)  # the allowed and the refused, in one statement
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(asks)  # each ask refused or written
+    return answered
+
+
+def _decide(
+    session: Session,
+    ask: ContactAsk,
+    team: TeamRef,
+    flag: Flag | None,
+    teams: dict[uuid.UUID, Team],
+    pending: set[tuple[uuid.UUID, uuid.UUID]],
+    *,
+    policy: Policy | PolicyFor,
+    now: datetime,
+    convenants: Convenants | None,
+) -> _Asked:
+    """The checks of one ask, in the order one request alone made them; raises its refusal."""
     if flag is None:
         raise NotFound("the flag behind this handle is no longer active")
     if flag.team_id == team.id:
         raise InvalidInput("that flag belongs to your own team")
-    owner = _team(session, flag.team_id)
+    owner = teams[flag.team_id]
     if not owner.active:  # a deactivated team's flags are not shown, nor asked about
         raise NotFound("the flag behind this handle is no longer active")
+    actor = ask.actor
     if owner.organisation_id != team.organisation_id:
         _require_convenant(
             session,
@@ -132,85 +227,114 @@ def request_contact(
             team,
             owner,
             flag,
-            purpose,
+            ask.purpose,
             convenants=convenants,
-            policy_for=policy_for,
+            policy_for=None if isinstance(policy, Policy) else policy,
             now=now,
         )
     decision = require_allowed(
-        policy,
+        policy_for(policy, actor.organisation),
         actor,
         action=PolicyAction.CONTACT,
         audit_action=Action.CONTACT_REQUEST_CREATE,
         domain=team.domain_code,
-        purpose=purpose,
+        purpose=ask.purpose,
         subject_type=flag.subject_type,
         target_domain=flag.domain_code,
         subject_key=flag.subject_key,
         now=now,
     )
-    if repository.pending_between(session, flag_id=flag.id, requester_team_id=team.id):
+    if (flag.id, team.id) in pending:
         raise Conflict("your team already has a pending request on this flag")
-    requester = _team(session, team.id)
-    request_id = uuid.uuid4()
-    request = ContactRequest(
-        id=request_id,
-        flag_id=flag.id,
-        owner_team_id=owner.id,
-        requester_team_id=team.id,
-        requester_sub=actor.sub,
-        requester_name=actor.name,
-        requester_email=email or requester.contact_email,
-        requester_phone=phone or requester.contact_phone,
-        purpose=purpose,
-        requester_case_ref=(
-            references.seal(case_ref, team=team.id, row=request_id) if case_ref else None
-        ),
-        requires_approval=decision.requires_approval,
-        status=RequestStatus.PENDING if decision.requires_approval else RequestStatus.ACCEPTED,
-        created_at=now,
-        expires_at=now + timedelta(days=decision.expires_after_days or DEFAULT_EXPIRY_DAYS),
-        decided_at=None if decision.requires_approval else now,
-        rule_id=decision.rule_id or "",
-        legal_basis=decision.legal_basis or "",
-        policy_version=decision.policy_version,
-    )
-    repository.add(session, request)
-    audit.record(
-        session,
-        actor,
-        AuditRecord(
-            action=Action.CONTACT_REQUEST_CREATE,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=purpose,
-            object_id=str(request.id),
-            decision=decision_ref(decision),
-            case_ref=case_ref,  # as a check's: the officer finds the case's requests by it
-        ),
-        at=now,
-    )
-    notify(
-        session,
-        team=owner,
-        kind=Action.CONTACT_REQUEST_CREATE,
-        payload={
-            "request": str(request.id),
-            "flag": str(flag.id),
-            "from_team": team.slug,
-            "from_team_name": requester.name,
-            "purpose": purpose,
-            "legal_basis": request.legal_basis,
-            "status": request.status,
-            "requester": _requester_contact(request, requester)
-            if request.status == RequestStatus.ACCEPTED
-            else None,
-        },
-        now=now,
-    )
-    if request.status == RequestStatus.ACCEPTED:
-        _tell_requester(session, request, flag, owner, now=now)
-    return _view(request, flag, owner, requester, direction="outgoing", references=references)
+    return _Asked(ask, team, flag, owner, decision)
+
+
+def _write_requests(
+    session: Session,
+    asked: Sequence[_Asked],
+    teams: dict[uuid.UUID, Team],
+    *,
+    now: datetime,
+    references: ReferenceSealer,
+) -> tuple[list[RequestView], list[dict[str, Any]]]:
+    """The requests and their notifications, one statement each; their audit entries' rows,
+    for the caller to write with the group's refusals."""
+    requests: list[ContactRequest] = []
+    notifications: list[Notification] = []
+    entries: list[dict[str, Any]] = []
+    views: list[RequestView] = []
+    for each in asked:
+        ask, decision, flag, owner = each.ask, each.decision, each.flag, each.owner
+        requester = teams[each.team.id]
+        request_id = uuid.uuid4()
+        request = ContactRequest(
+            id=request_id,
+            flag_id=flag.id,
+            owner_team_id=owner.id,
+            requester_team_id=requester.id,
+            requester_sub=ask.actor.sub,
+            requester_name=ask.actor.name,
+            requester_email=ask.email or requester.contact_email,
+            requester_phone=ask.phone or requester.contact_phone,
+            purpose=ask.purpose,
+            requester_case_ref=(
+                references.seal(ask.case_ref, team=requester.id, row=request_id)
+                if ask.case_ref
+                else None
+            ),
+            requires_approval=decision.requires_approval,
+            status=(
+                RequestStatus.PENDING if decision.requires_approval else RequestStatus.ACCEPTED
+            ),
+            created_at=now,
+            expires_at=now + timedelta(days=decision.expires_after_days or DEFAULT_EXPIRY_DAYS),
+            decided_at=None if decision.requires_approval else now,
+            rule_id=decision.rule_id or "",
+            legal_basis=decision.legal_basis or "",
+            policy_version=decision.policy_version,
+        )
+        requests.append(request)
+        entries.append(
+            audit.new_entry(
+                ask.actor,
+                AuditRecord(
+                    action=Action.CONTACT_REQUEST_CREATE,
+                    outcome=Outcome.ALLOWED,
+                    subject_key=flag.subject_key,
+                    purpose=ask.purpose,
+                    object_id=str(request.id),
+                    decision=decision_ref(decision),
+                    case_ref=ask.case_ref,  # as a check's: the officer finds them by it
+                ),
+                at=now,
+            )[1]
+        )
+        accepted = request.status == RequestStatus.ACCEPTED
+        notifications.append(
+            new_notification(
+                team=owner,
+                kind=Action.CONTACT_REQUEST_CREATE,
+                payload={
+                    "request": str(request.id),
+                    "flag": str(flag.id),
+                    "from_team": requester.slug,
+                    "from_team_name": requester.name,
+                    "purpose": ask.purpose,
+                    "legal_basis": request.legal_basis,
+                    "status": request.status,
+                    "requester": _requester_contact(request, requester) if accepted else None,
+                },
+                now=now,
+            )
+        )
+        if accepted:
+            notifications.append(_told_requester(request, flag, owner, requester, now=now))
+        views.append(
+            _view(request, flag, owner, requester, direction="outgoing", references=references)
+        )
+    repository.add(session, *requests)
+    notification_repository.add(session, *notifications)
+    return views, entries
 
 
 def _require_convenant(
@@ -267,8 +391,14 @@ def _tell_requester(
     session: Session, request: ContactRequest, flag: Flag, owner: Team, *, now: datetime
 ) -> None:
     requester = _team(session, request.requester_team_id)
-    notify(
-        session,
+    notification_repository.add(session, _told_requester(request, flag, owner, requester, now=now))
+
+
+def _told_requester(
+    request: ContactRequest, flag: Flag, owner: Team, requester: Team, *, now: datetime
+) -> Notification:
+    """The requester's notice of what became of its request."""
+    return new_notification(
         team=requester,
         kind=f"contact_request.{request.status}",
         payload={
@@ -387,10 +517,50 @@ def list_requests(
     now: datetime,
     references: ReferenceSealer,
 ) -> Sequence[RequestView]:
-    requests = repository.list_for_team(
+    """A page of the team's requests in a fixed number of statements, whatever its size:
+    one to read the page with its flags and teams, and, only if some of it fell due, one
+    to mark those expired and one for their audit entries."""
+    page = repository.list_for_team(
         session, team_id=team.id, direction=direction, limit=limit, offset=offset
     )
-    return [_seen_by(session, actor, request, team, now, references) for request in requests]
+    _expire_all_due(session, actor, [(request, flag) for request, flag, _, _ in page], now)
+    return [
+        _view(
+            request,
+            flag,
+            owner,
+            requester,
+            direction="incoming" if team.id == owner.id else "outgoing",
+            references=references,
+        )
+        for request, flag, owner, requester in page
+    ]
+
+
+def _expire_all_due(
+    session: Session, actor: Actor, page: Sequence[tuple[ContactRequest, Flag]], now: datetime
+) -> None:
+    """:func:`_expire_if_due` for a whole page: one flush, one audit statement."""
+    due = [
+        (request, flag)
+        for request, flag in page
+        if request.status == RequestStatus.PENDING and request.expires_at <= now
+    ]
+    if not due:
+        return
+    for request, _ in due:
+        request.status = RequestStatus.EXPIRED
+        request.decided_at = request.expires_at
+    session.flush()
+    audit.write(
+        session,
+        [
+            audit.new_entry(
+                actor, _step_record(request, flag, action=Action.CONTACT_REQUEST_EXPIRE), at=now
+            )[1]
+            for request, flag in due
+        ],
+    )
 
 
 def _transition(

@@ -11,6 +11,9 @@ one, and each pair has one test that runs both and compares what they give:
   ``tests/api/test_check_groups.py``.
 - A group of registrations in one commit (``groups.py``) beside the same registrations
   one by one: ``tests/api/test_registration_groups.py``.
+- A group of contact requests in one commit (``groups.py``), read and decided together
+  and written one statement per table, beside the same requests one by one:
+  ``tests/api/test_contact_request_groups.py``.
 - A group of checks as one statement on PostgreSQL (``statements.py``,
   ``hub/involvement/repository.py``) beside the audit's and the flags' Core statements
   in a session: ``tests/hub/test_check_statement.py``.

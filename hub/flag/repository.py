@@ -54,31 +54,44 @@ def get_live(session: Session, flag_id: uuid.UUID, *, now: datetime) -> Flag | N
     return session.scalars(select(Flag).where(Flag.id == flag_id, is_live(now))).one_or_none()
 
 
-# Built once, with bound parameters: building the statement and its cache key anew for
-# every check was a visible share of a check's CPU (docs/benchmarks.md).
-_LIVE_ON_SUBJECT = (
-    select(Flag, Team)
-    .join(Team, Team.id == Flag.team_id)
-    .where(
-        Flag.subject_key == bindparam("subject_key"),
-        is_live(bindparam("now")),
-        Team.organisation_id == bindparam("organisation_id"),
-        Team.active,
-    )
-    .order_by(Flag.registered_at)
-)
+def live_by_ids(
+    session: Session, flag_ids: Collection[uuid.UUID], *, now: datetime
+) -> dict[uuid.UUID, Flag]:
+    """Those of ``flag_ids`` that are live at ``now``, by id, in one query."""
+    if not flag_ids:
+        return {}
+    found = session.scalars(select(Flag).where(Flag.id.in_(list(flag_ids)), is_live(now)))
+    return {flag.id: flag for flag in found}
 
 
-def live_on_subject(
-    session: Session, *, subject_key: bytes, organisation_id: uuid.UUID, now: datetime
-) -> Sequence[tuple[Flag, Team]]:
-    """Every live flag of one organisation's teams on one subject, as ORM objects.
+def live_on_subjects_with_teams(
+    session: Session, *, pairs: Collection[tuple[bytes, uuid.UUID]], now: datetime
+) -> dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]]:
+    """Every live flag of an organisation's teams on a subject, as ORM objects with their
+    teams, oldest first, for several (subject, organisation) pairs in one query.
 
     Organisations are separate controllers: their flags never meet inside the hub, except
     where a check shows a convenant partner's teams (``hub/involvement/service.py``).
     """
-    parameters = {"subject_key": subject_key, "now": now, "organisation_id": organisation_id}
-    return [(flag, team) for flag, team in session.execute(_LIVE_ON_SUBJECT, parameters)]
+    found: dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]] = {pair: [] for pair in pairs}
+    if not pairs:
+        return found
+    statement = (
+        select(Flag, Team)
+        .join(Team, Team.id == Flag.team_id)
+        .where(
+            Flag.subject_key.in_({key for key, _ in pairs}),
+            Team.organisation_id.in_({organisation for _, organisation in pairs}),
+            is_live(now),
+            Team.active,
+        )
+        .order_by(Flag.registered_at)
+    )
+    for flag, team in session.execute(statement):
+        pair = (flag.subject_key, team.organisation_id)
+        if pair in found:
+            found[pair].append((flag, team))
+    return found
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -21,24 +21,24 @@ def add(session: Session, *rows: Match | MatchMember) -> None:
     insert_new(session, *rows)
 
 
-# Built once, with bound parameters: a registration that makes a match asks both, and
-# building a statement is a good part of its cost (docs/benchmarks.md).
-_LATEST_ON_SUBJECT = (
-    select(Match)
-    .where(
-        Match.subject_key == bindparam("subject_key"),
-        Match.organisation_id == bindparam("organisation_id"),
+def latest_on_subjects(
+    session: Session, pairs: Collection[tuple[bytes, uuid.UUID]]
+) -> dict[tuple[bytes, uuid.UUID], Match]:
+    """The latest match on each of several (subject, organisation) pairs, in one query."""
+    if not pairs:
+        return {}
+    statement = (
+        select(Match)
+        .where(
+            Match.subject_key.in_({key for key, _ in pairs}),
+            Match.organisation_id.in_({organisation for _, organisation in pairs}),
+        )
+        .order_by(Match.created_at)
     )
-    .order_by(Match.created_at.desc())
-    .limit(1)
-)
-
-
-def latest_on_subject(
-    session: Session, subject_key: bytes, organisation_id: uuid.UUID
-) -> Match | None:
-    parameters = {"subject_key": subject_key, "organisation_id": organisation_id}
-    return session.scalars(_LATEST_ON_SUBJECT, parameters).first()
+    latest = {
+        (match.subject_key, match.organisation_id): match for match in session.scalars(statement)
+    }
+    return {pair: match for pair, match in latest.items() if pair in pairs}
 
 
 def get(session: Session, match_id: uuid.UUID) -> Match | None:
@@ -65,6 +65,33 @@ def live_members(
     deactivated team, leaves the match."""
     rows = session.execute(_LIVE_MEMBERS, {"match_id": match_id, "now": now})
     return [(member, flag, team) for member, flag, team in rows]
+
+
+_LIVE_MEMBERS_OF = (
+    select(MatchMember, Flag, Team)
+    .join(Flag, Flag.id == MatchMember.flag_id)
+    .join(Team, Team.id == MatchMember.team_id)
+    .where(
+        MatchMember.match_id.in_(bindparam("match_ids", expanding=True)),
+        is_live(bindparam("now")),
+        Team.active,
+    )
+    .order_by(MatchMember.joined_at)
+)
+
+
+def live_members_of(
+    session: Session, match_ids: Collection[uuid.UUID], *, now: datetime
+) -> dict[uuid.UUID, list[tuple[MatchMember, Flag, Team]]]:
+    """:func:`live_members` of several matches in one query, by match."""
+    found: dict[uuid.UUID, list[tuple[MatchMember, Flag, Team]]] = {
+        match_id: [] for match_id in match_ids
+    }
+    if match_ids:
+        rows = session.execute(_LIVE_MEMBERS_OF, {"match_ids": list(match_ids), "now": now})
+        for member, flag, team in rows:
+            found[member.match_id].append((member, flag, team))
+    return found
 
 
 def matches_of_team(session: Session, team_id: uuid.UUID, *, now: datetime) -> Sequence[Match]:

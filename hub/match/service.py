@@ -11,7 +11,8 @@ about the subject is sent.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -118,12 +119,14 @@ def on_flags_registered(
     ``live_before`` holds the live flags on their subjects as read before the new ones
     were written (``flags.live_on_subjects``). Each new flag meets those and the new flags
     registered before it, so a group of registrations makes the matches that one after
-    another would.
+    another would. What the matches need (the live flags with their teams, the latest
+    match on each subject and its members, the contact decisions on each subject) is read
+    once for the group, and the matches, members and notifications are written one
+    statement per table: a match used to cost about seven statements of its own.
     """
     earlier: dict[tuple[bytes, uuid.UUID], set[uuid.UUID]] = {}  # new flags' teams so far
     later = {flag.id for _, flag, _ in registered}
-    matches: list[Match] = []
-    entries: list[dict[str, Any]] = []
+    joins: list[tuple[Actor, Flag, Team, frozenset[uuid.UUID]]] = []
     for actor, flag, team in registered:
         later.discard(flag.id)
         where = (flag.subject_key, team.organisation_id)
@@ -131,36 +134,78 @@ def on_flags_registered(
         teams |= earlier.setdefault(where, set())
         earlier[where].add(team.id)
         if teams - {team.id}:  # most registrations make no match
-            match, record = _join(session, policy, flag, team, later=later, now=now)
-            matches.append(match)
-            entries.append(audit.new_entry(actor, record, at=now)[1])
+            joins.append((actor, flag, team, frozenset(later)))
+    if not joins:
+        return []
+    pairs = {(flag.subject_key, team.organisation_id) for _, flag, team, _ in joins}
+    live = flags.live_on_subjects_with_teams(session, pairs=pairs, now=now)
+    latest = repository.latest_on_subjects(session, pairs)
+    members = {
+        match_id: {flag.id for _, flag, _ in rows}
+        for match_id, rows in repository.live_members_of(
+            session, {match.id for match in latest.values()}, now=now
+        ).items()
+    }
+    decided = contact_requests.decided_on_subjects(session, subject_keys={key for key, _ in pairs})
+    matches: list[Match] = []
+    created: list[Match] = []
+    joining: list[MatchMember] = []
+    told: list[Notification] = []
+    entries: list[dict[str, Any]] = []
+    for actor, flag, team, not_yet in joins:
+        pair = (flag.subject_key, team.organisation_id)
+        match = _join(
+            policy,
+            flag,
+            team,
+            [(each, its_team) for each, its_team in live[pair] if each.id not in not_yet],
+            latest.get(pair),
+            members,
+            decided[flag.subject_key],
+            now=now,
+        )
+        latest[pair] = match.match
+        if match.created:
+            created.append(match.match)
+        matches.append(match.match)
+        joining += match.joining
+        told += match.told
+        entries.append(audit.new_entry(actor, match.record, at=now)[1])
+    repository.add(session, *created)  # the matches before their members
+    repository.add(session, *joining)
+    notifications.add(session, *told)
     audit.write(session, entries)
     return matches
 
 
+@dataclass(frozen=True)
+class _Joined:
+    match: Match
+    created: bool
+    joining: list[MatchMember]
+    told: list[Notification]
+    record: AuditRecord
+
+
 def _join(
-    session: Session,
     policy: Policy,
     flag: Flag,
     team: Team,
+    live: list[tuple[Flag, Team]],
+    match: Match | None,
+    members: dict[uuid.UUID, set[uuid.UUID]],
+    decided: Decided,
     *,
-    later: Collection[uuid.UUID],
     now: datetime,
-) -> tuple[Match, AuditRecord]:
+) -> _Joined:
     """Create the subject's match or extend it with ``flag``, and tell the teams.
 
-    Flags in ``later`` are not there yet. Returns the match and what to audit of it.
+    ``live`` are the live flags on the subject now (those registered later in the group
+    left out), ``match`` the subject's latest match, and ``members`` the flags in each
+    match so far, which this updates. Returns what to write and what to audit.
     """
-    live = [
-        (live_flag, live_team)
-        for live_flag, live_team in flags.live_on_subject(
-            session, subject_key=flag.subject_key, organisation_id=team.organisation_id, now=now
-        )
-        if live_flag.id not in later
-    ]
-    match = repository.latest_on_subject(session, flag.subject_key, team.organisation_id)
-    members = repository.live_members(session, match.id, now=now) if match is not None else []
-    created = match is None or not members
+    known = members.get(match.id, set()) if match is not None else set()
+    created = match is None or not known
     if created:
         match = Match(
             id=uuid.uuid4(),
@@ -168,8 +213,8 @@ def _join(
             organisation_id=team.organisation_id,
             created_at=now,
         )
+        known = set()
     assert match is not None
-    known = {member.flag_id for member, _, _ in members}  # none in a new match
     joining = [
         MatchMember(
             id=uuid.uuid4(),
@@ -181,11 +226,9 @@ def _join(
         for live_flag, live_team in live
         if live_flag.id not in known
     ]
-    repository.add(session, *([match] if created else []), *joining)
+    members[match.id] = known | {member.flag_id for member in joining}
     kind = Action.MATCH_CREATED if created else Action.MATCH_JOINED
-    decided = contact_requests.decided_on_subject(session, subject_key=flag.subject_key)
     told, withheld = _tell_teams(policy, match, flag, team, live, decided, kind=kind, now=now)
-    notifications.add(session, *told)
     reason = f"{len(told)} teams notified"
     if withheld:  # the audit shows why a team saw no contact person
         reason += "; contact details withheld: " + "; ".join(withheld)
@@ -196,7 +239,7 @@ def _join(
         object_id=str(match.id),
         reason=reason,
     )
-    return match, record
+    return _Joined(match, created, joining, told, record)
 
 
 def _tell_teams(

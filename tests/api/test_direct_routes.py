@@ -1,10 +1,11 @@
 """The busy routes served directly answer exactly as FastAPI answers them.
 
-``api/direct_routes.py`` serves ``POST /api/v1/flags`` and ``POST /api/v1/involvement-checks``
-in front of FastAPI with the routes' own endpoints. Here every kind of request those routes
-see (answers, refusals, bad tokens, bad bodies) goes to both paths on one database, and
-the answers must match in status, headers and body, up to fresh ids and handles. The body
-model, roles and endpoint of a direct route are read from its FastAPI route.
+``api/direct_routes.py`` serves ``POST /api/v1/flags``, ``POST /api/v1/involvement-checks``
+and ``POST /api/v1/contact-requests`` in front of FastAPI with the routes' own endpoints.
+Here every kind of request those routes see (answers, refusals, bad tokens, bad bodies)
+goes to both paths on one database, and the answers must match in status, headers and
+body, up to fresh ids and handles. The body model, roles and endpoint of a direct route
+are read from its FastAPI route.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from api.app import HubApp, create_app
 from api.auth.dev_idp import DevIdentityProvider
 from api.deps import TEAM_WORK, BusyWritesDep, RuntimeDep, require
 from api.direct_routes import DirectRoute
-from api.routers import flags, involvement
+from api.routers import contact_requests, flags, involvement
 from hub.actor import Actor, Role
+from hub.contact_request.schemas import ContactRequestIn
 from hub.flag.schemas import FlagIn
 from hub.involvement.schemas import InvolvementCheckIn
 from hub.runtime import Runtime
@@ -53,6 +55,10 @@ def _check(subject: str, purpose: str = "rechtmatigheid") -> bytes:
     ).encode()
 
 
+def _ask(handle: str, purpose: str = "rechtmatigheid") -> bytes:
+    return f'{{"handle": "{handle}", "purpose": "{purpose}", "case_ref": "PW-1"}}'.encode()
+
+
 def _registration_and_checks(idp: DevIdentityProvider, side: str) -> list[Request]:
     subject = opaque_pseudonym(f"{side}-subject")
     anna = _json(auth(idp, "anna", "pw-handhaving"))
@@ -74,6 +80,7 @@ def _refusals(idp: DevIdentityProvider, side: str) -> list[Request]:
     for path, body in (
         ("/api/v1/flags", _flag(subject)),
         ("/api/v1/involvement-checks", _check(subject)),
+        ("/api/v1/contact-requests", _ask("A" * 40)),  # a handle nobody was given: 404
     ):
         requests += [
             (path, {"content-type": "application/json"}, body),
@@ -145,6 +152,44 @@ def test_direct_routes_answer_as_fastapi_does(
     assert statuses >= (
         {200, 201, 409, 403} if scenario is _registration_and_checks else {401, 403, 415, 422}
     )
+
+
+def _contact_requests(client: TestClient, idp: DevIdentityProvider, side: str) -> list[Request]:
+    """Asks on the handle of a check made through ``client``: allowed, a second one while
+    the first is pending, one on the asker's own team's flag, one refused by the policy."""
+    subject = opaque_pseudonym(f"{side}-asked")
+    anna = _json(auth(idp, "anna", "pw-handhaving"))
+    bram = _json(auth(idp, "bram", "schuldhulp"))
+    assert (
+        client.post(
+            "/api/v1/flags", content=_flag(subject, "schuldhulpverlening"), headers=bram
+        ).status_code
+        == 201
+    )
+    assert client.post("/api/v1/flags", content=_flag(subject), headers=anna).status_code == 201
+    [seen] = client.post(
+        "/api/v1/involvement-checks", content=_check(subject), headers=anna
+    ).json()["involved"]
+    [own] = client.post(
+        "/api/v1/involvement-checks", content=_check(subject, "schuldhulpverlening"), headers=bram
+    ).json()["involved"]
+    return [
+        ("/api/v1/contact-requests", anna, _ask(seen["handle"])),
+        ("/api/v1/contact-requests", anna, _ask(seen["handle"])),  # pending already: 409
+        ("/api/v1/contact-requests", anna, _ask(seen["handle"], "adreskwaliteit")),  # policy
+        ("/api/v1/contact-requests", bram, _ask(own["handle"], "schuldhulpverlening")),
+    ]
+
+
+def test_contact_requests_answer_as_fastapi_does(
+    both: tuple[TestClient, TestClient], idp: DevIdentityProvider
+) -> None:
+    direct, fastapi = both
+    served_directly = _answers(direct, _contact_requests(direct, idp, "direct"))
+    served_by_fastapi = _answers(fastapi, _contact_requests(fastapi, idp, "fastapi"))
+    assert served_directly == served_by_fastapi
+    assert [answer["status"] for answer in served_directly][:2] == [201, 409]
+    assert {answer["status"] for answer in served_directly} >= {201, 409, 403}
 
 
 def test_other_methods_and_routes_go_to_fastapi(
@@ -226,6 +271,11 @@ def test_a_direct_route_is_what_its_fastapi_route_declares(runtime: Runtime) -> 
             involvement.check_involvement,
         ),
         "/api/v1/flags": (FlagIn, frozenset(TEAM_WORK), flags.register_flag),
+        "/api/v1/contact-requests": (
+            ContactRequestIn,
+            frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD}),
+            contact_requests.request_contact,
+        ),
     }
     for endpoint, body, roles in (
         (ping, Ping, {Role.ADMIN}),

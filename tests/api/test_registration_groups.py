@@ -29,6 +29,7 @@ from tests.api.test_audit_atomicity import break_audit_log
 from tests.api.test_check_groups import concurrently, watched_groups
 from tests.audit.builders import member
 from tests.helpers import audit_rows, auth, count, opaque_pseudonym, register
+from tests.lifecycle.test_contact_request_listing import counted
 
 FLAGS = "/api/v1/flags"
 PURPOSES = {
@@ -172,3 +173,33 @@ def test_a_broken_constraint_refuses_only_the_registration_that_broke_it(
     assert count(runtime, Flag) == 2
     refused = [row for row in audit_rows(runtime) if row.outcome == "refused"]
     assert [row.reason for row in refused] == ["duplicate active flag"]
+
+
+def test_a_group_making_many_matches_costs_as_many_statements_as_one_making_one(
+    runtime: Runtime,
+) -> None:
+    """What the matches need is read once per group, and written one statement per table
+    (issue 22): a match used to cost about seven statements of its own. Counted, not timed."""
+    busy = busy_writes(runtime)
+
+    def matched_group(label: str, subjects: int) -> int:
+        firsts, seconds = [], []
+        for n in range(subjects):
+            pw, sh, _ = in_group(runtime, f"{label}-{n}")
+            firsts.append(pw)
+            seconds.append(sh)
+        assert all(isinstance(o, RegisteredFlag) for o in busy.registrations.run_group(firsts))
+        with counted(runtime) as seen:
+            outcomes = busy.registrations.run_group(seconds)
+        assert all(isinstance(o, RegisteredFlag) for o in outcomes), outcomes
+        return len(seen)
+
+    matched_group("warm", 1)  # the teams, then kept (hub/organisation/cache.py)
+    one = matched_group("one", 1)
+    eight = matched_group("eight", 8)
+    assert eight == one, (one, eight)
+    with runtime.sessions() as session:
+        assert len(session.scalars(select(Match)).all()) == 10
+        assert len(session.scalars(select(MatchMember)).all()) == 20
+    actions = [row.action for row in audit_rows(runtime)]
+    assert actions.count("match.created") == 10

@@ -226,6 +226,7 @@ def test_the_direct_routes_are_served_directly(client: TestClient) -> None:
     assert {route.path for route in client.app.direct_routes} == {
         "/api/v1/involvement-checks",
         "/api/v1/flags",
+        "/api/v1/contact-requests",
     }
 
 

@@ -35,7 +35,7 @@ def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) ->
     assert saved["seeding"]["flags"] == 2000
     assert saved["seeding"]["subjects"] > 1500  # about a fifth of subjects have 2+ flags
     assert saved["hub"]["sanity_hits"] > 0  # the hub finds the seeded flags
-    for script in ("select_insert", "select_only"):
+    for script in ("select_insert", "select_only", "contact_request"):
         assert saved["pgbench"][script]["transactions"] > 0
     expected = {
         "checks": "check",
@@ -49,5 +49,6 @@ def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) ->
         assert figures["error_rate"] == 0, (phase, figures["statuses"])
         assert {"per_second", "p50_ms", "p95_ms", "p99_ms"} <= figures.keys()
     assert saved["ratios"]["checks_vs_pgbench_select_insert"] is not None
+    assert saved["ratios"]["contact_requests_vs_pgbench_contact_request"] is not None
     assert saved["ratios"]["pseudonymiser_vs_raw_oprf"] is not None
     assert saved["pseudonymiser"]["raw_evaluations_per_second_one_core"] > 0
