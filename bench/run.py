@@ -577,7 +577,10 @@ def run(options: Options) -> dict[str, Any]:
         )
         report.say(f"pgbench: {options.concurrency} clients, -M prepared, durable commits")
         pgbench: dict[str, Any] = {}
-        for name, script in scripts.items():
+        runs = [(name, script, options.concurrency) for name, script in scripts.items()]
+        if options.high_concurrency:  # the baseline of the check phase under heavier load
+            runs.append(("select_insert_high", scripts["select_insert"], options.high_concurrency))
+        for name, script, clients in runs:
             if "pgbench" in options.skip:
                 break
             meter = CpuMeter({**database_group(options), "driver": [os.getpid()]})
@@ -585,14 +588,18 @@ def run(options: Options) -> dict[str, Any]:
             result = baseline.run_pgbench(
                 database,
                 script,
-                clients=options.concurrency,
+                clients=clients,
                 seconds=options.seconds,
                 log_dir=options.work_dir / "logs",
             )
-            pgbench[name] = {**result.as_dict(), "cores_used": (cores := meter.stop())}
+            pgbench[name] = {
+                **result.as_dict(),
+                "clients": clients,
+                "cores_used": (cores := meter.stop()),
+            }
             report.say(
-                f"  pgbench {name:<14} {result.tps:>8.1f}/s  p50 {result.p50_ms:6.2f}  "
-                f"p95 {result.p95_ms:6.2f}  p99 {result.p99_ms:6.2f} ms"
+                f"  pgbench {name:<18} {clients:>3} clients {result.tps:>8.1f}/s  "
+                f"p50 {result.p50_ms:6.2f}  p95 {result.p95_ms:6.2f}  p99 {result.p99_ms:6.2f} ms"
             )
             report.cores(cores)
         report.data["pgbench"] = pgbench
@@ -635,6 +642,9 @@ def summarise(report: Report) -> None:
             rate("contact_requests", "contact"), contact_tps
         ),
         "checks_vs_pgbench_select_insert": ratio(checks["per_second"], insert_tps),
+        "checks_high_vs_pgbench_select_insert_high": ratio(
+            rate("checks_high", "check"), pgbench.get("select_insert_high", {}).get("tps")
+        ),
         "checks_vs_pgbench_select_only": ratio(checks["per_second"], select_tps),
         "pseudonymiser_vs_raw_oprf": oprf["ratio"] if oprf else None,
     }
@@ -649,7 +659,10 @@ def summarise(report: Report) -> None:
         f"p99 {checks['p99_ms']} ms, errors {checks['error_rate']:.2%})",
         f"  pgbench               select+insert {insert_tps}/s, select only {select_tps}/s",
         f"  ratio hub / pgbench   {ratios['checks_vs_pgbench_select_insert']} "
-        f"(vs select only: {ratios['checks_vs_pgbench_select_only']})",
+        f"(vs select only: {ratios['checks_vs_pgbench_select_only']}); under heavier load "
+        f"{rate('checks_high', 'check')}/s vs pgbench "
+        f"{pgbench.get('select_insert_high', {}).get('tps')}/s: "
+        f"{ratios['checks_high_vs_pgbench_select_insert_high']}",
         f"  registrations/s       {rate('registrations', 'register')}",
         f"  contact requests/s    {rate('contact_requests', 'contact')} (pgbench on its SQL "
         f"{contact_tps}/s, ratio {ratios['contact_requests_vs_pgbench_contact_request']})",

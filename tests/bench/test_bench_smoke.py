@@ -21,7 +21,7 @@ def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) ->
                 "--seconds=1",
                 "--warmup=0.3",
                 "--concurrency=4",
-                "--high-concurrency=0",
+                "--high-concurrency=6",
                 "--workers=2",
                 f"--database-url={postgres.admin_url}",
                 f"--work-dir={tmp_path / 'work'}",
@@ -35,10 +35,12 @@ def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) ->
     assert saved["seeding"]["flags"] == 2000
     assert saved["seeding"]["subjects"] > 1500  # about a fifth of subjects have 2+ flags
     assert saved["hub"]["sanity_hits"] > 0  # the hub finds the seeded flags
-    for script in ("select_insert", "select_only", "contact_request"):
+    for script in ("select_insert", "select_only", "contact_request", "select_insert_high"):
         assert saved["pgbench"][script]["transactions"] > 0
+    assert saved["pgbench"]["select_insert_high"]["clients"] == 6
     expected = {
         "checks": "check",
+        "checks_high": "check",
         "registrations": "register",
         "contact_requests": "contact",
         "mix": "all",
@@ -49,6 +51,7 @@ def test_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) ->
         assert figures["error_rate"] == 0, (phase, figures["statuses"])
         assert {"per_second", "p50_ms", "p95_ms", "p99_ms"} <= figures.keys()
     assert saved["ratios"]["checks_vs_pgbench_select_insert"] is not None
+    assert saved["ratios"]["checks_high_vs_pgbench_select_insert_high"] is not None
     assert saved["ratios"]["contact_requests_vs_pgbench_contact_request"] is not None
     assert saved["ratios"]["pseudonymiser_vs_raw_oprf"] is not None
     assert saved["pseudonymiser"]["raw_evaluations_per_second_one_core"] > 0
