@@ -156,7 +156,7 @@ def request_contact_group(
             continue
         opened.append((index, ask, team, handle.flag_id))
     live = flags.live_by_ids(session, {flag_id for _, _, _, flag_id in opened}, now=now)
-    parties = organisations.teams_by_id(
+    parties = teams.rows(
         session,
         {flag.team_id for flag in live.values()} | {team.id for _, _, team, _ in opened},
     )

@@ -23,7 +23,6 @@ from hub.flag.schemas import ContactIn
 from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.involvement.limits import LOCAL_TIME, local_day
 from hub.match import service as match_service
-from hub.organisation import repository as organisations
 from hub.organisation.cache import ActingTeams
 from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
@@ -190,7 +189,7 @@ def register_group(
             refuse(index, refusal)
     # The accepted teams' rows: their contact details are a new flag's defaults, and a
     # match tells them by their webhook and e-mail.
-    rows = organisations.teams_by_id(session, {each.team.id for each in accepted})
+    rows = teams.rows(session, {each.team.id for each in accepted})
     # One read of the live flags on the group's subjects serves the duplicate check and
     # the match check (hub/match/service.py).
     live = repository.live_on_subjects(

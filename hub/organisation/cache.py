@@ -6,20 +6,23 @@ fields change only by seeding or the administration API (a team deactivated), ra
 they are kept: a team not seen before is read at once, a kept one is read again after
 ``ttl`` seconds, so a change holds for every check within that time (and at once in the
 process that made it, which calls :meth:`ActingTeams.forget`).
-(A team's webhook and contact details are not kept here: a service that needs them reads
-the team's row by id.)
+The teams' whole rows (contact details, webhook: a new flag's defaults, where a notice
+goes) are kept the same way, by id, for the busy writes (:meth:`ActingTeams.rows`); a
+contact detail changed in another process holds there within ``ttl`` seconds too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Collection, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.organisation import repository
+from hub.organisation.models import Team
 from hub.organisation.repository import TeamRef
 from hub.organisation.service import acting_team_among
 
@@ -35,6 +38,7 @@ class ActingTeams:
         self._ttl = ttl
         self._clock = clock
         self._teams: dict[str, tuple[float, tuple[TeamRef, str]]] = {}
+        self._rows: dict[uuid.UUID, tuple[float, Team]] = {}
 
     def acting(self, session: Session, actor: Actor) -> TeamRef:
         """The team ``actor`` acts for, which must belong to the actor's organisation."""
@@ -66,9 +70,53 @@ class ActingTeams:
             found |= await asyncio.get_running_loop().run_in_executor(None, read)
         return found
 
+    def rows(self, session: Session, team_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Team]:
+        """The teams' rows by id; those not kept are read in ``session``. They belong to no
+        session: read them, never change them."""
+        found, missing = self._kept_rows(team_ids)
+        if missing:
+            found |= self._read_rows(session, missing)
+        return found
+
+    async def rows_async(
+        self, sessions: sessionmaker[Session], team_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, Team]:
+        """:meth:`rows` on an event loop: teams not kept are read in a session, in a thread."""
+        found, missing = self._kept_rows(team_ids)
+        if missing:
+
+            def read() -> dict[uuid.UUID, Team]:
+                with sessions() as session:
+                    return self._read_rows(session, missing)
+
+            found |= await asyncio.get_running_loop().run_in_executor(None, read)
+        return found
+
     def forget(self) -> None:
         """Read every team again on its next use (after an administrator changed teams)."""
         self._teams = {}
+        self._rows = {}
+
+    def _kept_rows(
+        self, team_ids: Collection[uuid.UUID]
+    ) -> tuple[dict[uuid.UUID, Team], set[uuid.UUID]]:
+        now = self._clock()
+        found: dict[uuid.UUID, Team] = {}
+        missing: set[uuid.UUID] = set()
+        for team_id in team_ids:
+            kept = self._rows.get(team_id)
+            if kept is not None and kept[0] > now:
+                found[team_id] = kept[1]
+            else:
+                missing.add(team_id)
+        return found, missing
+
+    def _read_rows(self, session: Session, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, Team]:
+        until = self._clock() + self._ttl
+        read = repository.team_rows(session, team_ids)
+        for team_id, team in read.items():
+            self._rows[team_id] = (until, team)
+        return read
 
     def _kept(self, actors: Iterable[Actor]) -> tuple[dict[str, tuple[TeamRef, str]], set[str]]:
         now = self._clock()

@@ -28,6 +28,16 @@ def teams_by_id(session: Session, team_ids: Collection[uuid.UUID]) -> dict[uuid.
     return {team.id: team for team in found}
 
 
+def team_rows(session: Session, team_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Team]:
+    """:func:`teams_by_id` as objects of no session, from the table's columns: to be kept
+    between transactions and read by any thread (``cache.py``)."""
+    if not team_ids:
+        return {}
+    columns = Team.__table__.columns
+    rows = session.execute(select(*columns).where(Team.id.in_(list(team_ids))))
+    return {row.id: Team(**row._asdict()) for row in rows}
+
+
 @dataclass(frozen=True)
 class TeamRef:
     """A team as a request acts for it: what rules and queries need, without the ORM."""

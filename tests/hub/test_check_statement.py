@@ -178,6 +178,25 @@ def test_acting_teams_are_kept_for_a_while_and_unknown_ones_not(runtime: Runtime
         assert teams.of(session, [ANNA])["pw-handhaving"][0].domain_code == "vth"  # read again
 
 
+def test_team_rows_are_kept_for_a_while_and_forgotten_on_a_change(runtime: Runtime) -> None:
+    moment = [0.0]
+    teams = ActingTeams(ttl=60, clock=lambda: moment[0])
+    with runtime.sessions() as session:
+        team = session.scalars(select(Team).where(Team.slug == "pw-handhaving")).one()
+        kept = teams.rows(session, [team.id])[team.id]
+        assert kept is not team  # an object of no session, safe to keep
+        assert (kept.slug, kept.contact_email) == (team.slug, team.contact_email)
+        team.contact_email = "nieuw@example.org"
+        session.commit()
+        assert teams.rows(session, [team.id])[team.id].contact_email == kept.contact_email
+        moment[0] += 61
+        assert teams.rows(session, [team.id])[team.id].contact_email == "nieuw@example.org"
+        team.webhook_url = "https://hooks.example.org/pw"
+        session.commit()
+        teams.forget()  # what the administration routes do after a change
+        assert teams.rows(session, [team.id])[team.id].webhook_url == team.webhook_url
+
+
 def test_day_counts_in_one_statement_as_in_a_session(runtime: Runtime) -> None:
     """Anna (2 a day) has checked once today and team pw three times; a group asks for six."""
     anna, eva, bram = DayAsk("anna", 2, "pw"), DayAsk("eva", 5, "pw"), DayAsk("bram", 5, "sh")
