@@ -3,7 +3,8 @@ group commits.
 
 Each group takes the policy in force and the clock's moment when it starts, and the
 process's handles (teams kept, rate limits, handle key); on PostgreSQL a group of checks
-runs as one statement on the event loop (``hub/fastpath``).
+runs as one statement on the event loop, and a group of registrations or contact requests
+as its reads and one statement of writes there (``hub/fastpath``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hub.contact_request.service import ContactAsk, request_contact_group
+from hub.contact_request.service import (
+    ContactAsk,
+    request_contact_group,
+    request_contact_group_in_one_statement,
+)
 from hub.contact_request.views import RequestView
 from hub.errors import HubError
 from hub.fastpath.groups import MAX_GROUP, WRITERS, GroupCommit, LoopWork
-from hub.flag.service import Registration, register_group
+from hub.flag.service import Registration, register_group, register_group_in_one_statement
 from hub.flag.views import RegisteredFlag
 from hub.involvement.service import (
     CheckRequest,
@@ -82,6 +87,29 @@ def busy_writes(
 
         checks_on_loop = checks_in_one_statement
 
+    registrations_on_loop: LoopWork[Registration, RegisteredFlag] | None = None
+    if statements is not None:
+
+        async def registrations_in_one_statement(
+            requests: Sequence[Registration],
+        ) -> list[RegisteredFlag | HubError]:
+            if policies.stale:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, runtime.refresh_kept_if_stale
+                )
+            return await register_group_in_one_statement(
+                requests,
+                policy=runtime.policy_for,
+                now=runtime.clock.now(),
+                teams=runtime.teams,
+                references=runtime.references,
+                convenants=runtime.convenants,
+                sessions=runtime.sessions,
+                statements=statements,
+            )
+
+        registrations_on_loop = registrations_in_one_statement
+
     def registrations(
         session: Session, requests: Sequence[Registration]
     ) -> list[RegisteredFlag | HubError]:
@@ -95,6 +123,30 @@ def busy_writes(
             references=runtime.references,
             convenants=runtime.convenants,
         )
+
+    contact_requests_on_loop: LoopWork[ContactAsk, RequestView] | None = None
+    if statements is not None:
+
+        async def contact_requests_in_one_statement(
+            asks: Sequence[ContactAsk],
+        ) -> list[RequestView | HubError]:
+            if policies.stale:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, runtime.refresh_kept_if_stale
+                )
+            return await request_contact_group_in_one_statement(
+                asks,
+                policy=runtime.policy_for,
+                now=runtime.clock.now(),
+                teams=runtime.teams,
+                handles=runtime.handles,
+                references=runtime.references,
+                convenants=runtime.convenants,
+                sessions=runtime.sessions,
+                statements=statements,
+            )
+
+        contact_requests_on_loop = contact_requests_in_one_statement
 
     def contact_requests(
         session: Session, asks: Sequence[ContactAsk]
@@ -122,12 +174,18 @@ def busy_writes(
             writers=writers,
         ),
         registrations=GroupCommit(
-            sessions, registrations, what="registration", max_group=max_group, writers=writers
+            sessions,
+            registrations,
+            what="registration",
+            on_loop=registrations_on_loop,
+            max_group=max_group,
+            writers=writers,
         ),
         contact_requests=GroupCommit(
             sessions,
             contact_requests,
             what="contact request",
+            on_loop=contact_requests_on_loop,
             max_group=max_group,
             writers=writers,
         ),

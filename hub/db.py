@@ -88,13 +88,19 @@ def insert_new(session: Session, *rows: Base) -> None:
     default in the row, not on the object), and a later query in the transaction reads
     the row. Rows of one model with the same attributes set go in one statement.
     """
+    for table, batch in new_rows(*rows):
+        insert_rows(session, table, batch)
+
+
+def new_rows(*rows: Base) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """New objects as the rows to insert, in batches of one table with the same attributes
+    set, in the order the batches first appear (a match before its members)."""
     batches: dict[tuple[type[Base], frozenset[str]], list[dict[str, Any]]] = {}
     for row in rows:
         given = sa_inspect(row).dict
         values = {column: given[key] for key, column in _columns(type(row)) if key in given}
         batches.setdefault((type(row), frozenset(values)), []).append(values)
-    for (model, _), batch in batches.items():
-        insert_rows(session, cast(Table, model.__table__), batch)
+    return [(cast(Table, model.__table__), batch) for (model, _), batch in batches.items()]
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -108,14 +114,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        rows = _with_defaults(table, rows)
+        rows = with_defaults(table, rows)
         statement = json_insert_statement(table, tuple(rows[0]))
         session.connection().exec_driver_sql(statement, {"rows": rows_as_json(rows)})
     else:
         session.connection().execute(insert(table), rows[0] if len(rows) == 1 else rows)
 
 
-def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` with the Python-side defaults of the columns they leave out, as Core adds them."""
     defaults = _defaults_left_out(table, frozenset(rows[0]))
     if not defaults:

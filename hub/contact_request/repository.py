@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, union_all
+import psycopg
+from sqlalchemy import ColumnElement, Select, any_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from hub.contact_request.models import ContactRequest, RequestStatus
 from hub.db import insert_new
+from hub.fastpath.rows import Compiled, compiled
 from hub.flag.models import Flag
 from hub.organisation.models import Team
 
@@ -23,18 +27,38 @@ def get(session: Session, request_id: uuid.UUID) -> ContactRequest | None:
     return session.get(ContactRequest, request_id)
 
 
+def _pending(flags: ColumnElement[bool]) -> Select[uuid.UUID, uuid.UUID]:
+    return select(ContactRequest.flag_id, ContactRequest.requester_team_id).where(
+        flags, ContactRequest.status == RequestStatus.PENDING
+    )
+
+
 def pending_pairs(
     session: Session, *, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
 ) -> set[tuple[uuid.UUID, uuid.UUID]]:
     """Those (flag, requesting team) of ``pairs`` with a pending request, in one query."""
     if not pairs:
         return set()
-    flag_ids = {flag_id for flag_id, _ in pairs}
-    statement = select(ContactRequest.flag_id, ContactRequest.requester_team_id).where(
-        ContactRequest.flag_id.in_(list(flag_ids)),
-        ContactRequest.status == RequestStatus.PENDING,
-    )
+    statement = _pending(ContactRequest.flag_id.in_(list({flag_id for flag_id, _ in pairs})))
     found = {(flag_id, team_id) for flag_id, team_id in session.execute(statement)}
+    return found & set(pairs)
+
+
+@functools.cache
+def _pending_sql() -> Compiled:
+    return compiled(_pending(ContactRequest.flag_id == any_(bindparam("ids"))), given=("ids",))
+
+
+async def pending_pairs_async(
+    connection: psycopg.AsyncConnection[Any], *, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """:func:`pending_pairs` on the event loop (``hub/fastpath/rows.py``)."""
+    if not pairs:
+        return set()
+    sql = _pending_sql()
+    ids = list({flag_id for flag_id, _ in pairs})
+    cursor = await connection.execute(sql.text, sql.parameters(ids=ids))
+    found = {(flag_id, team_id) for flag_id, team_id in await cursor.fetchall()}
     return found & set(pairs)
 
 
@@ -103,14 +127,8 @@ def decided_on_subject(
     return {(owner, requester): status for owner, requester, status in session.execute(statement)}
 
 
-def decided_on_subjects(
-    session: Session, *, subject_keys: Collection[bytes]
-) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
-    """:func:`decided_on_subject` for several subjects in one query, by subject."""
-    found: dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]] = {key: {} for key in subject_keys}
-    if not subject_keys:
-        return found
-    statement = (
+def _decided(subjects: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    return (
         select(
             Flag.subject_key,
             ContactRequest.owner_team_id,
@@ -119,11 +137,46 @@ def decided_on_subjects(
         )
         .join(Flag, Flag.id == ContactRequest.flag_id)
         .where(
-            Flag.subject_key.in_(list(subject_keys)),
-            ContactRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.DECLINED]),
+            subjects,
+            or_(  # not ``IN``: the statement is compiled for psycopg too
+                ContactRequest.status == RequestStatus.ACCEPTED,
+                ContactRequest.status == RequestStatus.DECLINED,
+            ),
         )
         .order_by(ContactRequest.decided_at, ContactRequest.id)
     )
-    for key, owner, requester, status in session.execute(statement):
-        found[key][(owner, requester)] = status
+
+
+def decided_on_subjects(
+    session: Session, *, subject_keys: Collection[bytes]
+) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
+    """:func:`decided_on_subject` for several subjects in one query, by subject."""
+    if not subject_keys:
+        return {}
+    rows = session.execute(_decided(Flag.subject_key.in_(list(subject_keys))))
+    return _decided_by_subject(subject_keys, rows)
+
+
+@functools.cache
+def _decided_sql() -> Compiled:
+    return compiled(_decided(Flag.subject_key == any_(bindparam("keys"))), given=("keys",))
+
+
+async def decided_on_subjects_async(
+    connection: psycopg.AsyncConnection[Any], *, subject_keys: Collection[bytes]
+) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
+    """:func:`decided_on_subjects` on the event loop (``hub/fastpath/rows.py``)."""
+    if not subject_keys:
+        return {}
+    sql = _decided_sql()
+    cursor = await connection.execute(sql.text, sql.parameters(keys=list(subject_keys)))
+    return _decided_by_subject(subject_keys, await cursor.fetchall())
+
+
+def _decided_by_subject(
+    subject_keys: Collection[bytes], rows: Iterable[Sequence[Any]]
+) -> dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]:
+    found: dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]] = {key: {} for key in subject_keys}
+    for key, owner, requester, status in rows:
+        found[bytes(key)][(owner, requester)] = status
     return found

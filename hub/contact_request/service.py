@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor, Role
 from hub.audit import service as audit
@@ -24,6 +24,8 @@ from hub.contact_request.views import RequestView
 from hub.convenant.cache import Convenants
 from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
 from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound
+from hub.fastpath.rows import insert_in_one_statement
+from hub.fastpath.statements import StatementConnections
 from hub.flag import repository as flags
 from hub.flag.models import Flag
 from hub.flag.views import OwnFlag
@@ -144,68 +146,177 @@ def request_contact_group(
     requester gives it; the request keeps it sealed, the audit entry holds it as a check's
     entry holds the check's (so the privacy officer finds a case's requests by it).
     """
-    acting = teams.of(session, [ask.actor for ask in asks])
-    outcomes: list[RequestView | HubError | None] = [None] * len(asks)
-    opened: list[tuple[int, ContactAsk, TeamRef, uuid.UUID]] = []
-    for index, ask in enumerate(asks):
-        try:
-            team = acting_team_among(acting.get(ask.actor.team or ""), ask.actor)
-            handle = handles.open(ask.handle, member=ask.actor.sub, now=now)
-        except HubError as refusal:
-            outcomes[index] = refusal
-            continue
-        opened.append((index, ask, team, handle.flag_id))
-    live = flags.live_by_ids(session, {flag_id for _, _, _, flag_id in opened}, now=now)
-    parties = teams.rows(
-        session,
-        {flag.team_id for flag in live.values()} | {team.id for _, _, team, _ in opened},
+    group = _Asks.open(asks, teams.of(session, _actors(asks)), handles, now=now)
+    live = flags.live_by_ids(session, group.flag_ids(), now=now)
+    parties = teams.rows(session, group.team_ids(live))
+    pending = repository.pending_pairs(session, pairs=group.pairs())
+    organisations_of = organisations.organisation_slugs_of_teams(
+        session, group.foreign_owners(live, parties)
     )
-    pending = repository.pending_pairs(
-        session, pairs={(flag_id, team.id) for _, _, team, flag_id in opened}
+    rows, entries = group.decide(
+        live,
+        parties,
+        pending,
+        organisations_of,
+        policy=policy,
+        convenants=convenants,
+        references=references,
     )
-    asked: list[tuple[int, _Asked]] = []
-    for index, ask, team, flag_id in opened:
-        try:
-            decided = _decide(
-                session,
-                ask,
-                team,
-                live.get(flag_id),
-                parties,
-                pending,
-                policy=policy,
-                now=now,
-                convenants=convenants,
-            )
-        except HubError as refusal:
-            outcomes[index] = refusal
-            continue
-        pending.add((decided.flag.id, team.id))  # a second ask in the group is a conflict
-        asked.append((index, decided))
-    written, entries = _write_requests(
-        session, [each for _, each in asked], parties, now=now, references=references
-    )
-    for (index, _), view in zip(asked, written, strict=True):
-        outcomes[index] = view
-    entries += [
-        row
-        for ask, outcome in zip(asks, outcomes, strict=True)
-        if isinstance(outcome, HubError)
-        for row in audit.refusal_rows(ask.actor, outcome, at=now)
-    ]
+    repository.add(session, *(row for row in rows if isinstance(row, ContactRequest)))
+    notification_repository.add(session, *(row for row in rows if isinstance(row, Notification)))
     audit.write(session, entries)  # the allowed and the refused, in one statement
-    answered = [outcome for outcome in outcomes if outcome is not None]
-    assert len(answered) == len(asks)  # each ask refused or written
-    return answered
+    return group.answers()
+
+
+async def request_contact_group_in_one_statement(
+    asks: Sequence[ContactAsk],
+    *,
+    policy: Policy | PolicyFor,
+    teams: ActingTeams,
+    handles: HandleSealer,
+    now: datetime,
+    references: ReferenceSealer,
+    convenants: Convenants | None,
+    sessions: sessionmaker[Session],
+    statements: StatementConnections,
+) -> list[RequestView | HubError]:
+    """:func:`request_contact_group` on PostgreSQL, on the event loop: the reads on an
+    autocommit connection, then every request, notice and audit entry in one statement,
+    committed when it returns (``hub/fastpath/rows.py``). Teams not kept are read in a
+    session of ``sessions``."""
+    group = _Asks.open(asks, await teams.of_async(sessions, _actors(asks)), handles, now=now)
+    async with statements.connection() as connection:
+        live = await flags.live_by_ids_async(connection, group.flag_ids(), now=now)
+        parties = await teams.rows_async(sessions, group.team_ids(live))
+        pending = await repository.pending_pairs_async(connection, pairs=group.pairs())
+        organisations_of = await organisations.organisation_slugs_of_teams_async(
+            connection, group.foreign_owners(live, parties)
+        )
+        rows, entries = group.decide(
+            live,
+            parties,
+            pending,
+            organisations_of,
+            policy=policy,
+            convenants=convenants,
+            references=references,
+        )
+        await insert_in_one_statement(connection, rows, entries)
+    return group.answers()
+
+
+def _actors(asks: Sequence[ContactAsk]) -> list[Actor]:
+    return [ask.actor for ask in asks]
+
+
+@dataclass
+class _Asks:
+    """A group's asks as they are decided: refused, or written, in order."""
+
+    asks: Sequence[ContactAsk]
+    now: datetime
+    outcomes: list[RequestView | HubError | None]
+    opened: list[tuple[int, ContactAsk, TeamRef, uuid.UUID]]
+
+    @classmethod
+    def open(
+        cls,
+        asks: Sequence[ContactAsk],
+        acting: dict[str, tuple[TeamRef, str]],
+        handles: HandleSealer,
+        *,
+        now: datetime,
+    ) -> _Asks:
+        """Refuse each ask whose team is unknown or whose handle does not open."""
+        group = cls(asks, now, [None] * len(asks), [])
+        for index, ask in enumerate(asks):
+            try:
+                team = acting_team_among(acting.get(ask.actor.team or ""), ask.actor)
+                handle = handles.open(ask.handle, member=ask.actor.sub, now=now)
+            except HubError as refusal:
+                group.outcomes[index] = refusal
+                continue
+            group.opened.append((index, ask, team, handle.flag_id))
+        return group
+
+    def flag_ids(self) -> set[uuid.UUID]:
+        return {flag_id for _, _, _, flag_id in self.opened}
+
+    def team_ids(self, live: dict[uuid.UUID, Flag]) -> set[uuid.UUID]:
+        """The owners of the live flags and the asking teams."""
+        return {flag.team_id for flag in live.values()} | {team.id for _, _, team, _ in self.opened}
+
+    def pairs(self) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        return {(flag_id, team.id) for _, _, team, flag_id in self.opened}
+
+    def foreign_owners(
+        self, live: dict[uuid.UUID, Flag], parties: dict[uuid.UUID, Team]
+    ) -> set[uuid.UUID]:
+        """Owner teams of another organisation than the asker's: their policy counts too."""
+        return {
+            live[flag_id].team_id
+            for _, _, team, flag_id in self.opened
+            if flag_id in live
+            and parties[live[flag_id].team_id].organisation_id != team.organisation_id
+        }
+
+    def decide(
+        self,
+        live: dict[uuid.UUID, Flag],
+        parties: dict[uuid.UUID, Team],
+        pending: set[tuple[uuid.UUID, uuid.UUID]],
+        organisations_of: dict[uuid.UUID, str],
+        *,
+        policy: Policy | PolicyFor,
+        convenants: Convenants | None,
+        references: ReferenceSealer,
+    ) -> tuple[list[ContactRequest | Notification], list[dict[str, Any]]]:
+        """Decide each opened ask in order; the rows to write and every audit entry."""
+        asked: list[tuple[int, _Asked]] = []
+        for index, ask, team, flag_id in self.opened:
+            try:
+                decided = _decide(
+                    ask,
+                    team,
+                    live.get(flag_id),
+                    parties,
+                    pending,
+                    organisations_of,
+                    policy=policy,
+                    now=self.now,
+                    convenants=convenants,
+                )
+            except HubError as refusal:
+                self.outcomes[index] = refusal
+                continue
+            pending.add((decided.flag.id, team.id))  # a second ask in the group is a conflict
+            asked.append((index, decided))
+        written, rows, entries = _write_requests(
+            [each for _, each in asked], parties, now=self.now, references=references
+        )
+        for (index, _), view in zip(asked, written, strict=True):
+            self.outcomes[index] = view
+        entries += [
+            row
+            for ask, outcome in zip(self.asks, self.outcomes, strict=True)
+            if isinstance(outcome, HubError)
+            for row in audit.refusal_rows(ask.actor, outcome, at=self.now)
+        ]
+        return rows, entries
+
+    def answers(self) -> list[RequestView | HubError]:
+        answered = [outcome for outcome in self.outcomes if outcome is not None]
+        assert len(answered) == len(self.asks)  # each ask refused or written
+        return answered
 
 
 def _decide(
-    session: Session,
     ask: ContactAsk,
     team: TeamRef,
     flag: Flag | None,
     teams: dict[uuid.UUID, Team],
     pending: set[tuple[uuid.UUID, uuid.UUID]],
+    organisations_of: dict[uuid.UUID, str],
     *,
     policy: Policy | PolicyFor,
     now: datetime,
@@ -222,10 +333,10 @@ def _decide(
     actor = ask.actor
     if owner.organisation_id != team.organisation_id:
         _require_convenant(
-            session,
             actor,
             team,
             owner,
+            organisations_of[owner.id],
             flag,
             ask.purpose,
             convenants=convenants,
@@ -250,15 +361,14 @@ def _decide(
 
 
 def _write_requests(
-    session: Session,
     asked: Sequence[_Asked],
     teams: dict[uuid.UUID, Team],
     *,
     now: datetime,
     references: ReferenceSealer,
-) -> tuple[list[RequestView], list[dict[str, Any]]]:
-    """The requests and their notifications, one statement each; their audit entries' rows,
-    for the caller to write with the group's refusals."""
+) -> tuple[list[RequestView], list[ContactRequest | Notification], list[dict[str, Any]]]:
+    """The views of the requests; the requests and their notices to write (requests first);
+    their audit entries' rows, for the caller to write with the group's refusals."""
     requests: list[ContactRequest] = []
     notifications: list[Notification] = []
     entries: list[dict[str, Any]] = []
@@ -332,16 +442,14 @@ def _write_requests(
         views.append(
             _view(request, flag, owner, requester, direction="outgoing", references=references)
         )
-    repository.add(session, *requests)
-    notification_repository.add(session, *notifications)
-    return views, entries
+    return views, [*requests, *notifications], entries
 
 
 def _require_convenant(
-    session: Session,
     actor: Actor,
     team: TeamRef,
     owner: Team,
+    owner_organisation: str,
     flag: Flag,
     purpose: str,
     *,
@@ -372,7 +480,6 @@ def _require_convenant(
                 reason="no convenant in force",
             ),
         )
-    owner_organisation = organisations.organisation_of_team(session, owner).slug
     require_allowed(
         policy_for(owner_organisation),
         actor,

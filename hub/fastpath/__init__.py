@@ -17,6 +17,14 @@ one, and each pair has one test that runs both and compares what they give:
 - A group of checks as one statement on PostgreSQL (``statements.py``,
   ``hub/involvement/repository.py``) beside the audit's and the flags' Core statements
   in a session: ``tests/hub/test_check_statement.py``.
+- A group of registrations on the event loop on PostgreSQL, its reads on an autocommit
+  connection and its writes (flags, due dates, audit entries, matches, members, notices)
+  one statement (``rows.py``), beside the same group in a session:
+  ``tests/api/test_registration_groups.py``
+  (``test_a_group_on_the_event_loop_writes_what_a_session_writes``).
+- A team's whole row kept for a minute (``hub/organisation/cache.py``) beside a read per
+  group: ``tests/hub/test_check_statement.py``
+  (``test_team_rows_are_kept_for_a_while_and_forgotten_on_a_change``).
 - A group's day counts as one statement on PostgreSQL (``hub/involvement/repository.py``)
   beside the same upserts in a session: ``tests/hub/test_check_statement.py``
   (``test_day_counts_in_one_statement_as_in_a_session``); the minute's counts, which the

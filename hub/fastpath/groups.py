@@ -11,7 +11,8 @@ The group's work gives an answer or a refusal per request; refusals are audited 
 same transaction as the others' entries. If the group cannot be written, every request in
 it fails with 503: none is answered without its entry. A broken constraint (two processes
 registering the same flag at once) fails the group; its requests are then run again, each
-alone, so only the one that broke it is refused.
+alone, so only the one that broke it is refused (a group on the event loop is run again in
+a session for that).
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ class GroupCommit(Generic[Request, Answer]):
             return list(await self._on_loop(requests))
         except AuditUnavailable:
             return self._unaudited(requests)
+        except psycopg.IntegrityError:  # nothing written: in a session, one by one if need be
+            return await asyncio.get_running_loop().run_in_executor(None, self.run_group, requests)
         except (psycopg.Error, SQLAlchemyError):
             return self._not_stored(requests)
 

@@ -9,13 +9,15 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from hub.db import insert_new
+from hub.fastpath.rows import Compiled, compiled, entity_columns, entity_reader, width
 from hub.flag.models import Flag, FlagDeadline, FlagStatus
 from hub.organisation.models import Organisation, Team
 
@@ -64,6 +66,38 @@ def live_by_ids(
     return {flag.id: flag for flag in found}
 
 
+def _live_with_teams(
+    subjects: ColumnElement[bool], organisations: ColumnElement[bool]
+) -> Select[Flag, Team]:
+    return (
+        select(Flag, Team)
+        .join(Team, Team.id == Flag.team_id)
+        .where(subjects, organisations, is_live(bindparam("now")), Team.active)
+        .order_by(Flag.registered_at)
+    )
+
+
+@functools.cache
+def _live_by_ids_sql() -> Compiled:
+    statement = select(*entity_columns(Flag)).where(
+        Flag.id == any_(bindparam("ids")), is_live(bindparam("now"))
+    )
+    return compiled(statement, given=("ids", "now"))
+
+
+async def live_by_ids_async(
+    connection: psycopg.AsyncConnection[Any], flag_ids: Collection[uuid.UUID], *, now: datetime
+) -> dict[uuid.UUID, Flag]:
+    """:func:`live_by_ids` on the event loop (``hub/fastpath/rows.py``)."""
+    if not flag_ids:
+        return {}
+    sql = _live_by_ids_sql()
+    cursor = await connection.execute(sql.text, sql.parameters(ids=list(flag_ids), now=now))
+    flag_of = entity_reader(Flag)
+    found = [cast(Flag, flag_of(row)) for row in await cursor.fetchall()]
+    return {flag.id: flag for flag in found}
+
+
 def live_on_subjects_with_teams(
     session: Session, *, pairs: Collection[tuple[bytes, uuid.UUID]], now: datetime
 ) -> dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]]:
@@ -73,21 +107,49 @@ def live_on_subjects_with_teams(
     Organisations are separate controllers: their flags never meet inside the hub, except
     where a check shows a convenant partner's teams (``hub/involvement/service.py``).
     """
-    found: dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]] = {pair: [] for pair in pairs}
     if not pairs:
-        return found
-    statement = (
-        select(Flag, Team)
-        .join(Team, Team.id == Flag.team_id)
-        .where(
-            Flag.subject_key.in_({key for key, _ in pairs}),
-            Team.organisation_id.in_({organisation for _, organisation in pairs}),
-            is_live(now),
-            Team.active,
-        )
-        .order_by(Flag.registered_at)
+        return {}
+    statement = _live_with_teams(
+        Flag.subject_key.in_({key for key, _ in pairs}),
+        Team.organisation_id.in_({organisation for _, organisation in pairs}),
     )
-    for flag, team in session.execute(statement):
+    return _by_pair(pairs, session.execute(statement, {"now": now}).all())
+
+
+@functools.cache
+def _live_with_teams_sql() -> Compiled:
+    statement = _live_with_teams(
+        Flag.subject_key == any_(bindparam("subject_keys")),
+        Team.organisation_id == any_(bindparam("organisation_ids")),
+    ).with_only_columns(*entity_columns(Flag), *entity_columns(Team))
+    return compiled(statement, given=("subject_keys", "organisation_ids", "now"))
+
+
+async def live_on_subjects_with_teams_async(
+    connection: psycopg.AsyncConnection[Any],
+    *,
+    pairs: Collection[tuple[bytes, uuid.UUID]],
+    now: datetime,
+) -> dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]]:
+    """:func:`live_on_subjects_with_teams` on the event loop (``hub/fastpath/rows.py``)."""
+    if not pairs:
+        return {}
+    sql = _live_with_teams_sql()
+    parameters = sql.parameters(
+        subject_keys=list({key for key, _ in pairs}),
+        organisation_ids=list({organisation for _, organisation in pairs}),
+        now=now,
+    )
+    rows = await (await connection.execute(sql.text, parameters)).fetchall()
+    flag_of, team_of = entity_reader(Flag), entity_reader(Team, width(Flag))
+    return _by_pair(pairs, ((flag_of(row), team_of(row)) for row in rows))
+
+
+def _by_pair(
+    pairs: Collection[tuple[bytes, uuid.UUID]], rows: Iterable[tuple[Any, Any]]
+) -> dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]]:
+    found: dict[tuple[bytes, uuid.UUID], list[tuple[Flag, Team]]] = {pair: [] for pair in pairs}
+    for flag, team in rows:
         pair = (flag.subject_key, team.organisation_id)
         if pair in found:
             found[pair].append((flag, team))
@@ -157,6 +219,27 @@ def live_on_subjects(
         "now": now,
     }
     return by_subject_and_organisation(session.connection().execute(_LIVE_ON_SUBJECTS, parameters))
+
+
+async def live_on_subjects_async(
+    connection: psycopg.AsyncConnection[Any],
+    *,
+    subject_keys: Collection[bytes],
+    organisation_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> dict[tuple[bytes, uuid.UUID], list[LiveFlag]]:
+    """:func:`live_on_subjects` on the event loop (``hub/fastpath/rows.py``)."""
+    if not subject_keys or not organisation_ids:
+        return {}
+    statement, fixed = live_on_subjects_sql()
+    parameters = {
+        **fixed,
+        "subject_keys": list(subject_keys),
+        "organisation_ids": list(organisation_ids),
+        "now": now,
+    }
+    cursor = await connection.execute(statement, parameters)
+    return by_subject_and_organisation(await cursor.fetchall())
 
 
 @functools.cache

@@ -5,11 +5,11 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.actor import Actor
 from hub.audit import service as audit
@@ -17,8 +17,11 @@ from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.convenant.cache import Convenants, KeptConvenant
 from hub.decisions import PolicyFor, decision_ref, policy_for, require_allowed
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.fastpath.rows import insert_in_one_statement
+from hub.fastpath.statements import StatementConnections
 from hub.flag import repository
 from hub.flag.models import Flag, FlagDeadline, FlagStatus
+from hub.flag.repository import LiveFlag
 from hub.flag.schemas import ContactIn
 from hub.flag.views import OwnFlag, RegisteredFlag
 from hub.involvement.limits import LOCAL_TIME, local_day
@@ -159,96 +162,196 @@ def register_group(
 
     Each gets its flag, or its refusal (policy, expiry, an active flag of its team on the
     subject for the purpose, also one registered earlier in the group); answers come in
-    request order. The group reads the teams and the live flags on its subjects (for
-    duplicates and matches), then writes every flag and audit entry at once. The caller
-    commits before answering (hub/fastpath/groups.py).
+    request order. The group reads the live flags on its subjects (for duplicates and
+    matches), then writes every flag and audit entry at once, then the matches they make.
+    The caller commits before answering (hub/fastpath/groups.py).
     """
     acting = teams.of(session, [request.actor for request in requests])
-    outcomes: list[RegisteredFlag | HubError | None] = [None] * len(requests)
-    entries: list[tuple[int, dict[str, Any]]] = []
-
-    def refuse(index: int, refusal: HubError) -> None:
-        outcomes[index] = refusal
-        rows = audit.refusal_rows(requests[index].actor, refusal, at=now)
-        entries.extend((index, row) for row in rows)
-
-    accepted: list[_Accepted] = []
-    for index, request in enumerate(requests):
-        try:
-            accepted.append(
-                _accept(
-                    index,
-                    request,
-                    acting,
-                    policy=policy_for(policy, request.actor.organisation),
-                    now=now,
-                    convenants=convenants,
-                )
-            )
-        except HubError as refusal:
-            refuse(index, refusal)
-    # The accepted teams' rows: their contact details are a new flag's defaults, and a
-    # match tells them by their webhook and e-mail.
-    rows = teams.rows(session, {each.team.id for each in accepted})
-    # One read of the live flags on the group's subjects serves the duplicate check and
-    # the match check (hub/match/service.py).
-    live = repository.live_on_subjects(
-        session,
-        subject_keys={each.request.subject.key for each in accepted},
-        organisation_ids={each.team.organisation_id for each in accepted},
-        now=now,
-    )
-    taken = {
-        (key, flag.team_id, flag.purpose): flag.flag_id
-        for (key, _), found in live.items()
-        for flag in found
-    }
-    registered: list[tuple[Actor, Flag, Team]] = []
-    deadlines: list[FlagDeadline] = []
-    for each in accepted:
-        request, team = each.request, rows[each.team.id]
-        existing = taken.get((request.subject.key, team.id, request.purpose))
-        if existing is not None:
-            refuse(each.index, _duplicate(request, each.decision, existing))
-            continue
-        flag = _new_flag(request, team, each.decision, now=now, expires_at=each.expires_at)
-        taken[(request.subject.key, team.id, request.purpose)] = flag.id
-        deadlines.extend(new_deadlines(flag.id, request.deadlines))
-        flag.convenant_id = each.convenant.id if each.convenant else None
-        _seal_own_words(
-            flag, reference=request.reference, label=request.label, references=references
-        )
-        registered.append((request.actor, flag, team))
-        outcomes[each.index] = RegisteredFlag(
-            flag=flag,
-            team=team,
-            decision=each.decision,
-            reference=request.reference,
-            label=request.label,
-        )
-        record = AuditRecord(
-            action=Action.FLAG_REGISTER,
-            outcome=Outcome.ALLOWED,
-            subject_key=flag.subject_key,
-            purpose=flag.purpose,
-            object_id=str(flag.id),
-            decision=decision_ref(each.decision),
-        )
-        entries.append((each.index, audit.new_entry(request.actor, record, at=now)[1]))
-    repository.add(session, *(flag for _, flag, _ in registered))
-    if deadlines:
-        repository.add_deadlines(session, deadlines)
-    audit.write(session, [entry for _, entry in sorted(entries, key=lambda item: item[0])])
-    by_organisation: dict[str, list[tuple[Actor, Flag, Team]]] = {}
-    for each_registered in registered:
-        by_organisation.setdefault(each_registered[0].organisation, []).append(each_registered)
-    for organisation, theirs in by_organisation.items():
+    group = _Group.admit(requests, acting, policy=policy, now=now, convenants=convenants)
+    live = repository.live_on_subjects(session, **group.subjects())
+    group.register(live, teams.rows(session, group.team_ids()), references)
+    repository.add(session, *group.flags())
+    if group.deadlines:
+        repository.add_deadlines(session, group.deadlines)
+    audit.write(session, group.audit_rows())
+    for organisation, theirs in group.by_organisation().items():
         match_service.on_flags_registered(
             session, theirs, live, policy=policy_for(policy, organisation), now=now
         )
-    answered = [outcome for outcome in outcomes if outcome is not None]
-    assert len(answered) == len(requests)
-    return answered
+    return group.answers()
+
+
+async def register_group_in_one_statement(
+    requests: Sequence[Registration],
+    *,
+    policy: Policy | PolicyFor,
+    now: datetime,
+    teams: ActingTeams,
+    references: ReferenceSealer,
+    convenants: Convenants | None,
+    sessions: sessionmaker[Session],
+    statements: StatementConnections,
+) -> list[RegisteredFlag | HubError]:
+    """:func:`register_group` on PostgreSQL, on the event loop: the reads on an autocommit
+    connection, then every flag, due date, audit entry, match, member and notice in one
+    statement, committed when it returns (``hub/fastpath/rows.py``). Teams not kept are
+    read in a session of ``sessions``. A group that breaks a constraint raises
+    ``psycopg.IntegrityError`` having written nothing (``GroupCommit`` runs it again in a
+    session, where each registration is run alone to find the one that broke it).
+    """
+    acting = await teams.of_async(sessions, [request.actor for request in requests])
+    group = _Group.admit(requests, acting, policy=policy, now=now, convenants=convenants)
+    rows = await teams.rows_async(sessions, group.team_ids())
+    async with statements.connection() as connection:
+        live = await repository.live_on_subjects_async(connection, **group.subjects())
+        group.register(live, rows, references)
+        made: list[match_service.MadeMatches] = []
+        for organisation, theirs in group.by_organisation().items():
+            found = match_service.joins(theirs, live)
+            if not found:
+                continue
+            reads = await match_service.read_for_matches_async(
+                connection, match_service.pairs_of(found), now=now, new=theirs
+            )
+            made.append(
+                match_service.make_matches(
+                    found, reads, policy=policy_for(policy, organisation), now=now
+                )
+            )
+        await insert_in_one_statement(
+            connection,
+            [*group.flags(), *group.deadlines, *(row for each in made for row in each.rows)],
+            group.audit_rows() + [entry for each in made for entry in each.entries],
+        )
+    return group.answers()
+
+
+@dataclass
+class _Group:
+    """A group's registrations as they are decided: refusals, then new flags, in order.
+
+    :meth:`admit` decides what needs no database (team, convenant, policy, expiry);
+    :meth:`register` refuses duplicates among the live flags and makes the new flags and
+    their audit entries.
+    """
+
+    requests: Sequence[Registration]
+    now: datetime
+    outcomes: list[RegisteredFlag | HubError | None]
+    entries: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    accepted: list[_Accepted] = field(default_factory=list)
+    registered: list[tuple[Actor, Flag, Team]] = field(default_factory=list)
+    deadlines: list[FlagDeadline] = field(default_factory=list)
+
+    @classmethod
+    def admit(
+        cls,
+        requests: Sequence[Registration],
+        acting: dict[str, tuple[TeamRef, str]],
+        *,
+        policy: Policy | PolicyFor,
+        now: datetime,
+        convenants: Convenants | None,
+    ) -> _Group:
+        group = cls(requests, now, [None] * len(requests))
+        for index, request in enumerate(requests):
+            try:
+                group.accepted.append(
+                    _accept(
+                        index,
+                        request,
+                        acting,
+                        policy=policy_for(policy, request.actor.organisation),
+                        now=now,
+                        convenants=convenants,
+                    )
+                )
+            except HubError as refusal:
+                group.refuse(index, refusal)
+        return group
+
+    def refuse(self, index: int, refusal: HubError) -> None:
+        self.outcomes[index] = refusal
+        rows = audit.refusal_rows(self.requests[index].actor, refusal, at=self.now)
+        self.entries.extend((index, row) for row in rows)
+
+    def team_ids(self) -> set[uuid.UUID]:
+        """The accepted teams: their contact details are a new flag's defaults, and a match
+        tells them by their webhook and e-mail."""
+        return {each.team.id for each in self.accepted}
+
+    def subjects(self) -> dict[str, Any]:
+        """What to read the live flags of (``flags.live_on_subjects``): one read serves the
+        duplicate check and the match check (hub/match/service.py)."""
+        return {
+            "subject_keys": {each.request.subject.key for each in self.accepted},
+            "organisation_ids": {each.team.organisation_id for each in self.accepted},
+            "now": self.now,
+        }
+
+    def register(
+        self,
+        live: dict[tuple[bytes, uuid.UUID], list[LiveFlag]],
+        rows: dict[uuid.UUID, Team],
+        references: ReferenceSealer,
+    ) -> None:
+        """Refuse a second active flag of a team on a subject for a purpose; make the rest."""
+        taken = {
+            (key, flag.team_id, flag.purpose): flag.flag_id
+            for (key, _), found in live.items()
+            for flag in found
+        }
+        for each in self.accepted:
+            request, team = each.request, rows[each.team.id]
+            existing = taken.get((request.subject.key, team.id, request.purpose))
+            if existing is not None:
+                self.refuse(each.index, _duplicate(request, each.decision, existing))
+                continue
+            flag = _new_flag(request, team, each.decision, now=self.now, expires_at=each.expires_at)
+            taken[(request.subject.key, team.id, request.purpose)] = flag.id
+            self.deadlines.extend(new_deadlines(flag.id, request.deadlines))
+            flag.convenant_id = each.convenant.id if each.convenant else None
+            _seal_own_words(
+                flag, reference=request.reference, label=request.label, references=references
+            )
+            self.registered.append((request.actor, flag, team))
+            self.outcomes[each.index] = RegisteredFlag(
+                flag=flag,
+                team=team,
+                decision=each.decision,
+                reference=request.reference,
+                label=request.label,
+            )
+            record = AuditRecord(
+                action=Action.FLAG_REGISTER,
+                outcome=Outcome.ALLOWED,
+                subject_key=flag.subject_key,
+                purpose=flag.purpose,
+                object_id=str(flag.id),
+                decision=decision_ref(each.decision),
+            )
+            self.entries.append(
+                (each.index, audit.new_entry(request.actor, record, at=self.now)[1])
+            )
+
+    def flags(self) -> list[Flag]:
+        return [flag for _, flag, _ in self.registered]
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        """The entries of the allowed and the refused, in request order."""
+        return [entry for _, entry in sorted(self.entries, key=lambda item: item[0])]
+
+    def by_organisation(self) -> dict[str, list[tuple[Actor, Flag, Team]]]:
+        """The new flags per organisation of their registrants, whose policy matches them."""
+        found: dict[str, list[tuple[Actor, Flag, Team]]] = {}
+        for each in self.registered:
+            found.setdefault(each[0].organisation, []).append(each)
+        return found
+
+    def answers(self) -> list[RegisteredFlag | HubError]:
+        answered = [outcome for outcome in self.outcomes if outcome is not None]
+        assert len(answered) == len(self.requests)
+        return answered
 
 
 def _accept(

@@ -11,11 +11,12 @@ about the subject is sent.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
@@ -106,27 +107,54 @@ def contact_card(flag: Flag, team: Team, *, shown: str = SHOWN) -> dict[str, Any
     }
 
 
-def on_flags_registered(
-    session: Session,
+Pair = tuple[bytes, uuid.UUID]  # (subject key, organisation id)
+
+
+@dataclass(frozen=True)
+class Join:
+    """A new flag that meets another team's live flag on its subject, so makes a match."""
+
+    actor: Actor
+    flag: Flag
+    team: Team
+    not_yet: frozenset[uuid.UUID]
+    """The flags of the group registered after this one: not yet there when it joins."""
+
+
+@dataclass(frozen=True)
+class MatchReads:
+    """What the matches of a group need, read once for it (see :func:`on_flags_registered`)."""
+
+    live: dict[Pair, list[tuple[Flag, Team]]]
+    latest: dict[Pair, Match]
+    members: dict[uuid.UUID, list[tuple[MatchMember, Flag, Team]]]
+    decided: dict[bytes, dict[tuple[uuid.UUID, uuid.UUID], str]]
+
+
+@dataclass(frozen=True)
+class MadeMatches:
+    """The matches a group makes, and what to write for them."""
+
+    matches: list[Match]
+    rows: list[Match | MatchMember | Notification]
+    """New matches before their members, then the notices: in the order to insert them."""
+    entries: list[dict[str, Any]]
+
+
+def joins(
     registered: Sequence[tuple[Actor, Flag, Team]],
-    live_before: Mapping[tuple[bytes, uuid.UUID], Sequence[LiveFlag]],
-    *,
-    policy: Policy,
-    now: datetime,
-) -> list[Match]:
-    """Create or extend the matches the new flags make, in order of registration.
+    live_before: Mapping[Pair, Sequence[LiveFlag]],
+) -> list[Join]:
+    """The new flags that make or join a match, in order of registration.
 
     ``live_before`` holds the live flags on their subjects as read before the new ones
     were written (``flags.live_on_subjects``). Each new flag meets those and the new flags
     registered before it, so a group of registrations makes the matches that one after
-    another would. What the matches need (the live flags with their teams, the latest
-    match on each subject and its members, the contact decisions on each subject) is read
-    once for the group, and the matches, members and notifications are written one
-    statement per table: a match used to cost about seven statements of its own.
+    another would.
     """
-    earlier: dict[tuple[bytes, uuid.UUID], set[uuid.UUID]] = {}  # new flags' teams so far
+    earlier: dict[Pair, set[uuid.UUID]] = {}  # new flags' teams so far
     later = {flag.id for _, flag, _ in registered}
-    joins: list[tuple[Actor, Flag, Team, frozenset[uuid.UUID]]] = []
+    found: list[Join] = []
     for actor, flag, team in registered:
         later.discard(flag.id)
         where = (flag.subject_key, team.organisation_id)
@@ -134,34 +162,96 @@ def on_flags_registered(
         teams |= earlier.setdefault(where, set())
         earlier[where].add(team.id)
         if teams - {team.id}:  # most registrations make no match
-            joins.append((actor, flag, team, frozenset(later)))
-    if not joins:
-        return []
-    pairs = {(flag.subject_key, team.organisation_id) for _, flag, team, _ in joins}
-    live = flags.live_on_subjects_with_teams(session, pairs=pairs, now=now)
+            found.append(Join(actor, flag, team, frozenset(later)))
+    return found
+
+
+def pairs_of(found: Sequence[Join]) -> set[Pair]:
+    return {(join.flag.subject_key, join.team.organisation_id) for join in found}
+
+
+def read_for_matches(
+    session: Session,
+    pairs: Collection[Pair],
+    *,
+    now: datetime,
+    new: Sequence[tuple[Actor, Flag, Team]],
+) -> MatchReads:
+    """:class:`MatchReads` in a session, one query each, after the group's ``new`` flags
+    were written."""
     latest = repository.latest_on_subjects(session, pairs)
-    members = {
-        match_id: {flag.id for _, flag, _ in rows}
-        for match_id, rows in repository.live_members_of(
+    live = flags.live_on_subjects_with_teams(session, pairs=pairs, now=now)
+    return MatchReads(
+        live=_with_new_flags(live, new),
+        latest=latest,
+        members=repository.live_members_of(
             session, {match.id for match in latest.values()}, now=now
-        ).items()
+        ),
+        decided=contact_requests.decided_on_subjects(
+            session, subject_keys={key for key, _ in pairs}
+        ),
+    )
+
+
+def _with_new_flags(
+    live: dict[Pair, list[tuple[Flag, Team]]], new: Sequence[tuple[Actor, Flag, Team]]
+) -> dict[Pair, list[tuple[Flag, Team]]]:
+    """The live flags with the group's new ones last, in order of registration: as one
+    registration after another finds them (they share one moment, which orders nothing)."""
+    ids = {flag.id for _, flag, _ in new}
+    found = {
+        pair: [each for each in there if each[0].id not in ids] for pair, there in live.items()
     }
-    decided = contact_requests.decided_on_subjects(session, subject_keys={key for key, _ in pairs})
+    for _, flag, team in new:
+        pair = (flag.subject_key, team.organisation_id)
+        if pair in found:
+            found[pair].append((flag, team))
+    return found
+
+
+async def read_for_matches_async(
+    connection: psycopg.AsyncConnection[Any],
+    pairs: Collection[Pair],
+    *,
+    now: datetime,
+    new: Sequence[tuple[Actor, Flag, Team]],
+) -> MatchReads:
+    """:func:`read_for_matches` on the event loop (``hub/fastpath/rows.py``), before the
+    group's ``new`` flags are written: :func:`_with_new_flags` adds them."""
+    live = await flags.live_on_subjects_with_teams_async(connection, pairs=pairs, now=now)
+    live = _with_new_flags(live, new)
+    latest, members = await repository.latest_and_members_async(connection, pairs, now=now)
+    decided = await contact_requests.decided_on_subjects_async(
+        connection, subject_keys={key for key, _ in pairs}
+    )
+    return MatchReads(live, latest, members, decided)
+
+
+def make_matches(
+    found: Sequence[Join], reads: MatchReads, *, policy: Policy, now: datetime
+) -> MadeMatches:
+    """Create or extend the matches ``found`` make, in order, and tell the teams."""
+    latest = dict(reads.latest)
+    members = {
+        match_id: {flag.id for _, flag, _ in rows} for match_id, rows in reads.members.items()
+    }
     matches: list[Match] = []
     created: list[Match] = []
     joining: list[MatchMember] = []
     told: list[Notification] = []
     entries: list[dict[str, Any]] = []
-    for actor, flag, team, not_yet in joins:
+    for join in found:
+        flag, team = join.flag, join.team
         pair = (flag.subject_key, team.organisation_id)
+        there = [(each, its) for each, its in reads.live[pair] if each.id not in join.not_yet]
         match = _join(
             policy,
             flag,
             team,
-            [(each, its_team) for each, its_team in live[pair] if each.id not in not_yet],
+            there,
             latest.get(pair),
             members,
-            decided[flag.subject_key],
+            reads.decided[flag.subject_key],
             now=now,
         )
         latest[pair] = match.match
@@ -170,12 +260,35 @@ def on_flags_registered(
         matches.append(match.match)
         joining += match.joining
         told += match.told
-        entries.append(audit.new_entry(actor, match.record, at=now)[1])
-    repository.add(session, *created)  # the matches before their members
-    repository.add(session, *joining)
-    notifications.add(session, *told)
-    audit.write(session, entries)
-    return matches
+        entries.append(audit.new_entry(join.actor, match.record, at=now)[1])
+    return MadeMatches(matches, [*created, *joining, *told], entries)
+
+
+def on_flags_registered(
+    session: Session,
+    registered: Sequence[tuple[Actor, Flag, Team]],
+    live_before: Mapping[Pair, Sequence[LiveFlag]],
+    *,
+    policy: Policy,
+    now: datetime,
+) -> list[Match]:
+    """Create or extend the matches the new flags make, in order of registration
+    (:func:`joins`), in the session's transaction.
+
+    What the matches need (the live flags with their teams, the latest match on each
+    subject and its members, the contact decisions on each subject) is read once for the
+    group, and the matches, members and notifications are written one statement per table:
+    a match used to cost about seven statements of its own.
+    """
+    found = joins(registered, live_before)
+    if not found:
+        return []
+    reads = read_for_matches(session, pairs_of(found), now=now, new=registered)
+    made = make_matches(found, reads, policy=policy, now=now)
+    repository.add(session, *(row for row in made.rows if not isinstance(row, Notification)))
+    notifications.add(session, *(row for row in made.rows if isinstance(row, Notification)))
+    audit.write(session, made.entries)
+    return made.matches
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+import psycopg
+from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.orm import Session
 
+from hub.fastpath.rows import Compiled, compiled
 from hub.organisation.models import Domain, Organisation, Team
 
 
@@ -136,15 +140,35 @@ def list_domains(session: Session) -> Sequence[Domain]:
     return session.scalars(select(Domain).order_by(Domain.code)).all()
 
 
+def _organisation_slugs(teams: ColumnElement[bool]) -> Select[uuid.UUID, str]:
+    return (
+        select(Team.id, Organisation.slug)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(teams)
+    )
+
+
 def organisation_slugs_of_teams(
     session: Session, team_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
     """Each team's organisation's slug, by team id, in one query."""
     if not team_ids:
         return {}
-    rows = session.execute(
-        select(Team.id, Organisation.slug)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .where(Team.id.in_(list(team_ids)))
-    )
+    rows = session.execute(_organisation_slugs(Team.id.in_(list(team_ids))))
     return {team_id: slug for team_id, slug in rows}
+
+
+@functools.cache
+def _organisation_slugs_sql() -> Compiled:
+    return compiled(_organisation_slugs(Team.id == any_(bindparam("ids"))), given=("ids",))
+
+
+async def organisation_slugs_of_teams_async(
+    connection: psycopg.AsyncConnection[Any], team_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """:func:`organisation_slugs_of_teams` on the event loop (``hub/fastpath/rows.py``)."""
+    if not team_ids:
+        return {}
+    sql = _organisation_slugs_sql()
+    cursor = await connection.execute(sql.text, sql.parameters(ids=list(team_ids)))
+    return {team_id: slug for team_id, slug in await cursor.fetchall()}

@@ -8,9 +8,11 @@ group of known asks directly, so its order is fixed.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -21,6 +23,7 @@ from hub.contact_request.service import ContactAsk
 from hub.contact_request.views import RequestView
 from hub.errors import Conflict, HubError, InvalidInput, NotFound, PolicyRefusal
 from hub.notification.models import Notification
+from hub.organisation.models import Team
 from hub.runtime import Runtime
 from tests.api.test_audit_atomicity import break_audit_log
 from tests.api.test_check_groups import concurrently, watched_groups
@@ -190,3 +193,48 @@ def test_a_group_whose_audit_fails_writes_nothing(
         assert answer.json()["code"] == "audit_unavailable"
     assert count(runtime, ContactRequest) == 0
     assert count(runtime, Notification) == 0
+
+
+@pytest.mark.postgres
+def test_a_group_on_the_event_loop_decides_and_writes_what_a_session_does(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime
+) -> None:
+    statements = runtime.statements
+    if statements is None:
+        pytest.skip("groups run on the event loop on PostgreSQL only")
+    busy = busy_writes(runtime)
+    in_session = busy.contact_requests.run_group(
+        asks_on(runtime, owned_flags(client, idp, "session", 3))
+    )
+    by_session = asked_and_told(runtime)
+
+    async def run(asks: list[ContactAsk]) -> list[Any]:
+        try:
+            return await busy.contact_requests.run(asks)
+        finally:
+            await statements.close()
+
+    looped = asyncio.run(run(asks_on(runtime, owned_flags(client, idp, "loop", 3))))
+    both = asked_and_told(runtime)
+
+    assert [outcome_of(o) for o in looped] == [outcome_of(o) for o in in_session]
+    entries, notices = by_session
+    assert both[0] == entries + entries  # the same entries, in the same order
+    assert both[1] == sorted(notices + notices)
+    assert count(runtime, ContactRequest) == 6
+
+
+def asked_and_told(runtime: Runtime) -> tuple[list[Any], list[tuple[str, str]]]:
+    """The contact requests' audit entries in order, and the notices' teams and kinds."""
+    entries = [
+        (row.action, row.outcome, row.actor_sub, row.reason, row.case_ref)
+        for row in audit_rows(runtime)
+        if row.action.startswith("contact_request")
+    ]
+    with runtime.sessions() as session:
+        notices = session.execute(
+            select(Team.slug, Notification.kind)
+            .join(Team, Team.id == Notification.team_id)
+            .where(Notification.kind.startswith("contact_request"))
+        ).all()
+    return entries, sorted((slug, kind) for slug, kind in notices)

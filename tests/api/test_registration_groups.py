@@ -7,6 +7,7 @@ run a group of known members directly, so its order is fixed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from api.auth.dev_idp import DevIdentityProvider
 from api.busy import busy_writes
 from crypto.identifiers import IdentifierKind
-from hub.errors import Conflict
+from hub.errors import Conflict, PolicyRefusal
 from hub.flag import repository as flag_repository
 from hub.flag.models import Flag
 from hub.flag.service import Registration
@@ -203,3 +204,100 @@ def test_a_group_making_many_matches_costs_as_many_statements_as_one_making_one(
         assert len(session.scalars(select(MatchMember)).all()) == 20
     actions = [row.action for row in audit_rows(runtime)]
     assert actions.count("match.created") == 10
+
+
+def on_the_loop(runtime: Runtime, requests: list[Registration]) -> list[Any]:
+    """A group as the app runs it on PostgreSQL: on the event loop, its writes one statement."""
+    busy = busy_writes(runtime)
+    statements = runtime.statements
+    assert statements is not None
+
+    async def run() -> list[Any]:
+        try:
+            return await busy.registrations.run(requests)
+        finally:
+            await statements.close()
+
+    return asyncio.run(run())
+
+
+def written(runtime: Runtime, subject_label: str) -> dict[str, Any]:
+    """What a group wrote about one subject, without ids and keys: flags, matches with their
+    members' teams, the notices, and the audit entries in order."""
+    key = runtime.keyer.subject(IdentifierKind.BSN, opaque_pseudonym(subject_label)).key
+    with runtime.sessions() as session:
+        slugs = {team.id: team.slug for team in session.scalars(select(Team))}
+        flags = session.scalars(select(Flag).where(Flag.subject_key == key)).all()
+        ids = {flag.id for flag in flags}
+        matches = session.scalars(select(Match).where(Match.subject_key == key)).all()
+        members = session.scalars(select(MatchMember).where(MatchMember.flag_id.in_(ids))).all()
+        notices = session.scalars(select(Notification)).all()
+    names = {str(flag.id): slugs[flag.team_id] for flag in flags}
+    names |= {str(match.id): f"match-{n}" for n, match in enumerate(matches)}
+
+    def plain(payload: str) -> str:
+        for identifier, name in names.items():
+            payload = payload.replace(identifier, name)
+        return payload
+
+    entries = [
+        row for row in audit_rows(runtime) if row.subject_key == key or row.subject_key is None
+    ]
+    return {
+        "flags": sorted(
+            (slugs[f.team_id], f.purpose, f.status, f.legal_basis, f.contact_email, f.expires_at)
+            for f in flags
+        ),
+        "matches": len(matches),
+        "members": sorted((slugs[m.team_id], names[str(m.flag_id)]) for m in members),
+        "notices": sorted(
+            (slugs[n.team_id], n.kind, n.delivery, n.email, plain(n.payload))
+            for n in notices
+            if any(name in plain(n.payload) for name in ("match-0", "match-1"))
+        ),
+        "audit": [(row.action, row.outcome, row.actor_team, row.reason) for row in entries],
+    }
+
+
+@pytest.mark.postgres
+def test_a_group_on_the_event_loop_writes_what_a_session_writes(runtime: Runtime) -> None:
+    """Two groups alike on two subjects: three teams matching, a duplicate, a refusal."""
+    if runtime.statements is None:
+        pytest.skip("groups run on the event loop on PostgreSQL only")
+    busy = busy_writes(runtime)
+
+    def group(label: str) -> list[Registration]:
+        first, *rest = in_group(runtime, label)
+        refused = Registration(actor=first.actor, subject=first.subject, purpose="adreskwaliteit")
+        return [first, first, refused, *rest]
+
+    in_session = busy.registrations.run_group(group("S"))
+    looped = on_the_loop(runtime, group("L"))
+
+    assert [type(o) for o in looped] == [type(o) for o in in_session]
+    assert [type(o) for o in looped][:3] == [RegisteredFlag, Conflict, PolicyRefusal]
+    session_rows, loop_rows = written(runtime, "S"), written(runtime, "L")
+    assert loop_rows["matches"] == 1 and len(loop_rows["members"]) == len(PURPOSES)
+    assert loop_rows == session_rows
+
+
+@pytest.mark.postgres
+def test_a_broken_constraint_on_the_event_loop_is_run_again_in_a_session(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if runtime.statements is None:
+        pytest.skip("groups run on the event loop on PostgreSQL only")
+    registered, fresh, *_ = in_group(runtime, "E")
+    busy_writes(runtime).registrations.run_group([registered])
+    looked = flag_repository.live_on_subjects_async
+
+    async def before_the_other_committed(*args: Any, **kwargs: Any) -> Any:
+        return {}  # as if the other process's flag came just after this read
+
+    monkeypatch.setattr(flag_repository, "live_on_subjects_async", before_the_other_committed)
+    outcomes = on_the_loop(runtime, [registered, fresh])
+    monkeypatch.setattr(flag_repository, "live_on_subjects_async", looked)
+
+    assert isinstance(outcomes[0], Conflict)  # run again in a session, alone: it sees the flag
+    assert isinstance(outcomes[1], RegisteredFlag)
+    assert count(runtime, Flag) == 2
