@@ -92,6 +92,12 @@ def width(model: type[Base]) -> int:
 
 
 @functools.cache
+def _audit_columns() -> tuple[str, ...]:
+    table = cast(Table, AuditEntry.__table__)
+    return tuple(column.name for column in table.columns if column.name not in _GENERATED)
+
+
+@functools.cache
 def _insert_statement(batches: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     """One statement inserting each batch (table name, columns) from its JSON parameter."""
     tables = {table.name: table for table in Base.metadata.tables.values()}
@@ -116,13 +122,13 @@ async def insert_in_one_statement(
     batches: list[tuple[Table, list[dict[str, Any]]]] = [
         (table, with_defaults(table, rows)) for table, rows in new_rows(*objects)
     ]
-    if entries:
+    shape = tuple((table.name, tuple(rows[0])) for table, rows in batches)
+    if entries:  # every entry has every column (``audit.new_entry``)
         table = cast(Table, AuditEntry.__table__)
-        columns = [column.name for column in table.columns if column.name not in _GENERATED]
-        batches.append((table, [{name: entry.get(name) for name in columns} for entry in entries]))
+        batches.append((table, entries))
+        shape += ((table.name, _audit_columns()),)
     if not batches:
         return
-    shape = tuple((table.name, tuple(rows[0])) for table, rows in batches)
     parameters = {f"b{index}": rows_as_json(rows) for index, (_, rows) in enumerate(batches)}
     try:
         await connection.execute(_insert_statement(shape), parameters)
