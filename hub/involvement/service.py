@@ -36,6 +36,7 @@ from hub.involvement.limits import (
     seconds_until_local_midnight,
     seconds_until_next_minute,
 )
+from hub.involvement.repository import MinuteAsk
 from hub.involvement.views import InvolvedTeam, Involvement
 from hub.organisation.cache import ActingTeams
 from hub.organisation.repository import TeamRef
@@ -128,17 +129,23 @@ async def check_group_in_one_statement(
     group = _Group.admit(requests, teams, policy=policy, now=now, limits=tools.limits)
     group.convenants = tools.convenants
     async with statements.connection() as connection:
-        if tools.limits.shared:
-            group.within_minute(
-                await repository.count_checks_this_minute_in_one_statement(
-                    connection, group.minute_asks(), minute=minute_of(now)
-                )
+        if tools.limits.shared:  # the minute's counts, then the day's of those within them
+            (
+                in_minute,
+                in_day,
+            ) = await repository.count_minute_then_day_in_one_statement(
+                connection,
+                group.minute_asks_with_team_limits(),
+                [ask.member_limit for ask in group.day_asks()],
+                minute=minute_of(now),
+                day=local_day(now),
             )
-        group.decide(
-            await repository.count_checks_today_in_one_statement(
+            group.within_minute(in_minute)
+        else:
+            in_day = await repository.count_checks_today_in_one_statement(
                 connection, group.day_asks(), day=local_day(now)
             )
-        )
+        group.decide(in_day)
         live = await repository.record_and_read_live_in_one_statement(
             connection, group.entries, **group.wanted()
         )
@@ -215,6 +222,14 @@ class _Group:
                 team=check.team.slug,
             )
             for check in self.admitted
+        ]
+
+    def minute_asks_with_team_limits(self) -> list[MinuteAsk]:
+        """:meth:`minute_asks` with each team's per-minute limit, for the one statement that
+        counts the minute and then the day (``hub/involvement/repository.py``)."""
+        return [
+            MinuteAsk(ask, self.policy_of(check.request.actor).team_rate_limit.per_minute)
+            for ask, check in zip(self.minute_asks(), self.admitted, strict=True)
         ]
 
     def within_minute(self, places: Sequence[DayPlace]) -> None:

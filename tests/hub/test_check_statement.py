@@ -29,10 +29,12 @@ from hub.flag.repository import LiveFlag
 from hub.involvement.limits import DayAsk, DayPlace, minute_of
 from hub.involvement.models import CheckDayCount, CheckMinuteCount
 from hub.involvement.repository import (
+    MinuteAsk,
     count_checks_this_minute,
     count_checks_this_minute_in_one_statement,
     count_checks_today,
     count_checks_today_in_one_statement,
+    count_minute_then_day_in_one_statement,
     forget_minute_counts_before,
     record_and_read_live,
     record_and_read_live_in_one_statement,
@@ -301,3 +303,66 @@ def test_minute_counts_in_one_statement_as_in_a_session(runtime: Runtime) -> Non
     with runtime.sessions() as session:
         left = {row.minute for row in session.scalars(select(CheckMinuteCount))}
         assert left == {in_one_statement}
+
+
+def test_the_minute_then_the_day_in_one_statement_as_in_a_session(runtime: Runtime) -> None:
+    """Shared per-minute limits: the minute's counts, then the day's for the checks within
+    both per-minute limits, as one statement give what the two upserts give in a session.
+    Anna (2 a minute) checked once this minute, team pw three times (5 a minute)."""
+    anna, eva, bram = DayAsk("anna", 2, "pw"), DayAsk("eva", 5, "pw"), DayAsk("bram", 5, "sh")
+    asks = [anna, eva, anna, anna, bram, eva]
+    day_limits = [10, 10, 10, 10, 1, 10]
+    team_limits = {"pw": 5, "sh": 5}
+    in_session, in_one_statement = minute_of(START), minute_of(START) + timedelta(minutes=1)
+    days = {in_session: START.date(), in_one_statement: START.date() + timedelta(days=1)}
+    with transaction(runtime.sessions) as session:
+        for minute, day in days.items():
+            session.add(CheckMinuteCount(minute=minute, scope="member", key="anna", count=1))
+            session.add(CheckMinuteCount(minute=minute, scope="team", key="pw", count=3))
+            session.add(CheckDayCount(day=day, scope="member", key="bram", count=1))
+
+    with transaction(runtime.sessions) as session:
+        in_minute = count_checks_this_minute(session, asks, minute=in_session)
+        kept = [
+            index
+            for index, place in enumerate(in_minute)
+            if place.limit_reached(
+                member_limit=asks[index].member_limit, team_limit=team_limits[asks[index].team]
+            )
+            is None
+        ]
+        day_asks = [DayAsk(asks[i].member, day_limits[i], asks[i].team) for i in kept]
+        in_day = count_checks_today(session, day_asks, day=days[in_session])
+    assert kept == [0, 1, 4]  # anna's 2nd and 3rd past her minute, eva's 2nd past pw's
+    assert in_day == [DayPlace(1, 1), DayPlace(1, 2), DayPlace(2, None)]  # bram: 1 a day
+    statements = runtime.statements
+    if statements is None:
+        return
+
+    async def count() -> tuple[list[DayPlace], list[DayPlace]]:
+        try:
+            async with statements.connection() as connection:
+                return await count_minute_then_day_in_one_statement(
+                    connection,
+                    [MinuteAsk(ask, team_limits[ask.team]) for ask in asks],
+                    day_limits,
+                    minute=in_one_statement,
+                    day=days[in_one_statement],
+                )
+        finally:
+            await statements.close()
+
+    assert asyncio.run(count()) == (in_minute, in_day)
+    with transaction(runtime.sessions) as session:
+        counted = [
+            {
+                (row.scope, row.key): row.count
+                for row in session.scalars(select(model).where(period == value))
+            }
+            for model, period, values in (
+                (CheckMinuteCount, CheckMinuteCount.minute, (in_session, in_one_statement)),
+                (CheckDayCount, CheckDayCount.day, tuple(days.values())),
+            )
+            for value in values
+        ]
+    assert counted[0] == counted[1] and counted[2] == counted[3], counted
