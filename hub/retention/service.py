@@ -218,22 +218,22 @@ class _Retention:
         """
         if self._purge_plan is None:
             self._purge_plan = self._plan_purge(session)
-        done = 0
-        while self._purge_plan and done < limit:
+        doomed: list[tuple[uuid.UUID, bytes, str]] = []
+        while self._purge_plan and len(doomed) < limit:
             team_id, cutoffs = self._purge_plan[0]
-            wanted = limit - done
-            doomed = repository.archived_before(
+            wanted = limit - len(doomed)
+            found = repository.archived_before(
                 session, team_id=team_id, cutoffs=cutoffs, limit=wanted
             )
-            if len(doomed) < wanted:
+            if len(found) < wanted:
                 self._purge_plan.pop(0)
-            if doomed:
-                self._audit(session, Action.FLAG_PURGE, doomed)
-                self.removed_matches += repository.delete_flags(
-                    session, [flag_id for flag_id, _, _ in doomed]
-                )
-                done += len(doomed)
-        return done
+            doomed.extend(found)
+        if doomed:  # one audit statement and one delete per table for the whole batch
+            self._audit(session, Action.FLAG_PURGE, doomed)
+            self.removed_matches += repository.delete_flags(
+                session, [flag_id for flag_id, _, _ in doomed]
+            )
+        return len(doomed)
 
     def _plan_purge(self, session: Session) -> list[tuple[uuid.UUID, dict[str, datetime]]]:
         """Each team with its cutoff per domain: flags archived at or before it are due."""
