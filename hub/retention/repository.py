@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEntry
@@ -74,27 +74,26 @@ def withdrawn_unarchived(session: Session, *, limit: int) -> Sequence[Flag]:
     return session.scalars(statement).all()
 
 
-def mark_flags(session: Session, flag_ids: Collection[uuid.UUID], **values: object) -> None:
-    """Set ``values`` on the flags, in one statement."""
-    if flag_ids:
-        session.execute(
-            update(Flag)
-            .where(Flag.id.in_(list(flag_ids)))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def mark_deadlines_warned(
-    session: Session, deadlines: Collection[tuple[uuid.UUID, str]], *, now: datetime
-) -> None:
-    for flag_id, code in deadlines:
-        session.execute(
-            update(FlagDeadline)
-            .where(FlagDeadline.flag_id == flag_id, FlagDeadline.code == code)
-            .values(warned_at=now)
-            .execution_options(synchronize_session=False)
-        )
+def mark_flags(
+    session: Session,
+    flag_ids: Collection[uuid.UUID],
+    *,
+    still: Sequence[ColumnElement[bool]],
+    **values: object,
+) -> set[uuid.UUID]:
+    """Set ``values`` on those of the flags that are ``still`` as the batch read them, in
+    one statement; their ids. A renewal or withdrawal that committed in between is kept
+    (PostgreSQL checks ``still`` again on the row it waited for)."""
+    if not flag_ids:
+        return set()
+    marked = session.scalars(
+        update(Flag)
+        .where(Flag.id.in_(list(flag_ids)), *still)
+        .values(**values)
+        .returning(Flag.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(marked)
 
 
 def teams_with_organisations(session: Session) -> list[tuple[uuid.UUID, str]]:

@@ -27,6 +27,7 @@ from hub.decisions import PolicyFor, policy_for
 from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.flag.models import Flag, FlagStatus
+from hub.flag.repository import is_live
 from hub.flag.service import add_months, flag_event
 from hub.involvement.limits import local_day, minute_of
 from hub.involvement.repository import forget_day_counts_before, forget_minute_counts_before
@@ -50,6 +51,16 @@ ERASURE_REASONS = ("objection", "death", "unlawful")
 FLAG_EXPIRING = "flag.expiring"  # the notification kinds the owner's inbox shows
 FLAG_EXPIRED = "flag.expired"
 FLAG_DEADLINE = "flag.deadline"  # a due date of the flag is near (or passed unwarned)
+RETENTION_COUNTS = (
+    "expiry_warnings",
+    "deadline_warnings",
+    "expired_flags",
+    "archived_flags",
+    "purged_flags",
+    "expired_requests",
+    "removed_matches",
+    "unlinked_audit_entries",
+)
 
 
 def expiry_notice(flag: Flag) -> dict[str, Any]:
@@ -64,8 +75,8 @@ def expiry_notice(flag: Flag) -> dict[str, Any]:
 
 
 Step = Callable[[Session, int], int]
-"""One batch of a step: at most ``limit`` rows done in the session given, and how many.
-A step is done when a batch comes back short."""
+"""One batch of a step: at most ``limit`` rows read and done in the session given; how
+many were read. A step is done when a batch comes back short."""
 
 
 class _Retention:
@@ -91,21 +102,21 @@ class _Retention:
         self.link_cutoff = add_months(now, -12 * audit_subject_link_years)
         self.expiry_warning_until = now + timedelta(days=expiry_warning_days)
         self.deadline_warning_until = now + timedelta(days=deadline_warning_days)
-        self.removed_matches = 0
+        self.done = dict.fromkeys(RETENTION_COUNTS, 0)  # the RetentionRun's counts
         self._warned_since = now
         self._unlinked_since: datetime | None = None
         self._purge_plan: list[tuple[uuid.UUID, dict[str, datetime]]] | None = None
 
-    def steps(self) -> list[tuple[str, Step]]:
-        """The steps in their order, by the ``RetentionRun`` count each adds to."""
+    def steps(self) -> list[Step]:
+        """The steps in their order."""
         return [
-            ("expiry_warnings", self.warn_of_expiry),
-            ("deadline_warnings", self.warn_of_deadlines),
-            ("expired_flags", self.expire),
-            ("archived_flags", self.archive),
-            ("purged_flags", self.purge),
-            ("expired_requests", self.expire_requests),
-            ("unlinked_audit_entries", self.unlink_audit_entries),
+            self.warn_of_expiry,
+            self.warn_of_deadlines,
+            self.expire,
+            self.archive,
+            self.purge,
+            self.expire_requests,
+            self.unlink_audit_entries,
         ]
 
     def warn_of_expiry(self, session: Session, limit: int) -> int:
@@ -123,8 +134,18 @@ class _Retention:
         )
         if not due:
             return 0
+        self._warned_since = due[-1].expires_at
+        warned = repository.mark_flags(
+            session,
+            [flag.id for flag in due],
+            still=[
+                is_live(self.now),
+                Flag.expires_at <= self.expiry_warning_until,
+                Flag.expiry_warned_at.is_(None),
+            ],
+            expiry_warned_at=self.now,
+        )
         teams = organisations.teams_by_id(session, {flag.team_id for flag in due})
-        repository.mark_flags(session, [flag.id for flag in due], expiry_warned_at=self.now)
         notifications.add(
             session,
             *(
@@ -135,9 +156,10 @@ class _Retention:
                     now=self.now,
                 )
                 for flag in due
+                if flag.id in warned
             ),
         )
-        self._warned_since = due[-1].expires_at
+        self.done["expiry_warnings"] += len(warned)
         return len(due)
 
     def warn_of_deadlines(self, session: Session, limit: int) -> int:
@@ -171,6 +193,7 @@ class _Retention:
             ),
         )
         session.flush()
+        self.done["deadline_warnings"] += len(due)
         return len(due)
 
     def expire(self, session: Session, limit: int) -> int:
@@ -179,14 +202,17 @@ class _Retention:
         overdue = repository.active_overdue(session, now=self.now, limit=limit)
         if not overdue:
             return 0
-        teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
-        repository.mark_flags(
+        expired = repository.mark_flags(
             session,
             [flag.id for flag in overdue],
+            still=[Flag.status == FlagStatus.ACTIVE, Flag.expires_at <= self.now],
             status=FlagStatus.EXPIRED,
             archived_at=self.now,
         )
-        self._audit(session, Action.FLAG_EXPIRE, [_of(flag) for flag in overdue])
+        teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
+        self._audit(
+            session, Action.FLAG_EXPIRE, [_of(flag) for flag in overdue if flag.id in expired]
+        )
         notifications.add(
             session,
             *(
@@ -197,15 +223,25 @@ class _Retention:
                     now=self.now,
                 )
                 for flag in overdue
+                if flag.id in expired
             ),
         )
+        self.done["expired_flags"] += len(expired)
         return len(overdue)
 
     def archive(self, session: Session, limit: int) -> int:
         """Move withdrawn flags to the archive, and audit it."""
         withdrawn = repository.withdrawn_unarchived(session, limit=limit)
-        repository.mark_flags(session, [flag.id for flag in withdrawn], archived_at=self.now)
-        self._audit(session, Action.FLAG_ARCHIVE, [_of(flag) for flag in withdrawn])
+        archived = repository.mark_flags(
+            session,
+            [flag.id for flag in withdrawn],
+            still=[Flag.status == FlagStatus.WITHDRAWN, Flag.archived_at.is_(None)],
+            archived_at=self.now,
+        )
+        self._audit(
+            session, Action.FLAG_ARCHIVE, [_of(flag) for flag in withdrawn if flag.id in archived]
+        )
+        self.done["archived_flags"] += len(archived)
         return len(withdrawn)
 
     def purge(self, session: Session, limit: int) -> int:
@@ -230,9 +266,10 @@ class _Retention:
             doomed.extend(found)
         if doomed:  # one audit statement and one delete per table for the whole batch
             self._audit(session, Action.FLAG_PURGE, doomed)
-            self.removed_matches += repository.delete_flags(
+            self.done["removed_matches"] += repository.delete_flags(
                 session, [flag_id for flag_id, _, _ in doomed]
             )
+        self.done["purged_flags"] += len(doomed)
         return len(doomed)
 
     def _plan_purge(self, session: Session) -> list[tuple[uuid.UUID, dict[str, datetime]]]:
@@ -252,7 +289,9 @@ class _Retention:
         return plan
 
     def expire_requests(self, session: Session, limit: int) -> int:
-        return expire_overdue(session, self.actor, now=self.now, limit=limit)
+        expired = expire_overdue(session, self.actor, now=self.now, limit=limit)
+        self.done["expired_requests"] += expired
+        return expired
 
     def unlink_audit_entries(self, session: Session, limit: int) -> int:
         """Unlink audit entries older than the link period from their subjects."""
@@ -262,6 +301,7 @@ class _Retention:
         if linked:
             repository.unlink_audit_entries(session, [seq for seq, _ in linked])
             self._unlinked_since = linked[-1][1]
+        self.done["unlinked_audit_entries"] += len(linked)
         return len(linked)
 
     def forget_counts(self, session: Session) -> None:
@@ -323,25 +363,23 @@ def run_retention(
         expiry_warning_days=expiry_warning_days,
         deadline_warning_days=deadline_warning_days,
     )
-    counts = {name: 0 for name, _ in retention.steps()}
     batches = 0
 
     def room() -> bool:
         return max_batches is None or batches < max_batches
 
-    for name, step in retention.steps():
+    for step in retention.steps():
         while room():
             with transaction(sessions) as session:
-                done = step(session, batch_size)
+                read = step(session, batch_size)
             batches += 1
-            counts[name] += done
-            if done < batch_size:
+            if read < batch_size:
                 break
     if room():
         with transaction(sessions) as session:
             retention.forget_counts(session)
         batches += 1
-    return RetentionRun(**counts, removed_matches=retention.removed_matches, batches=batches)
+    return RetentionRun(**retention.done, batches=batches)
 
 
 def erase_subject(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.auth.dev_idp import DevIdentityProvider
 from hub.audit.models import AuditEntry
@@ -198,3 +198,33 @@ def test_a_batch_that_fails_leaves_nothing_and_the_next_run_finishes(
     state = end_state(runtime)
     assert state["audit"] == Counter({"flag.expire": 11, "flag.archive": 3, "flag.purge": 14})
     assert state["flags"] == Counter() and state["matches"] == 0
+
+
+def test_a_flag_renewed_after_its_batch_was_read_is_not_expired(
+    client: TestClient,
+    idp: DevIdentityProvider,
+    runtime: Runtime,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seven_matched_subjects(client, idp)
+    clock.advance(timedelta(days=71))
+    read_overdue = repository.active_overdue
+
+    def renewed_meanwhile(session: Any, **kwargs: Any) -> Any:
+        overdue = read_overdue(session, **kwargs)
+        if overdue:  # the owner's renewal commits before the batch writes
+            session.execute(
+                update(Flag)
+                .where(Flag.id == overdue[0].id)
+                .values(expires_at=clock.now() + timedelta(days=300))
+                .execution_options(synchronize_session=False)
+            )
+        return overdue
+
+    monkeypatch.setattr(repository, "active_overdue", renewed_meanwhile)
+    run = batched(runtime, clock)
+    assert run.expired_flags == 7 - 4  # one renewed in each of the four batches
+    state = end_state(runtime)
+    assert state["audit"]["flag.expire"] == 3 and state["expired"] == 3
+    assert state["flags"]["active"] == 4 + 4  # the four Pw flags and the four renewed
