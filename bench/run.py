@@ -80,6 +80,7 @@ class Options:
     due_share: float = 0.0
     retention: bool = False
     retention_batch_size: int = 1000
+    retention_pause: float = 0.0
     mix_with_jobs: bool = False
     jobs_interval: float = 10.0
 
@@ -165,6 +166,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "--retention-batch-size", type=int, default=1000, help="BETROKKEN_RETENTION_BATCH_SIZE"
     )
     parser.add_argument(
+        "--retention-pause",
+        type=float,
+        default=0.0,
+        help="BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS: seconds between full batches",
+    )
+    parser.add_argument(
         "--mix-with-jobs",
         action="store_true",
         help="the mix again with the hub's background jobs running (retention, webhook "
@@ -204,6 +211,7 @@ def parse(argv: list[str] | None = None) -> Options:
         due_share=due_share,
         retention=ns.retention,
         retention_batch_size=ns.retention_batch_size,
+        retention_pause=ns.retention_pause,
         mix_with_jobs=ns.mix_with_jobs,
         jobs_interval=ns.jobs_interval,
     )
@@ -556,6 +564,7 @@ def measure_retention(
         **os.environ,
         **env,
         "BETROKKEN_RETENTION_BATCH_SIZE": str(options.retention_batch_size),
+        "BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS": str(options.retention_pause),
     }
     log_path = options.work_dir / "logs" / "retention.log"
     meter.start()
@@ -600,6 +609,7 @@ def measure_retention(
     return {
         "how": "betrokken retention run (hub/background.py retention_job) beside the hub",
         "batch_size": options.retention_batch_size,
+        "pause_seconds": options.retention_pause,
         "wall_seconds": round(wall, 2),
         "flags": flags,
         "flags_per_second": round(rate, 1),
@@ -621,6 +631,7 @@ def measure_mix_with_jobs(
         "BETROKKEN_BACKGROUND_JOBS": "true",
         "BETROKKEN_RETENTION_INTERVAL_SECONDS": str(options.jobs_interval),
         "BETROKKEN_RETENTION_BATCH_SIZE": str(options.retention_batch_size),
+        "BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS": str(options.retention_pause),
         "BETROKKEN_AUDIT_ALERT_INTERVAL_SECONDS": str(options.jobs_interval),
         "BETROKKEN_DELIVERY_INTERVAL_SECONDS": "2",
         "BETROKKEN_AUDIT_SEQUENCER_INTERVAL_SECONDS": "1",

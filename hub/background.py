@@ -41,6 +41,7 @@ def retention_job(
         expiry_warning_days=runtime.settings.expiry_warning_days,
         deadline_warning_days=runtime.settings.deadline_warning_days,
         batch_size=runtime.settings.retention_batch_size,
+        pause_seconds=runtime.settings.retention_batch_pause_seconds,
         max_batches=max_batches,
     )
 

@@ -30,7 +30,16 @@ def is_live(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     it expires or is withdrawn, before retention marks it so. ``now`` is a time, or a bound
     parameter for statements built once.
     """
-    return and_(Flag.status == FlagStatus.ACTIVE, Flag.expires_at > now)
+    return and_(Flag.status == FlagStatus.ACTIVE, ~_expiry_passed(now))
+
+
+def is_overdue(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    """The flag is still marked active but its expiry passed: retention marks it expired."""
+    return and_(Flag.status == FlagStatus.ACTIVE, _expiry_passed(now))
+
+
+def _expiry_passed(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    return Flag.expires_at <= now
 
 
 def add(session: Session, *flags: Flag) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub.audit.models import AuditEntry
 from hub.contact_request.models import ContactRequest
 from hub.flag.models import Flag, FlagDeadline, FlagStatus
-from hub.flag.repository import is_live
+from hub.flag.repository import is_live, is_overdue
 from hub.match.models import Match, MatchMember
 from hub.organisation.models import Domain, Organisation, Team
 
@@ -54,12 +54,7 @@ def deadlines_due_unwarned(
 
 def active_overdue(session: Session, *, now: datetime, limit: int) -> Sequence[Flag]:
     """Active flags whose expiry passed, longest overdue first (``ix_flags_active_expires_at``)."""
-    statement = (
-        select(Flag)
-        .where(Flag.status == FlagStatus.ACTIVE, Flag.expires_at <= now)
-        .order_by(Flag.expires_at)
-        .limit(limit)
-    )
+    statement = select(Flag).where(is_overdue(now)).order_by(Flag.expires_at).limit(limit)
     return session.scalars(statement).all()
 
 

@@ -12,6 +12,7 @@ the second time, and tells nobody twice.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from hub.decisions import PolicyFor, policy_for
 from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.flag.models import Flag, FlagStatus
-from hub.flag.repository import is_live
+from hub.flag.repository import is_live, is_overdue
 from hub.flag.service import add_months, flag_event
 from hub.involvement.limits import local_day, minute_of
 from hub.involvement.repository import forget_day_counts_before, forget_minute_counts_before
@@ -140,7 +141,7 @@ class _Retention:
             [flag.id for flag in due],
             still=[
                 is_live(self.now),
-                Flag.expires_at <= self.expiry_warning_until,
+                Flag.expires_at.between(self.now, self.expiry_warning_until),
                 Flag.expiry_warned_at.is_(None),
             ],
             expiry_warned_at=self.now,
@@ -205,7 +206,7 @@ class _Retention:
         expired = repository.mark_flags(
             session,
             [flag.id for flag in overdue],
-            still=[Flag.status == FlagStatus.ACTIVE, Flag.expires_at <= self.now],
+            still=[is_overdue(self.now)],
             status=FlagStatus.EXPIRED,
             archived_at=self.now,
         )
@@ -341,6 +342,7 @@ def run_retention(
     deadline_warning_days: int = 7,
     batch_size: int = 1000,
     max_batches: int | None = None,
+    pause_seconds: float = 0.0,
 ) -> RetentionRun:
     """Warn owners of flags about to expire (``expiry_warning_days`` ahead) and of their
     flags' due dates (``deadline_warning_days`` ahead), expire, archive and purge flags
@@ -350,7 +352,8 @@ def run_retention(
 
     Each batch of at most ``batch_size`` rows is its own short transaction, so the checks
     never wait long on its locks. Stopped anywhere (after ``max_batches``, or the process
-    killed), a later run finishes the work and tells nobody twice.
+    killed), a later run finishes the work and tells nobody twice. ``pause_seconds``
+    between batches leaves the busy paths the CPU and the disk that a run would take.
 
     Each flag is kept in the archive as long as the policy of its team's organisation says
     (``policy`` names it per organisation slug; one ``Policy`` governs all).
@@ -375,6 +378,8 @@ def run_retention(
             batches += 1
             if read < batch_size:
                 break
+            if pause_seconds:
+                time.sleep(pause_seconds)
     if room():
         with transaction(sessions) as session:
             retention.forget_counts(session)
