@@ -25,6 +25,11 @@ MULTI_DOMAIN_BELOW = 51  # first pseudonym byte < 51: 51/256 ~ 20% of subjects
 HISTORY_DAYS = 700  # flags were registered over the last two years or so
 # Leave a margin so an active flag does not expire during a run.
 MIN_REMAINING = timedelta(days=7)
+# Flags that a retention run finds due (``--due-share``): most expired while the run was
+# not there, some withdrawn and not yet archived, some past their archive period. The
+# period is at most ten years in any policy the bench uses.
+DUE_OVERDUE, DUE_WITHDRAWN = 3, 4  # of five: 3 overdue, 1 withdrawn, 1 to purge
+LONGEST_ARCHIVE = timedelta(days=10 * 366)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class FlagSpec:
     registered_at: datetime
     expires_at: datetime
     withdrawn_at: datetime | None
+    archived_at: datetime | None = None
 
     @property
     def team(self) -> str:
@@ -102,8 +108,11 @@ class FlagSpec:
 class World:
     """Pseudonyms, subject keys and flag layouts for one seed."""
 
-    def __init__(self, seed: str = DEFAULT_SEED, *, now: datetime | None = None) -> None:
+    def __init__(
+        self, seed: str = DEFAULT_SEED, *, now: datetime | None = None, due_share: float = 0.0
+    ) -> None:
         self.seed = seed
+        self.due_share = due_share
         self._prefix = SEED_PREFIX + seed.encode() + b"\x00"
         # Dates are anchored to the day, so a rerun next hour lays out the same flags.
         today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -149,28 +158,62 @@ class World:
             registered_at = self.anchor - age
             lifetime = timedelta(days=30 * profile.retention_months)
             roll = raw[base + 4]
-            status, withdrawn_at = Status.ACTIVE, None
+            flag_id = uuid.UUID(
+                bytes=hashlib.blake2b(raw + bytes([position]), digest_size=16).digest(),
+                version=4,
+            )
+            status, withdrawn_at, archived_at = Status.ACTIVE, None, None
             expires_at = registered_at + lifetime
-            if roll < 13:  # ~5%: withdrawn along the way
+            if roll < 13:  # ~5%: withdrawn along the way, and archived by the last run
                 status, withdrawn_at = Status.WITHDRAWN, registered_at + age / 2
+                archived_at = withdrawn_at
             elif roll < 26 or expires_at < self.anchor + MIN_REMAINING:  # ~5% expired
                 status = Status.EXPIRED
                 expires_at = min(expires_at, self.anchor - timedelta(days=1))
+                archived_at = expires_at
+            due = self._due(flag_id)
+            if due is not None:  # what the last retention run has not done yet
+                status, registered_at, expires_at, withdrawn_at, archived_at = self._left_undone(
+                    due, registered_at, expires_at, lifetime
+                )
             specs.append(
                 FlagSpec(
-                    id=uuid.UUID(
-                        bytes=hashlib.blake2b(raw + bytes([position]), digest_size=16).digest(),
-                        version=4,
-                    ),
+                    id=flag_id,
                     profile=profile,
                     municipality=municipality,
                     status=status,
                     registered_at=registered_at,
                     expires_at=expires_at,
                     withdrawn_at=withdrawn_at,
+                    archived_at=archived_at,
                 )
             )
         return specs
+
+    def _due(self, flag_id: uuid.UUID) -> int | None:
+        """Whether a retention run finds the flag due (``due_share`` of them), and for
+        what: one of five kinds, from bytes of its id that nothing else reads."""
+        if self.due_share <= 0:
+            return None
+        raw = flag_id.bytes
+        if int.from_bytes(raw[10:12], "big") >= self.due_share * 65536:
+            return None
+        return raw[12] % 5
+
+    def _left_undone(
+        self, due: int, registered_at: datetime, expires_at: datetime, lifetime: timedelta
+    ) -> tuple[str, datetime, datetime, datetime | None, datetime | None]:
+        """(status, registered_at, expires_at, withdrawn_at, archived_at) of a flag that a
+        retention run finds due."""
+        if due < DUE_OVERDUE:  # expired in the last month, still marked active
+            expired = self.anchor - timedelta(days=1 + registered_at.second % 30)
+            return Status.ACTIVE, expired - lifetime, expired, None, None
+        if due < DUE_WITHDRAWN:  # withdrawn since the last run
+            withdrawn = self.anchor - timedelta(hours=1)
+            return Status.WITHDRAWN, registered_at, expires_at, withdrawn, None
+        # In the archive for longer than any archive period: to be purged.
+        gone = self.anchor - LONGEST_ARCHIVE - timedelta(days=registered_at.second % 30)
+        return Status.EXPIRED, gone - lifetime, gone, None, gone
 
 
 def subject_key(keyer: SubjectKeyer, world: World, subject: int) -> bytes:

@@ -169,10 +169,15 @@ async def _worker(
     measure_from: float,
     stop_at: float,
     timeout: float,
+    until: Callable[[], bool] | None = None,
+    ended: list[float] | None = None,
 ) -> None:
     connection = _Connection(host, port)
     try:
         while (start := time.perf_counter()) < stop_at:
+            if until is not None and ended is not None and until():
+                ended[0] = min(ended[0], start)
+                break
             call = factory()
             try:
                 async with asyncio.timeout(timeout):  # no task per request, as wait_for makes
@@ -205,10 +210,12 @@ async def _run(
     seconds: float,
     warmup: float,
     timeout: float,
-) -> Tally:
+    until: Callable[[], bool] | None = None,
+) -> tuple[Tally, float]:
     tally = Tally()
     now = time.perf_counter()
     measure_from, stop_at = now + warmup, now + warmup + seconds
+    ended = [stop_at]
     await asyncio.gather(
         *(
             _worker(
@@ -218,11 +225,13 @@ async def _run(
                 measure_from=measure_from,
                 stop_at=stop_at,
                 timeout=timeout,
+                until=until,
+                ended=ended,
             )
             for index in range(concurrency)
         )
     )
-    return tally
+    return tally, max(0.0, ended[0] - measure_from)
 
 
 def run_phase(
@@ -233,8 +242,11 @@ def run_phase(
     seconds: float,
     warmup: float = 1.0,
     timeout: float = 30.0,
+    until: Callable[[], bool] | None = None,
 ) -> dict[str, Figures]:
     """Drive ``factory``'s calls at ``concurrency`` for ``warmup + seconds``; figures per kind.
+    With ``until``, the phase ends early once it returns true (asked before each call):
+    the rate is then per second measured until that moment.
 
     Connections are spread round-robin over ``urls``, as a load balancer would. Only
     requests that start after the warm-up and finish before the end are counted, so the
@@ -246,7 +258,7 @@ def run_phase(
         targets.append((host, int(port)))
     # uvloop (which uvicorn[standard] brings) costs the driver a good part less CPU per request.
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        tally = runner.run(
+        tally, measured = runner.run(
             _run(
                 targets,
                 factory,
@@ -254,9 +266,10 @@ def run_phase(
                 seconds=seconds,
                 warmup=warmup,
                 timeout=timeout,
+                until=until,
             )
         )
-    return summarise(tally, seconds)
+    return summarise(tally, measured)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,12 @@ class Options:
     skip: frozenset[str]
     seed_only: bool
     balance: bool
+    due_share: float = 0.0
+    retention: bool = False
+    retention_batch_size: int = 1000
+    retention_pause: float = 0.0
+    mix_with_jobs: bool = False
+    jobs_interval: float = 10.0
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -141,7 +148,47 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--seed-only", action="store_true", help="seed (implies --keep) and stop; measure later"
     )
+    parser.add_argument(
+        "--due-share",
+        type=float,
+        default=None,
+        help="share of the flags a retention run finds due: 3/5 expired but still active, "
+        "1/5 withdrawn and not archived, 1/5 past the archive period (default: 0.05 with "
+        "--retention or --mix-with-jobs, else 0)",
+    )
+    parser.add_argument(
+        "--retention",
+        action="store_true",
+        help="checks before and during a full retention run (`betrokken retention run`, as "
+        "the jobs run it); the run's time, rate and batches",
+    )
+    parser.add_argument(
+        "--retention-batch-size", type=int, default=1000, help="BETROKKEN_RETENTION_BATCH_SIZE"
+    )
+    parser.add_argument(
+        "--retention-pause",
+        type=float,
+        default=0.0,
+        help="BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS: seconds between full batches",
+    )
+    parser.add_argument(
+        "--mix-with-jobs",
+        action="store_true",
+        help="the mix again with the hub's background jobs running (retention, webhook "
+        "delivery, audit sequencing, alerts) every --jobs-interval seconds",
+    )
+    parser.add_argument(
+        "--jobs-interval",
+        type=float,
+        default=10.0,
+        help="seconds between runs of retention and the alerts under --mix-with-jobs",
+    )
     ns = parser.parse_args(argv)
+    due_share = ns.due_share
+    if due_share is None:
+        due_share = 0.05 if ns.retention or ns.mix_with_jobs else 0.0
+    if not 0.0 <= due_share <= 1.0:
+        parser.error("--due-share lies between 0 and 1")
     return Options(
         flags=ns.flags,
         seconds=ns.seconds,
@@ -161,6 +208,12 @@ def parse(argv: list[str] | None = None) -> Options:
         skip=frozenset(ns.skip),
         seed_only=ns.seed_only,
         balance=ns.balance,
+        due_share=due_share,
+        retention=ns.retention,
+        retention_batch_size=ns.retention_batch_size,
+        retention_pause=ns.retention_pause,
+        mix_with_jobs=ns.mix_with_jobs,
+        jobs_interval=ns.jobs_interval,
     )
 
 
@@ -259,17 +312,22 @@ def machine() -> dict[str, Any]:
     }
 
 
-def kept_seeding(meta_path: Path, *, flags: int, seed: str) -> dict[str, Any] | None:
+def kept_seeding(
+    meta_path: Path, *, flags: int, seed: str, due_share: float = 0.0
+) -> dict[str, Any] | None:
     """The kept cluster's seeding, if this run can reuse it; else None.
 
-    Reusable means the same number of flags, the same seed, and a schema at the migrations'
-    head: a cluster kept from before a migration is seeded again.
+    Reusable means the same number of flags, the same seed and share due, and a schema at
+    the migrations' head: a cluster kept from before a migration is seeded again. A
+    cluster that a retention run (or the jobs) worked on has nothing due left: it is not
+    kept for reuse when a share was due.
     """
     if not meta_path.exists():
         return None
     meta: dict[str, Any] = json.loads(meta_path.read_text())
-    wanted = (flags, seed, head_revision())
-    return meta if (meta["flags"], meta["seed"], meta.get("schema")) == wanted else None
+    wanted = (flags, seed, head_revision(), due_share)
+    found = (meta["flags"], meta["seed"], meta.get("schema"), meta.get("due_share", 0.0))
+    return meta if found == wanted else None
 
 
 def prepare_database(
@@ -280,7 +338,9 @@ def prepare_database(
     policy_file = seed.write_bench_policy(hub_dir / "bench-policy.yaml")
     database = admin.sibling(DATABASE)
     meta_path = options.work_dir / "seeded.json"
-    kept = kept_seeding(meta_path, flags=options.flags, seed=options.seed)
+    kept = kept_seeding(
+        meta_path, flags=options.flags, seed=options.seed, due_share=options.due_share
+    )
     if kept is not None and options.database_url is None:
         report.say(f"reusing the kept database: {kept['flags']:,} flags")
         return database, {**kept, "reused": True}
@@ -289,7 +349,7 @@ def prepare_database(
     seed.create_database(admin, DATABASE)
     seeded = seed.seed(
         database,
-        world=World(options.seed),
+        world=World(options.seed, due_share=options.due_share),
         keys_dir=hub_dir / "keys",
         flag_count=options.flags,
         policy_file=policy_file,
@@ -302,6 +362,7 @@ def prepare_database(
         "anchor": seeded.anchor.isoformat(),
         "seed": options.seed,
         "schema": head_revision(),
+        "due_share": options.due_share,
         "reused": False,
     }
     if options.keep and options.database_url is None:
@@ -366,7 +427,9 @@ def measure_hub(
 
     idp = DevIdentityProvider.for_settings(Settings(data_dir=hub_dir))
     members: list[Member] = issue_members(idp)
-    world = World(options.seed, now=datetime.fromisoformat(meta["anchor"]))
+    world = World(
+        options.seed, now=datetime.fromisoformat(meta["anchor"]), due_share=options.due_share
+    )
     workload = Workload(
         world=world,
         subjects=meta["subjects"],
@@ -377,36 +440,7 @@ def measure_hub(
     )
     results: dict[str, Any] = {"members": len(members), "balanced": options.balance}
     with ExitStack() as stack:
-        if options.balance:
-            # One single-worker process per core, connections spread evenly by the driver.
-            report.say(
-                f"hub: {options.workers} processes of 1 worker, connections spread evenly; "
-                f"{len(members)} members with RS256 tokens"
-            )
-            hubs = [
-                stack.enter_context(
-                    service(
-                        ["serve", "--without-pseudonymiser", "--workers", "1"],
-                        env=env,
-                        log=options.work_dir / "logs" / f"hub-{index}.log",
-                    )
-                )
-                for index in range(options.workers)
-            ]
-        else:
-            report.say(
-                f"hub: 1 process with --workers {options.workers} (one shared socket); "
-                f"{len(members)} members with RS256 tokens"
-            )
-            hubs = [
-                stack.enter_context(
-                    service(
-                        ["serve", "--without-pseudonymiser", "--workers", str(options.workers)],
-                        env=env,
-                        log=options.work_dir / "logs" / "hub.log",
-                    )
-                )
-            ]
+        hubs = start_hubs(stack, options, env, members=len(members), report=report)
         urls = [hub.url for hub in hubs]
         pids = [hub.pid for hub in hubs]
         results["sanity_hits"] = sanity_check(urls[0], workload)
@@ -448,10 +482,185 @@ def measure_hub(
         for name, factory, concurrency in phases:
             if name not in options.skip:
                 phase(name, factory, concurrency)
+        if options.retention:
+            results["retention"] = measure_retention(
+                options, env, urls, workload.check, meter, report
+            )
         if options.profile:
             name = options.profile_phase
             results["profile"] = profile_phase(options, pids, urls, name, factories[name], report)
+    if options.mix_with_jobs:
+        results["mix_with_jobs"] = measure_mix_with_jobs(
+            options, env, workload, members=len(members), report=report
+        )
     return results
+
+
+def start_hubs(
+    stack: ExitStack,
+    options: Options,
+    env: dict[str, str],
+    *,
+    members: int,
+    report: Report,
+    label: str = "hub",
+) -> list[Any]:
+    """The hub processes under test: one single-worker process per core with connections
+    spread evenly (``--balance``), or one ``serve --workers N``."""
+    logs = options.work_dir / "logs"
+    if options.balance:
+        report.say(
+            f"{label}: {options.workers} processes of 1 worker, connections spread evenly; "
+            f"{members} members with RS256 tokens"
+        )
+        return [
+            stack.enter_context(
+                service(
+                    ["serve", "--without-pseudonymiser", "--workers", "1"],
+                    env=env,
+                    log=logs / f"{label}-{index}.log",
+                )
+            )
+            for index in range(options.workers)
+        ]
+    report.say(
+        f"{label}: 1 process with --workers {options.workers} (one shared socket); "
+        f"{members} members with RS256 tokens"
+    )
+    return [
+        stack.enter_context(
+            service(
+                ["serve", "--without-pseudonymiser", "--workers", str(options.workers)],
+                env=env,
+                log=logs / f"{label}.log",
+            )
+        )
+    ]
+
+
+RETENTION_CAP_SECONDS = 6 * 3600.0  # a run that takes longer is stopped and reported as such
+
+
+def measure_retention(
+    options: Options,
+    env: dict[str, str],
+    urls: list[str],
+    checks: CallFactory,
+    meter: CpuMeter,
+    report: Report,
+) -> dict[str, Any]:
+    """Checks at the bench's concurrency without retention (the baseline), then during a
+    full retention run: ``betrokken retention run``, the command that runs the jobs' own
+    ``retention_job`` (hub/background.py), in a process beside the hub, as an operator or
+    a cron job would; the hub's scheduler runs the same function."""
+    concurrency = options.concurrency
+    meter.start()
+    before = run_phase(
+        urls, checks, concurrency=concurrency, seconds=options.seconds, warmup=options.warmup
+    )
+    report.phase("checks_before_retention", before, concurrency=concurrency, cores=meter.stop())
+    command = [sys.executable, "-m", "api.cli", "retention", "run", "--json"]
+    job_env = {
+        **os.environ,
+        **env,
+        "BETROKKEN_RETENTION_BATCH_SIZE": str(options.retention_batch_size),
+        "BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS": str(options.retention_pause),
+    }
+    log_path = options.work_dir / "logs" / "retention.log"
+    meter.start()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        job = subprocess.Popen(command, env=job_env, stdout=subprocess.PIPE, stderr=log, text=True)
+        during = run_phase(
+            urls,
+            checks,
+            concurrency=concurrency,
+            seconds=RETENTION_CAP_SECONDS,
+            warmup=0,
+            until=lambda: job.poll() is not None,
+        )
+        if job.poll() is None:
+            job.kill()
+        output, _ = job.communicate()
+    wall = time.monotonic() - started
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    job_cpu = (reaped.ru_utime - children.ru_utime) + (reaped.ru_stime - children.ru_stime)
+    report.say("  (the retention process's CPU counts in the driver's below)")
+    report.phase("checks_during_retention", during, concurrency=concurrency, cores=meter.stop())
+    if job.returncode != 0:
+        raise RuntimeError(f"the retention run failed ({job.returncode}): see {log_path}")
+    run = json.loads(output.strip().splitlines()[-1])
+    flags = run["expired_flags"] + run["archived_flags"] + run["purged_flags"]
+    rate = flags / wall if wall > 0 else 0.0
+    report.say(
+        f"  retention run           {wall:.1f} s, {flags:,} flags ({rate:,.0f} flags/s) in "
+        f"{run['batches']:,} batches of {options.retention_batch_size:,}: expired "
+        f"{run['expired_flags']:,}, archived {run['archived_flags']:,}, purged "
+        f"{run['purged_flags']:,}, warned {run['expiry_warnings']:,}; "
+        f"{job_cpu:.1f} CPU seconds in its process (its start included)"
+    )
+    p99_before = before["check"].p99_ms
+    p99_during = during["check"].p99_ms
+    report.say(
+        f"  checks p99              {p99_before:.2f} ms before, {p99_during:.2f} ms during "
+        f"(target <= 25 ms)"
+    )
+    return {
+        "how": "betrokken retention run (hub/background.py retention_job) beside the hub",
+        "batch_size": options.retention_batch_size,
+        "pause_seconds": options.retention_pause,
+        "wall_seconds": round(wall, 2),
+        "flags": flags,
+        "flags_per_second": round(rate, 1),
+        "process_cpu_seconds": round(job_cpu, 2),
+        "run": run,
+        "checks_p99_ms_before": round(p99_before, 2),
+        "checks_p99_ms_during": round(p99_during, 2),
+    }
+
+
+def measure_mix_with_jobs(
+    options: Options, env: dict[str, str], workload: Workload, *, members: int, report: Report
+) -> dict[str, Any]:
+    """The mix with the hub's own scheduler running its jobs: retention and the audit
+    alerts every ``--jobs-interval`` seconds, webhook delivery every 2 s and the audit
+    sequencer every second (their defaults); one process holds the jobs' lock and runs them."""
+    jobs_env = {
+        **env,
+        "BETROKKEN_BACKGROUND_JOBS": "true",
+        "BETROKKEN_RETENTION_INTERVAL_SECONDS": str(options.jobs_interval),
+        "BETROKKEN_RETENTION_BATCH_SIZE": str(options.retention_batch_size),
+        "BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS": str(options.retention_pause),
+        "BETROKKEN_AUDIT_ALERT_INTERVAL_SECONDS": str(options.jobs_interval),
+        "BETROKKEN_DELIVERY_INTERVAL_SECONDS": "2",
+        "BETROKKEN_AUDIT_SEQUENCER_INTERVAL_SECONDS": "1",
+    }
+    with ExitStack() as stack:
+        hubs = start_hubs(
+            stack, options, jobs_env, members=members, report=report, label="hub-with-jobs"
+        )
+        urls = [hub.url for hub in hubs]
+        meter = CpuMeter(
+            {
+                **{f"hub{index}": [hub.pid] for index, hub in enumerate(hubs)},
+                **database_group(options),
+                "driver": [os.getpid()],
+            }
+        )
+        meter.start()
+        figures = run_phase(
+            urls,
+            workload.mix(),
+            concurrency=options.concurrency,
+            seconds=options.seconds,
+            warmup=options.warmup,
+        )
+        report.phase("mix_with_jobs", figures, concurrency=options.concurrency, cores=meter.stop())
+    return {
+        "jobs_interval_seconds": options.jobs_interval,
+        "kinds": {kind: f.as_dict() for kind, f in figures.items()},
+    }
 
 
 def profile_phase(
@@ -570,7 +779,7 @@ def run(options: Options) -> dict[str, Any]:
 
         scripts = baseline.write_scripts(
             options.work_dir / "pgbench",
-            world=World(options.seed),
+            world=World(options.seed, due_share=options.due_share),
             hub_key=hub_key,
             subjects=meta["subjects"],
             policy_version=load_policy(options.work_dir / "hub" / "bench-policy.yaml").version,
@@ -605,6 +814,9 @@ def run(options: Options) -> dict[str, Any]:
         report.data["pgbench"] = pgbench
         baseline.forget_baseline_requests(database)
         report.data["hub"] = measure_hub(options, database, meta, report)
+        if options.due_share and (options.retention or options.mix_with_jobs):
+            # Retention did the due share's work: a kept cluster has none left to do.
+            (options.work_dir / "seeded.json").unlink(missing_ok=True)
         report.data["sizes"] = table_sizes(database)
     finally:
         if cluster is not None:
@@ -668,6 +880,24 @@ def summarise(report: Report) -> None:
         f"{contact_tps}/s, ratio {ratios['contact_requests_vs_pgbench_contact_request']})",
         f"  mix requests/s        {rate('mix', 'all')}",
     ]
+    retention = data.get("hub", {}).get("retention")
+    if retention:
+        lines.append(
+            f"  retention run         {retention['flags']:,} flags in "
+            f"{retention['wall_seconds']} s ({retention['flags_per_second']:,.0f}/s, "
+            f"{retention['run']['batches']:,} batches); checks p99 "
+            f"{retention['checks_p99_ms_before']} ms before, "
+            f"{retention['checks_p99_ms_during']} ms during"
+        )
+    with_jobs = data.get("hub", {}).get("mix_with_jobs")
+    if with_jobs:
+        lines.append(
+            "  mix with jobs         "
+            + ", ".join(
+                f"{kind} {f['per_second']}/s p99 {f['p99_ms']} ms"
+                for kind, f in with_jobs["kinds"].items()
+            )
+        )
     if oprf:
         lines.append(
             f"  pseudonymiser         {oprf['service_evaluations_per_second']:.0f} evaluations/s"

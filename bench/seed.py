@@ -46,7 +46,7 @@ CHUNK_SUBJECTS = 20_000
 FLAG_COLUMNS = (
     "id, subject_key, identifier_kind, subject_type, team_id, domain_code, purpose, "
     "legal_basis, contact_name, contact_email, contact_phone, registered_by, registered_at, "
-    "expires_at, status, withdrawn_at, rule_id, policy_version"
+    "expires_at, status, withdrawn_at, archived_at, rule_id, policy_version"
 )
 # Limits high enough that the rate limiter never refuses a benchmark request (it still runs).
 UNLIMITED = {"per_minute": 10_000_000, "per_day": 1_000_000_000}
@@ -130,10 +130,10 @@ _policy_version: str
 
 
 def _init_worker(
-    seed: str, anchor: datetime, key: bytes, teams: dict[str, str], version: str
+    seed: str, anchor: datetime, due_share: float, key: bytes, teams: dict[str, str], version: str
 ) -> None:
     global _world, _keyer, _teams, _policy_version
-    _world = World(seed, now=anchor)
+    _world = World(seed, now=anchor, due_share=due_share)
     _keyer = SubjectKeyer(key)
     _teams = teams
     _policy_version = version
@@ -142,12 +142,13 @@ def _init_worker(
 def _copy_line(key_hex: str, spec: FlagSpec, serial: int) -> str:
     team = spec.team
     withdrawn = spec.withdrawn_at.isoformat() if spec.withdrawn_at else "\\N"
+    archived = spec.archived_at.isoformat() if spec.archived_at else "\\N"
     return (
         f"{spec.id}\t\\\\x{key_hex}\tbsn\tperson\t{_teams[team]}\t{spec.profile.code}\t"
         f"{spec.profile.purpose}\t{spec.profile.legal_basis}\tMedewerker {serial % 977}\t"
         f"{team}@example.org\t+31 20 555 {serial % 10000:04d}\tbench-member-{serial % 977}\t"
         f"{spec.registered_at.isoformat()}\t{spec.expires_at.isoformat()}\t{spec.status}\t"
-        f"{withdrawn}\t{spec.profile.rule_id}\t{_policy_version}\n"
+        f"{withdrawn}\t{archived}\t{spec.profile.rule_id}\t{_policy_version}\n"
     )
 
 
@@ -239,7 +240,14 @@ def load_flags(
                 context.Pool(
                     processes,
                     initializer=_init_worker,
-                    initargs=(world.seed, world.anchor, key, teams, policy_version),
+                    initargs=(
+                        world.seed,
+                        world.anchor,
+                        world.due_share,
+                        key,
+                        teams,
+                        policy_version,
+                    ),
                 ) as pool,
                 connection.cursor().copy(
                     f"COPY flags ({FLAG_COLUMNS}) FROM STDIN WITH (FREEZE)"

@@ -171,6 +171,7 @@ class Workload:
                 key = (member.team, str(flag.id))
                 if (
                     flag.status == Status.ACTIVE
+                    and flag.expires_at > now  # not one left due for retention
                     and flag.team != member.team
                     and (member.profile.code, flag.profile.code) in self._may_contact
                     and key not in self._contacted

@@ -12,30 +12,38 @@ from __future__ import annotations
 import httpx
 from opentelemetry.trace import Tracer
 
+from hub.actor import Actor
 from hub.audit.alerts import raise_policy_alert, run_alerts
 from hub.audit.log_check import LogCheck, run_log_check
 from hub.audit.models import AuditAlert
 from hub.audit.sequencer import SequencerRun, run_sequencer
 from hub.notification.delivery import deliver_due
 from hub.notification.email import send_pending
-from hub.retention.service import run_retention
+from hub.retention.service import RETENTION_ACTOR, run_retention
 from hub.retention.views import RetentionRun
 from hub.runtime import Runtime
 from hub.scheduler import Scheduler
 from hub.transactions import transaction
 
 
-def retention_job(runtime: Runtime) -> RetentionRun:
-    with transaction(runtime.sessions) as session:
-        runtime.refresh_kept_if_stale()
-        return run_retention(
-            session,
-            policy=runtime.policy_for,
-            now=runtime.clock.now(),
-            audit_subject_link_years=runtime.settings.audit_subject_link_years,
-            expiry_warning_days=runtime.settings.expiry_warning_days,
-            deadline_warning_days=runtime.settings.deadline_warning_days,
-        )
+def retention_job(
+    runtime: Runtime, actor: Actor = RETENTION_ACTOR, *, max_batches: int | None = None
+) -> RetentionRun:
+    """A retention run in batches of ``retention_batch_size``, each its own transaction;
+    ``max_batches`` stops it early (the rest is done by the next run)."""
+    runtime.refresh_kept_if_stale()
+    return run_retention(
+        runtime.sessions,
+        actor,
+        policy=runtime.policy_for,
+        now=runtime.clock.now(),
+        audit_subject_link_years=runtime.settings.audit_subject_link_years,
+        expiry_warning_days=runtime.settings.expiry_warning_days,
+        deadline_warning_days=runtime.settings.deadline_warning_days,
+        batch_size=runtime.settings.retention_batch_size,
+        pause_seconds=runtime.settings.retention_batch_pause_seconds,
+        max_batches=max_batches,
+    )
 
 
 def sequencer_job(runtime: Runtime, *, force_checkpoint: bool = False) -> SequencerRun:

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     # Background jobs in each hub process (off in most tests, which drive them directly).
     background_jobs: bool = True
     retention_interval_seconds: float = 3600.0
+    # Retention works through its rows this many at a time, each batch its own short
+    # transaction, so the checks never wait long on its locks (hub/retention/service.py).
+    retention_batch_size: int = Field(default=1000, gt=0)
+    # A pause between full batches: a slower run that leaves the checks more of the machine.
+    retention_batch_pause_seconds: float = Field(default=0.0, ge=0)
     delivery_interval_seconds: float = 2.0
     # The owner of a flag is told this many days before it expires (and again when it does).
     expiry_warning_days: int = Field(default=14, ge=0)

@@ -13,19 +13,26 @@ def retention() -> None:
 
 
 @retention.command("run")
-def retention_run() -> None:
+@click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
+def retention_run(as_json: bool) -> None:
     """Warn of flags about to expire (BETROKKEN_EXPIRY_WARNING_DAYS ahead), expire, archive
-    and purge flags and expire overdue contact requests, once."""
+    and purge flags and expire overdue contact requests, once, in batches of
+    BETROKKEN_RETENTION_BATCH_SIZE (each its own transaction)."""
     from hub.background import retention_job
+    from hub.retention.schemas import RetentionRunOut
     from hub.runtime import build_runtime
 
     run = retention_job(build_runtime(Settings()))
+    if as_json:
+        click.echo(RetentionRunOut.of(run).model_dump_json())
+        return
     click.echo(
         f"warned {run.expiry_warnings} owners of flags about to expire; "
         f"expired {run.expired_flags}, archived {run.archived_flags}, purged {run.purged_flags} "
         f"flags; expired {run.expired_requests} contact requests; "
         f"removed {run.removed_matches} empty matches; "
-        f"unlinked {run.unlinked_audit_entries} old audit entries from their subjects"
+        f"unlinked {run.unlinked_audit_entries} old audit entries from their subjects; "
+        f"{run.batches} batches"
     )
 
 

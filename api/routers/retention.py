@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Admin, DbSession, Now, PrivacyOfficer, RuntimeDep
 from api.openapi import errors
+from hub.background import retention_job
 from hub.retention import service
 from hub.retention.schemas import ErasureIn, ErasureOut, RetentionRunOut
 
@@ -13,21 +14,10 @@ router = APIRouter(tags=["retention"], responses=errors(503))
 
 
 @router.post("/retention-runs", response_model=RetentionRunOut)
-def run_retention(
-    session: DbSession, actor: Admin, runtime: RuntimeDep, now: Now
-) -> RetentionRunOut:
+def run_retention(actor: Admin, runtime: RuntimeDep) -> RetentionRunOut:
     """Warn of near expiries, expire, archive and purge flags and expire overdue requests
-    now (idempotent)."""
-    run = service.run_retention(
-        session,
-        actor,
-        policy=runtime.policy_for,  # each flag under its organisation's policy
-        now=now,
-        audit_subject_link_years=runtime.settings.audit_subject_link_years,
-        expiry_warning_days=runtime.settings.expiry_warning_days,
-        deadline_warning_days=runtime.settings.deadline_warning_days,
-    )
-    return RetentionRunOut.of(run)
+    now (idempotent), in batches as the scheduled job does (each its own transaction)."""
+    return RetentionRunOut.of(retention_job(runtime, actor))
 
 
 @router.post("/erasures", response_model=ErasureOut)

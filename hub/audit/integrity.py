@@ -11,7 +11,8 @@ the test machine: reading the columns and parsing the leaf), paid for the entrie
 shows or counts; the whole tree is recomputed only by the periodic check (``log_check.py``).
 
 A subject key and salt that are both empty are not tampering: retention erases them
-together (``repository.unlink_subjects_before``) and the leaf keeps its commitment.
+together (``unlink_audit_entries`` in ``hub/retention/repository.py``) and the leaf
+keeps its commitment.
 """
 
 from __future__ import annotations

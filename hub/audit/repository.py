@@ -435,16 +435,6 @@ def get_alert(session: Session, alert_id: uuid.UUID) -> AuditAlert | None:
     return session.get(AuditAlert, alert_id)
 
 
-def unlink_subjects_before(session: Session, before: datetime) -> int:
-    """Erase the subject key and salt of entries older than ``before``; the leaves stay."""
-    result = session.execute(
-        update(AuditEntry)
-        .where(AuditEntry.at < before, AuditEntry.subject_salt.is_not(None))
-        .values(subject_key=None, subject_salt=None)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def sequencing_lag(session: Session) -> tuple[int, datetime | None]:
     """How many committed entries wait for a leaf index, and when the oldest was written
     (the partial index ``ix_audit_entries_unsequenced`` keeps this cheap)."""

@@ -101,9 +101,16 @@ def list_for_team(
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
 
 
-def overdue(session: Session, *, now: datetime) -> Sequence[ContactRequest]:
-    statement = select(ContactRequest).where(
-        ContactRequest.status == RequestStatus.PENDING, ContactRequest.expires_at <= now
+def overdue(
+    session: Session, *, now: datetime, limit: int | None = None
+) -> Sequence[ContactRequest]:
+    """Pending requests past their date, oldest first
+    (``ix_contact_requests_status_expires_at``)."""
+    statement = (
+        select(ContactRequest)
+        .where(ContactRequest.status == RequestStatus.PENDING, ContactRequest.expires_at <= now)
+        .order_by(ContactRequest.expires_at, ContactRequest.id)
+        .limit(limit)
     )
     return session.scalars(statement).all()
 

@@ -760,10 +760,13 @@ def withdraw(
     return _view(request, flag, owner, requester, direction="outgoing", references=references)
 
 
-def expire_overdue(session: Session, actor: Actor, *, now: datetime) -> int:
-    """Expire every pending request past its date and tell both sides; idempotent."""
+def expire_overdue(
+    session: Session, actor: Actor, *, now: datetime, limit: int | None = None
+) -> int:
+    """Expire every pending request past its date (the first ``limit`` of them) and tell
+    both sides; idempotent."""
     expired = 0
-    for request in repository.overdue(session, now=now):
+    for request in repository.overdue(session, now=now, limit=limit):
         flag, owner, _ = _parties(session, request)
         _expire_if_due(session, actor, request, flag, now)
         _tell_requester(session, request, flag, owner, now=now)

@@ -35,6 +35,28 @@ class Flag(Base):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # Retention's batches, each read in index order (hub/retention/repository.py):
+        # live flags by expiry (warnings, expiry), withdrawn ones not yet archived, and
+        # archived ones by team and archive date (the purge).
+        Index(
+            "ix_flags_active_expires_at",
+            "expires_at",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ix_flags_withdrawn_unarchived",
+            "withdrawn_at",
+            sqlite_where=text("status = 'withdrawn' AND archived_at IS NULL"),
+            postgresql_where=text("status = 'withdrawn' AND archived_at IS NULL"),
+        ),
+        Index(
+            "ix_flags_team_archived_at",
+            "team_id",
+            "archived_at",
+            sqlite_where=text("archived_at IS NOT NULL"),
+            postgresql_where=text("archived_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

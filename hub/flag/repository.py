@@ -32,7 +32,16 @@ def is_live(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     it expires or is withdrawn, before retention marks it so. ``now`` is a time, or a bound
     parameter for statements built once.
     """
-    return and_(Flag.status == FlagStatus.ACTIVE, Flag.expires_at > now)
+    return and_(Flag.status == FlagStatus.ACTIVE, ~_expiry_passed(now))
+
+
+def is_overdue(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    """The flag is still marked active but its expiry passed: retention marks it expired."""
+    return and_(Flag.status == FlagStatus.ACTIVE, _expiry_passed(now))
+
+
+def _expiry_passed(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    return Flag.expires_at <= now
 
 
 def add(session: Session, *flags: Flag) -> None:
@@ -315,31 +324,6 @@ def subjects_of_teams(session: Session, *, team_slugs: Sequence[str]) -> set[tup
     return {(slug, key) for slug, key in session.execute(statement)}
 
 
-def active_overdue(session: Session, *, now: datetime) -> Sequence[Flag]:
-    """Active flags that are no longer live (their expiry passed): retention marks them."""
-    statement = select(Flag).where(Flag.status == FlagStatus.ACTIVE, ~is_live(now))
-    return session.scalars(statement).all()
-
-
-def expiring_unwarned(session: Session, *, now: datetime, until: datetime) -> Sequence[Flag]:
-    """Live flags that expire at or before ``until`` and whose owner was not yet warned."""
-    statement = (
-        select(Flag)
-        .where(is_live(now), Flag.expires_at.between(now, until), Flag.expiry_warned_at.is_(None))
-        .order_by(Flag.expires_at, Flag.id)
-    )
-    return session.scalars(statement).all()
-
-
-def withdrawn_unarchived(session: Session) -> Sequence[Flag]:
-    statement = select(Flag).where(Flag.status == FlagStatus.WITHDRAWN, Flag.archived_at.is_(None))
-    return session.scalars(statement).all()
-
-
-def archived(session: Session) -> Sequence[Flag]:
-    return session.scalars(select(Flag).where(Flag.archived_at.is_not(None))).all()
-
-
 def add_deadlines(session: Session, deadlines: Sequence[FlagDeadline]) -> None:
     insert_new(session, *deadlines)
 
@@ -363,17 +347,3 @@ def replace_deadlines(
 
 def delete_deadlines(session: Session, flag_ids: Collection[uuid.UUID]) -> None:
     session.execute(delete(FlagDeadline).where(FlagDeadline.flag_id.in_(list(flag_ids))))
-
-
-def deadlines_due_unwarned(
-    session: Session, *, now: datetime, until: datetime
-) -> Sequence[tuple[FlagDeadline, Flag]]:
-    """Due dates of live flags at or before ``until`` whose owner was not yet warned
-    (passed ones included: a warning missed while the hub was down still goes out)."""
-    statement = (
-        select(FlagDeadline, Flag)
-        .join(Flag, Flag.id == FlagDeadline.flag_id)
-        .where(is_live(now), FlagDeadline.due_at <= until, FlagDeadline.warned_at.is_(None))
-        .order_by(FlagDeadline.due_at, FlagDeadline.flag_id, FlagDeadline.code)
-    )
-    return [(deadline, flag) for deadline, flag in session.execute(statement)]

@@ -68,15 +68,34 @@ def record_flag_event(
     audit.record(
         session,
         actor,
-        AuditRecord(
-            action=action,
-            outcome=Outcome.ALLOWED,
+        flag_event(
+            action,
+            flag_id=flag.id,
             subject_key=flag.subject_key,
             purpose=flag.purpose,
-            object_id=str(flag.id),
             reason=reason,
         ),
         at=now,
+    )
+
+
+def flag_event(
+    action: Action,
+    *,
+    flag_id: uuid.UUID,
+    subject_key: bytes,
+    purpose: str,
+    reason: str | None = None,
+) -> AuditRecord:
+    """The audit record of something that happened to an existing flag; retention writes
+    a batch's at once (``audit.new_entry`` and ``audit.write``)."""
+    return AuditRecord(
+        action=action,
+        outcome=Outcome.ALLOWED,
+        subject_key=subject_key,
+        purpose=purpose,
+        object_id=str(flag_id),
+        reason=reason,
     )
 
 

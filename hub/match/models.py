@@ -30,6 +30,8 @@ class MatchMember(Base):
     __table_args__ = (
         UniqueConstraint("match_id", "flag_id", name="uq_match_members_match_flag"),
         Index("ix_match_members_team_id", "team_id"),
+        # A purged flag's memberships, found without scanning them all.
+        Index("ix_match_members_flag_id", "flag_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -19,6 +19,7 @@ class RetentionRunOut(BaseModel):
     unlinked_audit_entries: int
     expiry_warnings: int
     deadline_warnings: int = 0
+    batches: int = 0
 
     @classmethod
     def of(cls, run: RetentionRun) -> RetentionRunOut:
@@ -31,6 +32,7 @@ class RetentionRunOut(BaseModel):
             unlinked_audit_entries=run.unlinked_audit_entries,
             expiry_warnings=run.expiry_warnings,
             deadline_warnings=run.deadline_warnings,
+            batches=run.batches,
         )
 
 

@@ -19,3 +19,4 @@ class RetentionRun:
     unlinked_audit_entries: int
     expiry_warnings: int
     deadline_warnings: int = 0
+    batches: int = 0  # each its own transaction when the jobs run it
