@@ -3,7 +3,7 @@ order instead of scanning every flag (live flags by expiry, withdrawn flags not 
 archived, archived flags by team and archive date), and a purged flag's match memberships
 by flag
 
-Revision ID: 0014r
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-30 22:00:00.000000
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014r"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
