@@ -101,21 +101,23 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json 
 	touch $@
 
 test: setup lint web $(OIDC)/node_modules/.installed
-	$(BIN)/pytest -m "not ha and not bench" --durations=15
+	$(BIN)/pytest -m "not ha and not bench and not slow" --durations=15
 
 # The high-availability tests (docs/operations.md): a Patroni cluster failed over under
 # load, several hub processes on one database, a backup restored, and the compose topology
 # run as native processes (deploy/compose.yaml); with them the benchmarks' runs at a tiny
-# size (tests/bench), which keep the bench code working. They start their own
-# etcd, Patroni, PostgreSQL and HAProxy, so they run apart from `make test`; -s shows the
-# failover and restore figures they print (docs/operations.md). Bounded: each test fails
-# after 5 minutes, and the whole run is stopped (its processes too) after 20.
+# size (tests/bench), which keep the bench code working, and the end-to-end runs of half
+# a minute each (marked slow), which keep `make test` under 15 minutes on two cores. They
+# start their own etcd, Patroni, PostgreSQL and HAProxy, so they run apart from
+# `make test`; -s shows the failover and restore figures they print (docs/operations.md).
+# Bounded: each test fails after 5 minutes, and the whole run is stopped (its processes
+# too) after 25.
 .PHONY: ha-deps test-ha
 ha-deps:
 	$(call apt_install,$(HA_PACKAGES))
 
 test-ha: setup ha-deps web $(OIDC)/node_modules/.installed
-	timeout --kill-after=60 1200 $(BIN)/pytest -m "ha or bench" -s
+	timeout --kill-after=60 1500 $(BIN)/pytest -m "ha or bench or slow" -s
 
 # The quick loop while working: SQLite only, and no server started (no PostgreSQL, no
 # OpenID provider, no hub or pseudonymiser processes, no browser), so none needs

@@ -77,6 +77,7 @@ def _run(service: Service, tokens: list[dict[str, str]]) -> tuple[int, list[str]
     return cases, failures
 
 
+@pytest.mark.slow
 def test_the_services_answer_as_their_documents_say(live: LiveServices) -> None:
     tokens = [
         auth(live.idp, "anna", "pw-handhaving", "professional"),

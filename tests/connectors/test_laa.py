@@ -46,6 +46,7 @@ def active_flags(hub: Hub, headers: dict[str, str]) -> list[dict[str, Any]]:
     return list(hub.get("/flags", headers, status="active", limit=500)["items"])
 
 
+@pytest.mark.slow
 def test_laa_end_to_end(hub: Hub, tmp_path: Path) -> None:
     state = tmp_path / "state"
     env = hub.connector_env("betrokken-connector-laa", state)
@@ -164,6 +165,7 @@ def test_laa_end_to_end(hub: Hub, tmp_path: Path) -> None:
     assert {"flag.register", "flag.deadlines", "flag.withdraw"} <= actions
 
 
+@pytest.mark.slow
 def test_a_run_killed_half_way_resumes_without_duplicates_or_losses(
     hub: Hub, tmp_path: Path
 ) -> None:

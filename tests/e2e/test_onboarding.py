@@ -43,6 +43,7 @@ def as_json(*args: str, env: dict[str, str]) -> Any:
     return json.loads(ok(*args, "--json", env=env))
 
 
+@pytest.mark.slow
 def test_a_municipality_is_onboarded_with_the_cli_alone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -62,6 +62,7 @@ def readme_steps() -> list[Step]:
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
+@pytest.mark.slow
 def test_worked_example_a_full_day_through_the_cli(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {"BETROKKEN_DATA_DIR": str(data)}
