@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
-from hub.audit import repository
+from hub.audit import hour_counts, repository
 from hub.audit import service as audit
 from hub.audit.alerts import raise_integrity_alert
 from hub.audit.integrity import Sieve, SignedEntry
@@ -111,27 +111,28 @@ def checks_per_member(
     *,
     organisation: str,
     client: str | None = None,
+    use_counts: bool = True,
 ) -> list[dict[str, Any]]:
     where = EntryFilter(
         organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
     )
     rows: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
-    for entry in sieve.intact(repository.iter_entries(session, where)):
-        member, team = entry.actor_sub, entry.actor_team
+    for cell in hour_counts.cells(session, sieve, where, use_counts=use_counts):
+        member, team = cell.member, cell.team
         row = rows.setdefault(
-            (member, entry.actor_organisation, team),
+            (member, cell.organisation, team),
             {
                 "member": member,
-                "organisation": entry.actor_organisation,
+                "organisation": cell.organisation,
                 "team": team,
                 "checks": 0,
                 "allowed": 0,
                 "refused": 0,
             },
         )
-        row["checks"] += 1
-        row[entry.outcome if entry.outcome in ("allowed", "refused") else "allowed"] += 1
-    return sorted(rows.values(), key=lambda row: (-row["checks"], row["member"]))
+        row["checks"] += cell.entries
+        row[cell.outcome if cell.outcome in ("allowed", "refused") else "allowed"] += cell.entries
+    return sorted(rows.values(), key=lambda row: (-row["checks"], row["member"], row["team"] or ""))
 
 
 def is_office_hours(moment: datetime, settings: Settings) -> bool:
@@ -377,6 +378,7 @@ def checks_over_time(
     organisation: str,
     client: str | None = None,
     settings: Settings,
+    use_counts: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     zone = ZoneInfo(settings.audit_timezone)
     weekly = until - since > DAILY_UP_TO
@@ -384,21 +386,22 @@ def checks_over_time(
         organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
     )
     rows: dict[tuple[date, str, str | None], dict[str, Any]] = {}
-    for entry in sieve.intact(repository.iter_entries(session, where)):
-        start = _period_start(entry.at, zone, weekly=weekly)
+    for cell in hour_counts.cells(session, sieve, where, zone=zone, use_counts=use_counts):
+        # a cell's UTC hour lies inside one local day (``hour_counts.cells`` sees to it)
+        start = _period_start(cell.hour, zone, weekly=weekly)
         row = rows.setdefault(
-            (start, entry.actor_sub, entry.actor_team),
+            (start, cell.member, cell.team),
             {
                 "period": start.isoformat(),
-                "member": entry.actor_sub,
-                "team": entry.actor_team,
+                "member": cell.member,
+                "team": cell.team,
                 "checks": 0,
                 "allowed": 0,
                 "refused": 0,
             },
         )
-        row["checks"] += 1
-        row["refused" if entry.outcome == "refused" else "allowed"] += 1
+        row["checks"] += cell.entries
+        row["refused" if cell.outcome == "refused" else "allowed"] += cell.entries
     step = timedelta(days=7 if weekly else 1)
     last = _period_start(until - timedelta(microseconds=1), zone, weekly=weekly)
     periods, start = [], _period_start(since, zone, weekly=weekly)
