@@ -27,6 +27,14 @@ class AuditEntry(Base):
             sqlite_where=text("leaf_index IS NULL"),
             postgresql_where=text("leaf_index IS NULL"),
         ),
+        # Whether a team ever registered a flag on a subject (alerts): registrations only.
+        Index(
+            "ix_audit_entries_registered_subject",
+            "subject_key",
+            "actor_team",
+            sqlite_where=text("action = 'flag.register' AND outcome = 'allowed'"),
+            postgresql_where=text("action = 'flag.register' AND outcome = 'allowed'"),
+        ),
         # The refusals report reads only refused entries: a small part of the log.
         Index(
             "ix_audit_entries_refused_at",

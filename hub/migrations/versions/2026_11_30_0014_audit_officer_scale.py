@@ -1,7 +1,8 @@
 """audit at officer scale: a member's and a subject's entries indexed with ``seq`` (a search
 page or an inzage is an index range scan at 100 million entries), refused entries indexed
-by time (the refusals report), and ``audit_hour_counts``, the hourly counts the sequencer
-keeps and the reports read (backfilled here from the sequenced entries)
+by time (the refusals report), flag registrations by subject and team (the alerts), and
+``audit_hour_counts``, the hourly counts the sequencer keeps and the reports read
+(backfilled here from the sequenced entries)
 
 Revision ID: 0014
 Revises: 0013
@@ -63,6 +64,13 @@ def upgrade() -> None:
         sqlite_where=sa.text("outcome = 'refused'"),
         postgresql_where=sa.text("outcome = 'refused'"),
     )
+    op.create_index(
+        "ix_audit_entries_registered_subject",
+        "audit_entries",
+        ["subject_key", "actor_team"],
+        sqlite_where=sa.text("action = 'flag.register' AND outcome = 'allowed'"),
+        postgresql_where=sa.text("action = 'flag.register' AND outcome = 'allowed'"),
+    )
     # The new indexes lead with the same columns, so the old ones serve nothing more.
     op.drop_index("ix_audit_entries_subject_key", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_sub", table_name="audit_entries")
@@ -71,6 +79,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index("ix_audit_entries_actor_sub", "audit_entries", ["actor_sub"])
     op.create_index("ix_audit_entries_subject_key", "audit_entries", ["subject_key"])
+    op.drop_index("ix_audit_entries_registered_subject", table_name="audit_entries")
     op.drop_index("ix_audit_entries_refused_at", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_sub_seq", table_name="audit_entries")
     op.drop_index("ix_audit_entries_subject_key_seq", table_name="audit_entries")
