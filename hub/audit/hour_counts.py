@@ -103,6 +103,29 @@ def counts_of_leaves(leaves: Iterable[str]) -> list[dict[str, Any]]:
     ]
 
 
+_HOUR_OF_AT = {
+    "postgresql": "date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here)
+    "sqlite": "strftime('%Y-%m-%d %H:00:00.000000', at)",
+}
+
+
+def backfill_sql(dialect: str) -> str:
+    """One statement that counts every sequenced entry into ``audit_hour_counts`` (empty),
+    from the columns: migration 0014 and the officer bench (``bench/officer.py``)."""
+    hour = _HOUR_OF_AT[dialect]
+    keys = (
+        f"coalesce(actor_organisation, ''), {hour}, action, actor_sub, "
+        "coalesce(actor_team, ''), coalesce(client_id, ''), outcome"
+    )
+    return (
+        "INSERT INTO audit_hour_counts "
+        "(organisation, hour, action, member, team, client, outcome, entries) "
+        f"SELECT {keys}, count(*) FROM audit_entries WHERE leaf_index IS NOT NULL "
+        f"GROUP BY {keys}"
+    )
+
+
 def _whole_hours(zone: ZoneInfo | None, since: datetime, until: datetime) -> bool:
     """Whether every UTC hour of the period lies inside one local day of ``zone``."""
     if zone is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from hub.actor import Actor, Role
 from hub.audit import hour_counts, reports
@@ -118,3 +118,21 @@ def test_the_sequencer_counts_each_entry_once_in_its_hour(runtime: Runtime) -> N
         )
     assert total == 50
     assert first == 3  # 20:07, 20:30 and 20:53
+
+
+def test_the_migrations_backfill_counts_what_the_sequencer_counted(runtime: Runtime) -> None:
+    _log(runtime)
+    cells = select(AuditHourCount).order_by(*AuditHourCount.__table__.primary_key.columns)
+    with transaction(runtime.sessions) as session:
+        kept = [
+            (c.hour, c.member, c.team, c.client, c.action, c.outcome, c.entries)
+            for c in session.scalars(cells)
+        ]
+        session.execute(delete(AuditHourCount))
+        session.execute(text(hour_counts.backfill_sql(session.get_bind().dialect.name)))
+        session.expire_all()
+        filled = [
+            (c.hour, c.member, c.team, c.client, c.action, c.outcome, c.entries)
+            for c in session.scalars(cells)
+        ]
+    assert filled == kept and kept

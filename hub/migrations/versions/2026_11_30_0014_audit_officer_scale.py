@@ -14,18 +14,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hub.audit.hour_counts import backfill_sql
 from hub.db import UTCDateTime
 
 revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_HOUR = {
-    "postgresql": "date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here)
-    "sqlite": "strftime('%Y-%m-%d %H:00:00.000000', at)",
-}
 
 
 def upgrade() -> None:
@@ -43,18 +38,9 @@ def upgrade() -> None:
             "organisation", "hour", "action", "member", "team", "client", "outcome"
         ),
     )
-    hour = _HOUR[op.get_bind().dialect.name]
     # From the columns, not the leaves: parsing every leaf of a long log here would take
     # hours; the columns are the leaves' copies (the whole-log check compares them).
-    op.execute(
-        "INSERT INTO audit_hour_counts "
-        "(organisation, hour, action, member, team, client, outcome, entries) "
-        f"SELECT coalesce(actor_organisation, ''), {hour}, action, actor_sub, "
-        "coalesce(actor_team, ''), coalesce(client_id, ''), outcome, count(*) "
-        "FROM audit_entries WHERE leaf_index IS NOT NULL "
-        f"GROUP BY coalesce(actor_organisation, ''), {hour}, action, actor_sub, "
-        "coalesce(actor_team, ''), coalesce(client_id, ''), outcome"
-    )
+    op.execute(backfill_sql(op.get_bind().dialect.name))
     op.create_index("ix_audit_entries_subject_key_seq", "audit_entries", ["subject_key", "seq"])
     op.create_index("ix_audit_entries_actor_sub_seq", "audit_entries", ["actor_sub", "seq"])
     op.create_index(
