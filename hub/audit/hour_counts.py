@@ -137,6 +137,16 @@ def _whole_hours(zone: ZoneInfo | None, since: datetime, until: datetime) -> boo
     return all(offset is not None and offset % HOUR == timedelta(0) for offset in offsets)
 
 
+def _moment(period: datetime | None, zone: ZoneInfo | None, default: datetime) -> datetime:
+    """A UTC moment inside ``period``: a local start of day or week (naive, PostgreSQL), an
+    hour (SQLite), or none (no unit asked)."""
+    if period is None:
+        return default
+    if period.tzinfo is None and zone is not None:
+        return period.replace(tzinfo=zone).astimezone(UTC)
+    return period
+
+
 def _cells_of_entries(session: Session, sieve: Sieve, where: EntryFilter) -> Iterator[Cell]:
     for entry in sieve.intact(repository.iter_entries(session, where)):
         yield Cell(
@@ -157,13 +167,18 @@ def cells(
     where: EntryFilter,
     *,
     zone: ZoneInfo | None = None,
+    unit: str | None = None,
     use_counts: bool = True,
 ) -> Iterator[Cell]:
     """The counts of the entries ``where`` selects, as cells (an entry is a cell of one).
 
     ``where`` names an organisation and a period and may name an action and a client, no
-    other criterion. With ``use_counts`` false, or when the hours do not fit local days of
-    ``zone``, every entry is read, through the sieve: the reference the tests compare with.
+    other criterion. Cells from the counts are summed per member, team and outcome, and per
+    ``unit`` (``day`` or ``week`` in ``zone``) if given: then a cell's ``hour`` is a moment
+    inside its day or week; without a unit it is any moment of the period, and ``action``
+    and ``client`` are those of ``where``. With ``use_counts`` false, or when the hours do
+    not fit local days of ``zone``, every entry is read, through the sieve: the reference
+    the tests compare with.
     """
     assert where.organisation is not None and where.since is not None and where.until is not None
     assert dataclasses.replace(where, action=None, client=None, since=None, until=None) == (
@@ -173,23 +188,25 @@ def cells(
     if not use_counts or first >= last or not _whole_hours(zone, where.since, where.until):
         yield from _cells_of_entries(session, sieve, where)
         return
-    for row in repository.hour_counts(
+    for period, member, team, outcome, entries in repository.hour_count_totals(
         session,
         organisation=where.organisation,
         since=first,
         until=last,
         action=where.action,
         client=where.client,
+        zone=zone.key if zone is not None else None,
+        unit=unit,
     ):
         yield Cell(
-            hour=row.hour,
+            hour=_moment(period, zone, first),
             organisation=where.organisation,
-            team=row.team or None,
-            member=row.member,
-            client=row.client or None,
-            action=row.action,
-            outcome=row.outcome,
-            entries=int(row.entries),
+            team=team or None,
+            member=member,
+            client=where.client,
+            action=where.action or "",
+            outcome=outcome,
+            entries=entries,
         )
     yield from _cells_of_entries(session, sieve, dataclasses.replace(where, until=first))
     yield from _cells_of_entries(session, sieve, dataclasses.replace(where, since=last))

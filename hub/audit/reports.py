@@ -386,7 +386,10 @@ def checks_over_time(
         organisation=organisation, client=client, action=Action.CHECK, since=since, until=until
     )
     rows: dict[tuple[date, str, str | None], dict[str, Any]] = {}
-    for cell in hour_counts.cells(session, sieve, where, zone=zone, use_counts=use_counts):
+    cells = hour_counts.cells(
+        session, sieve, where, zone=zone, unit="week" if weekly else "day", use_counts=use_counts
+    )
+    for cell in cells:
         # a cell's UTC hour lies inside one local day (``hour_counts.cells`` sees to it)
         start = _period_start(cell.hour, zone, weekly=weekly)
         row = rows.setdefault(

@@ -64,11 +64,13 @@ def _log(runtime: Runtime) -> None:
     _write(runtime, range(200, 260))
 
 
-def _both(runtime: Runtime, report: Any, **options: Any) -> tuple[Any, Any]:
+def _both(
+    runtime: Runtime, report: Any, since: datetime = SINCE, **options: Any
+) -> tuple[Any, Any]:
     with runtime.sessions() as session:
-        counted = report(session, Sieve(), SINCE, UNTIL, organisation=ORGANISATION, **options)
+        counted = report(session, Sieve(), since, UNTIL, organisation=ORGANISATION, **options)
         read = report(
-            session, Sieve(), SINCE, UNTIL, organisation=ORGANISATION, use_counts=False, **options
+            session, Sieve(), since, UNTIL, organisation=ORGANISATION, use_counts=False, **options
         )
     return counted, read
 
@@ -89,6 +91,11 @@ def test_checks_over_time_from_the_counts_equals_it_from_the_entries(runtime: Ru
     assert counted == read
     assert read[0][0]["period"] == "2026-10-24"
     assert "2026-10-25" in read[1]["periods"]  # the 25-hour day
+    weekly = _both(
+        runtime, reports.checks_over_time, SINCE - timedelta(days=70), settings=runtime.settings
+    )
+    assert weekly[0] == weekly[1] and weekly[1][1]["interval"] == "week"
+    assert [row["period"] for row in weekly[1][0]][:1] == ["2026-10-19"]  # a Monday
 
 
 def test_a_wrong_count_shows(runtime: Runtime) -> None:
