@@ -491,7 +491,9 @@ def bench_database(
                 cluster.root.parent.rmdir()
 
 
-def run(options: Options) -> dict[str, Any]:
+def begin(options: Any) -> tuple[Callable[..., None], dict[str, Any]]:
+    """A bench's ``say`` (silent with ``options.quiet``) and its results' first fields."""
+
     def say(message: str, end: str = "\n") -> None:
         if not options.quiet:
             print(message, end=end, flush=True)
@@ -501,8 +503,13 @@ def run(options: Options) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": {k: str(v) for k, v in options.__dict__.items() if k != "database_url"},
         "load_average_before": os.getloadavg(),
-        "rounds": [],
     }
+    return say, data
+
+
+def run(options: Options) -> dict[str, Any]:
+    say, data = begin(options)
+    data["rounds"] = []
     rng = random.Random(21)
     for database in bench_database(database_url=options.database_url, work_dir=options.work_dir):
         say(f"seeding {options.entries:,} audit entries")
@@ -544,9 +551,14 @@ def run(options: Options) -> dict[str, Any]:
             data["rounds"].append(
                 {"proofs": proofs, "export": exported, "load_average": os.getloadavg()}
             )
-    options.results_dir.mkdir(parents=True, exist_ok=True)
+    return save_results(data, options.results_dir, "audit", say)
+
+
+def save_results(data: dict[str, Any], results_dir: Path, name: str, say: Any) -> dict[str, Any]:
+    """Write ``data`` to ``results_dir/<name>-<UTC timestamp>.json``; name the file in it."""
+    results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    result_file = options.results_dir / f"audit-{stamp}.json"
+    result_file = results_dir / f"{name}-{stamp}.json"
     result_file.write_text(json.dumps(data, indent=1) + "\n")
     data["result_file"] = str(result_file)
     say(f"results: {result_file}")
