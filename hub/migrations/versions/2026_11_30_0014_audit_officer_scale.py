@@ -1,8 +1,8 @@
 """audit at officer scale: a member's and a subject's entries indexed with ``seq`` (a search
-page or an inzage is an index range scan at 100 million entries), refused entries indexed
-by time (the refusals report), flag registrations by subject and team (the alerts), and
-``audit_hour_counts``, the hourly counts the sequencer keeps and the reports read
-(backfilled here from the sequenced entries)
+page or an inzage is an index range scan at 100 million entries), an organisation's entries
+by time (what a report reads) and its refused ones (the refusals report), flag
+registrations by subject and team (the alerts), and ``audit_hour_counts``, the hourly
+counts the sequencer keeps and the reports read (backfilled here from the sequenced entries)
 
 Revision ID: 0014
 Revises: 0013
@@ -44,9 +44,12 @@ def upgrade() -> None:
     op.create_index("ix_audit_entries_subject_key_seq", "audit_entries", ["subject_key", "seq"])
     op.create_index("ix_audit_entries_actor_sub_seq", "audit_entries", ["actor_sub", "seq"])
     op.create_index(
+        "ix_audit_entries_organisation_at", "audit_entries", ["actor_organisation", "at"]
+    )
+    op.create_index(
         "ix_audit_entries_refused_at",
         "audit_entries",
-        ["at"],
+        ["actor_organisation", "at"],
         sqlite_where=sa.text("outcome = 'refused'"),
         postgresql_where=sa.text("outcome = 'refused'"),
     )
@@ -67,6 +70,7 @@ def downgrade() -> None:
     op.create_index("ix_audit_entries_subject_key", "audit_entries", ["subject_key"])
     op.drop_index("ix_audit_entries_registered_subject", table_name="audit_entries")
     op.drop_index("ix_audit_entries_refused_at", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_organisation_at", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_sub_seq", table_name="audit_entries")
     op.drop_index("ix_audit_entries_subject_key_seq", table_name="audit_entries")
     op.drop_table("audit_hour_counts")
