@@ -342,6 +342,22 @@ def search(
     return session.scalars(statement.order_by(AuditEntry.seq).limit(limit)).all()
 
 
+def most_frequent_subjects(
+    session: Session, where: EntryFilter, *, limit: int
+) -> list[tuple[bytes, int]]:
+    """(subject key, entries) of the ``limit`` subjects with the most matching entries, as
+    the columns read, most first, then by key: counted in the database."""
+    count = func.count().label("entries")
+    statement = (
+        _filtered(select(AuditEntry.subject_key, count), where)
+        .where(AuditEntry.subject_key.is_not(None))
+        .group_by(AuditEntry.subject_key)
+        .order_by(count.desc(), AuditEntry.subject_key)
+        .limit(limit)
+    )
+    return [(key, int(entries)) for key, entries in session.execute(statement) if key]
+
+
 def iter_entries(
     session: Session, where: EntryFilter, *, batch: int = 1000
 ) -> Iterator[AuditEntry]:

@@ -98,6 +98,15 @@ def test_checks_over_time_from_the_counts_equals_it_from_the_entries(runtime: Ru
     assert [row["period"] for row in weekly[1][0]][:1] == ["2026-10-19"]  # a Monday
 
 
+def test_the_most_checked_subjects_ranked_by_the_database_equal_those_read_from_entries(
+    runtime: Runtime,
+) -> None:
+    _log(runtime)
+    for limit in (1, 3, 20):
+        counted, read = _both(runtime, reports.most_checked_subjects, limit=limit)
+        assert counted == read and len(read) == min(limit, 13)
+
+
 def test_a_wrong_count_shows(runtime: Runtime) -> None:
     _log(runtime)
     with transaction(runtime.sessions) as session:
