@@ -293,20 +293,18 @@ def checks_without_follow_up(
     ]
     # When each team first followed up on each subject (flags it held before count too).
     followed: dict[tuple[str, bytes], list[datetime]] = defaultdict(list)
-    for action in FOLLOW_UP_ACTIONS:
-        for entry in sieve.intact(
-            repository.iter_entries(
-                session,
-                EntryFilter(
-                    organisation=organisation,
-                    action=action,
-                    outcome="allowed",
-                    until=until + window,
-                ),
-            )
-        ):
-            if entry.subject_key is not None and entry.actor_team is not None:
-                followed[(entry.actor_team, entry.subject_key)].append(entry.at)
+    # Only the checked subjects' follow-ups matter: looked up per subject, not all of them.
+    for entry in sieve.intact(
+        repository.follow_ups(
+            session,
+            organisation=organisation,
+            actions=FOLLOW_UP_ACTIONS,
+            subject_keys=(check.subject_key for check in checks if check.subject_key),
+            until=until + window,
+        )
+    ):
+        if entry.subject_key is not None and entry.actor_team is not None:
+            followed[(entry.actor_team, entry.subject_key)].append(entry.at)
     held_flags = flags.subjects_of_teams(
         session, team_slugs=sorted({check.actor_team for check in checks if check.actor_team})
     )

@@ -366,6 +366,34 @@ def iter_entries(
     yield from session.scalars(statement.execution_options(yield_per=batch))
 
 
+def follow_ups(
+    session: Session,
+    *,
+    organisation: str,
+    actions: Sequence[str],
+    subject_keys: Iterable[bytes],
+    until: datetime,
+    chunk: int = 500,
+) -> Iterator[AuditEntry]:
+    """The organisation's allowed ``actions`` on those subjects before ``until``, in write
+    order per chunk of subjects: lookups in the subject index, where reading every such
+    entry of the organisation read years of them for a month's report."""
+    keys = sorted(set(subject_keys))
+    for start in range(0, len(keys), chunk):
+        statement = (
+            select(AuditEntry)
+            .where(
+                AuditEntry.subject_key.in_(keys[start : start + chunk]),
+                AuditEntry.actor_organisation == organisation,
+                AuditEntry.action.in_(actions),
+                AuditEntry.outcome == "allowed",
+                AuditEntry.at < until,
+            )
+            .order_by(AuditEntry.seq)
+        )
+        yield from session.scalars(statement.execution_options(yield_per=1000))
+
+
 def registered_subject_keys(
     session: Session, *, team_slugs: Sequence[str], subject_keys: Iterable[bytes]
 ) -> set[tuple[str, bytes]]:
