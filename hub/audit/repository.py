@@ -358,12 +358,12 @@ def most_frequent_subjects(
     return [(key, int(entries)) for key, entries in session.execute(statement) if key]
 
 
-def iter_entries(
-    session: Session, where: EntryFilter, *, batch: int = 1000
-) -> Iterator[AuditEntry]:
-    """Every matching entry in write order, streamed (for reports and exports)."""
-    statement = _filtered(select(AuditEntry), where).order_by(AuditEntry.seq)
-    yield from session.scalars(statement.execution_options(yield_per=batch))
+def iter_entries(session: Session, where: EntryFilter, *, batch: int = 1000) -> Iterator[Row[Any]]:
+    """Every matching entry in write order, as Core rows, streamed (for reports, the inzage
+    and alerts, which read them through the sieve): ORM objects cost 1.7 times as much."""
+    entries = cast(Table, AuditEntry.__table__)
+    statement = _filtered(select(entries), where).order_by(entries.c.seq)
+    yield from session.execute(statement.execution_options(yield_per=batch))
 
 
 def follow_ups(
@@ -374,14 +374,14 @@ def follow_ups(
     subject_keys: Iterable[bytes],
     until: datetime,
     chunk: int = 500,
-) -> Iterator[AuditEntry]:
+) -> Iterator[Row[Any]]:
     """The organisation's allowed ``actions`` on those subjects before ``until``, in write
     order per chunk of subjects: lookups in the subject index, where reading every such
     entry of the organisation read years of them for a month's report."""
     keys = sorted(set(subject_keys))
     for start in range(0, len(keys), chunk):
         statement = (
-            select(AuditEntry)
+            select(cast(Table, AuditEntry.__table__))
             .where(
                 AuditEntry.subject_key.in_(keys[start : start + chunk]),
                 AuditEntry.actor_organisation == organisation,
@@ -391,7 +391,7 @@ def follow_ups(
             )
             .order_by(AuditEntry.seq)
         )
-        yield from session.scalars(statement.execution_options(yield_per=1000))
+        yield from session.execute(statement.execution_options(yield_per=1000))
 
 
 def registered_subject_keys(
