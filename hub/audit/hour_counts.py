@@ -208,8 +208,10 @@ def cells(
             outcome=outcome,
             entries=entries,
         )
-    yield from _cells_of_entries(session, sieve, dataclasses.replace(where, until=first))
-    yield from _cells_of_entries(session, sieve, dataclasses.replace(where, since=last))
+    if where.since < first:
+        yield from _cells_of_entries(session, sieve, dataclasses.replace(where, until=first))
+    if last < where.until:
+        yield from _cells_of_entries(session, sieve, dataclasses.replace(where, since=last))
     yield from _cells_of_entries(
         session, sieve, dataclasses.replace(where, since=first, until=last, sequenced=False)
     )

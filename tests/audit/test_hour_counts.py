@@ -58,10 +58,11 @@ def _write(runtime: Runtime, numbers: range) -> None:
 
 
 def _log(runtime: Runtime) -> None:
-    """About four days of entries, most sequenced, the last few not yet."""
-    _write(runtime, range(200))
+    """About four days of entries; those after the first two and a half days (inside the
+    reports' period) not yet sequenced."""
+    _write(runtime, range(150))
     sequencer_job(runtime)
-    _write(runtime, range(200, 260))
+    _write(runtime, range(150, 260))
 
 
 def _both(
@@ -105,6 +106,15 @@ def test_the_most_checked_subjects_ranked_by_the_database_equal_those_read_from_
     for limit in (1, 3, 20):
         counted, read = _both(runtime, reports.most_checked_subjects, limit=limit)
         assert counted == read and len(read) == min(limit, 13)
+
+
+def test_off_hours_from_the_counts_equals_it_from_the_entries(runtime: Runtime) -> None:
+    _log(runtime)
+    counted, read = _both(runtime, reports.off_hours, settings=runtime.settings)
+    assert counted == read
+    assert read and all(row["inside_office_hours"] for row in read)  # both parts counted
+    weekly = _both(runtime, reports.off_hours, SINCE - timedelta(days=9), settings=runtime.settings)
+    assert weekly[0] == weekly[1]
 
 
 def test_a_wrong_count_shows(runtime: Runtime) -> None:
