@@ -1,7 +1,7 @@
 """The hourly counts (``audit_hour_counts``): kept as entries are sequenced, read by reports.
 
 A report over a month or a year of a long log cannot read every entry (at 100 million
-entries a year of one organisation is tens of millions of rows). The sequencer adds each
+entries a year of one busy organisation is millions of rows). The sequencer adds each
 batch's entries to one cell per UTC hour, organisation, member, team, client, action and
 outcome, from the signed leaves, in the transaction that gives them their leaf index: then
 they are final and counted once. A report reads the cells of the whole hours inside its
