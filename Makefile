@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PG_BIN := /usr/lib/postgresql/15/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run-deps test-deps run test test-fast lint bench bench-audit bench-browser bench-laa clean
+.PHONY: setup run-deps test-deps run test test-fast lint bench bench-audit bench-officer bench-browser bench-laa clean
 
 # Debian packages: libsodium for ristretto255, which running the hub needs; for the tests
 # also PostgreSQL 15 (integration tests, the bench), Node.js (the OpenID provider the
@@ -143,6 +143,12 @@ bench: setup
 # BENCH_ARGS="--entries 200000 --export-entries 50000 --rounds 1".
 bench-audit: setup
 	$(BIN)/python -m bench.audit $(BENCH_ARGS)
+
+# The privacy officer's queries at 100 million audit entries (docs/benchmarks.md, issue 22):
+# searches, the six reports, an inzage and an alert evaluation, each against its plain SQL;
+# e.g. BENCH_ARGS="--entries 200000 --rounds 1".
+bench-officer: setup
+	$(BIN)/python -m bench.officer $(BENCH_ARGS)
 
 # LAA import throughput end to end: a WALAA export of 100,000 signals through the connector,
 # the pseudonymiser and the hub, with its baselines (docs/benchmarks.md); e.g.

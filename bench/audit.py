@@ -43,7 +43,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,19 +141,30 @@ def _leaf(n: int, realistic: bool) -> str:
     )
 
 
-def _chunk(args: tuple[int, int, int]) -> tuple[int, str, list[Tile]]:
+def check_row(n: int, realistic: bool) -> tuple[str, str]:
+    """Entry ``n`` of this bench: its COPY columns before the leaf (``COLUMNS``), its leaf."""
+    prefix = (
+        f"{n + 1}\t{_uuid(n)}\t2026-11-01 00:00:00+00\tinvolvement.check\tallowed\t"
+        f"member-{n % 50_000:05d}"
+    )
+    return prefix, _leaf(n, realistic)
+
+
+RowMaker = Callable[[int, bool], tuple[str, str]]
+"""Entry ``n`` (realistic leaf or not) as the COPY columns before ``leaf`` and its leaf; a
+module-level function or a picklable object, as it goes to the worker processes."""
+
+
+def _chunk(args: tuple[int, int, int, RowMaker]) -> tuple[int, str, list[Tile]]:
     """COPY lines and tiles (levels 0 and 1) for entries ``first .. first + count``."""
-    first, count, realistic_from = args
+    first, count, realistic_from, row = args
     lines = []
     builder = TileBuilder()
     for n in range(first, first + count):
-        leaf = _leaf(n, n >= realistic_from)
+        prefix, leaf = row(n, n >= realistic_from)
         leaf_hash = hash_leaf(leaf.encode())
         builder.append(leaf_hash)
-        lines.append(
-            f"{n + 1}\t{_uuid(n)}\t2026-11-01 00:00:00+00\tinvolvement.check\tallowed\t"
-            f"member-{n % 50_000:05d}\t{leaf}\t\\\\x{leaf_hash.hex()}\t{n}\n"
-        )
+        lines.append(f"{prefix}\t{leaf}\t\\\\x{leaf_hash.hex()}\t{n}\n")
     offset = first // TILE_WIDTH
     tiles = [
         Tile(t.level, t.index + (offset if t.level == 0 else offset // TILE_WIDTH), t.hashes)
@@ -183,20 +194,34 @@ def _table_ddl(connection: psycopg.Connection, table: str) -> tuple[list[str], l
     return drop, create
 
 
-def seed(database: Database, options: Options, say: Any) -> dict[str, Any]:
-    """Entries, tiles, tree row and checkpoints (see the module docstring); figures."""
+def seed(
+    database: Database,
+    *,
+    entries: int,
+    realistic_from: int,
+    work_dir: Path,
+    say: Any,
+    row: RowMaker = check_row,
+    columns: str = COLUMNS,
+    before_indexes: Callable[[psycopg.Connection], None] | None = None,
+) -> dict[str, Any]:
+    """Entries, tiles, tree row and checkpoints (see the module docstring); figures.
+
+    ``row`` makes each entry's columns (``columns``, ending in the leaf, its hash and leaf
+    index); ``before_indexes`` runs once the entries are in, before the indexes are rebuilt.
+    """
     from hub.audit.signing import create_signing_key, load_signer
     from hub.migrate import upgrade
     from hub.settings import Settings
 
     started = time.monotonic()
     upgrade(database.sqlalchemy_url)
-    hub_dir = options.work_dir / "hub"
+    hub_dir = work_dir / "hub"
     settings = Settings(data_dir=hub_dir, database_url=database.sqlalchemy_url)
     if not settings.audit_key_file.exists():
         create_signing_key(settings.audit_key_file)
     signer = load_signer(settings)
-    n, realistic_from = options.entries, options.entries - options.export_entries
+    n = entries
     tiles: dict[tuple[int, int], bytes] = {}
     chunk_roots: list[bytes] = []
     with psycopg.connect(database.libpq_url) as connection:
@@ -205,12 +230,14 @@ def seed(database: Database, options: Options, say: Any) -> dict[str, Any]:
             for statement in drop:
                 connection.execute(statement)
             connection.execute("TRUNCATE audit_entries, audit_checkpoints, audit_tiles")
-            jobs = [(first, min(CHUNK, n - first), realistic_from) for first in range(0, n, CHUNK)]
+            jobs = [
+                (first, min(CHUNK, n - first), realistic_from, row) for first in range(0, n, CHUNK)
+            ]
             context = multiprocessing.get_context("fork")
             with (
                 context.Pool(os.cpu_count() or 1) as pool,
                 connection.cursor().copy(
-                    f"COPY audit_entries ({COLUMNS}) FROM STDIN WITH (FREEZE)"
+                    f"COPY audit_entries ({columns}) FROM STDIN WITH (FREEZE)"
                 ) as copy,
             ):
                 for first, lines, chunk_tiles in pool.imap(_chunk, jobs):
@@ -253,6 +280,9 @@ def seed(database: Database, options: Options, say: Any) -> dict[str, Any]:
             connection.execute(
                 "SELECT setval(pg_get_serial_sequence('audit_entries', 'seq'), %s)", (n,)
             )
+        if before_indexes is not None:
+            before_indexes(connection)
+            connection.commit()
         indexed_from = time.monotonic()
         for statement in create:
             connection.execute(statement)
@@ -431,25 +461,28 @@ def measure_export(database: Database, options: Options, seeded: dict[str, Any])
 # --- the command ------------------------------------------------------------------------------
 
 
-def _database(options: Options) -> Iterator[Database]:
+def bench_database(
+    *, database_url: str | None, work_dir: Path, name: str = DATABASE
+) -> Iterator[Database]:
+    """A fresh database ``name`` on ``database_url``, or on a PostgreSQL of the bench's own."""
     cluster = None
-    if options.database_url:
-        admin = Database.from_url(options.database_url)
+    if database_url:
+        admin = Database.from_url(database_url)
     else:
         from bench.run import cluster_root
 
-        cluster = BenchCluster(cluster_root(options.work_dir))
+        cluster = BenchCluster(cluster_root(work_dir))
         admin = cluster.start()
     try:
         engine = create_engine(admin.sqlalchemy_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
-        yield admin.sibling(DATABASE)
+        yield admin.sibling(name)
         engine = create_engine(admin.sqlalchemy_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
     finally:
         if cluster is not None:
@@ -458,7 +491,9 @@ def _database(options: Options) -> Iterator[Database]:
                 cluster.root.parent.rmdir()
 
 
-def run(options: Options) -> dict[str, Any]:
+def begin(options: Any) -> tuple[Callable[..., None], dict[str, Any]]:
+    """A bench's ``say`` (silent with ``options.quiet``) and its results' first fields."""
+
     def say(message: str, end: str = "\n") -> None:
         if not options.quiet:
             print(message, end=end, flush=True)
@@ -468,12 +503,23 @@ def run(options: Options) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": {k: str(v) for k, v in options.__dict__.items() if k != "database_url"},
         "load_average_before": os.getloadavg(),
-        "rounds": [],
     }
+    return say, data
+
+
+def run(options: Options) -> dict[str, Any]:
+    say, data = begin(options)
+    data["rounds"] = []
     rng = random.Random(21)
-    for database in _database(options):
+    for database in bench_database(database_url=options.database_url, work_dir=options.work_dir):
         say(f"seeding {options.entries:,} audit entries")
-        data["seeding"] = seeded = seed(database, options, say)
+        data["seeding"] = seeded = seed(
+            database,
+            entries=options.entries,
+            realistic_from=options.entries - options.export_entries,
+            work_dir=options.work_dir,
+            say=say,
+        )
         say(
             f"  {seeded['entries']:,} entries, {seeded['tiles']:,} tiles, "
             f"{seeded['checkpoints']:,} checkpoints in {seeded['seconds']} s "
@@ -505,9 +551,14 @@ def run(options: Options) -> dict[str, Any]:
             data["rounds"].append(
                 {"proofs": proofs, "export": exported, "load_average": os.getloadavg()}
             )
-    options.results_dir.mkdir(parents=True, exist_ok=True)
+    return save_results(data, options.results_dir, "audit", say)
+
+
+def save_results(data: dict[str, Any], results_dir: Path, name: str, say: Any) -> dict[str, Any]:
+    """Write ``data`` to ``results_dir/<name>-<UTC timestamp>.json``; name the file in it."""
+    results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    result_file = options.results_dir / f"audit-{stamp}.json"
+    result_file = results_dir / f"{name}-{stamp}.json"
     result_file.write_text(json.dumps(data, indent=1) + "\n")
     data["result_file"] = str(result_file)
     say(f"results: {result_file}")

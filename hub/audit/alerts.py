@@ -219,7 +219,9 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
     teams = sorted({c.actor_team for c in recent if c.actor_team})
     held = flags.subjects_of_teams(session, team_slugs=teams)
     # A flag the team registered and that retention already purged still counts.
-    held |= repository.registered_subject_keys(session, team_slugs=teams)
+    held |= repository.registered_subject_keys(
+        session, team_slugs=teams, subject_keys=(c.subject_key for c in recent if c.subject_key)
+    )
     findings += find_checks_without_team_flag(
         recent,
         team_subjects=held,

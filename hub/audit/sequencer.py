@@ -8,10 +8,12 @@ transaction of its own:
    the database's one write lock), so any number of hub processes append to one tree;
 2. reads committed entries without a leaf index in ``seq`` order and numbers them on from
    the tree size, recomputing each RFC 9162 leaf hash from the stored leaf text;
-3. appends those hashes to the compact range kept in the row (O(log n) per append) and to
+3. adds the batch to the hourly counts the reports read (``hour_counts.py``), in one
+   statement, from the leaves;
+4. appends those hashes to the compact range kept in the row (O(log n) per append) and to
    the stored tiles (``tiles.py``: the partial tile of each level is read and rewritten,
    full ones are added), so proofs read O(log n) tiles instead of every leaf hash;
-4. signs a C2SP checkpoint when ``audit_checkpoint_every_entries`` new leaves or
+5. signs a C2SP checkpoint when ``audit_checkpoint_every_entries`` new leaves or
    ``audit_checkpoint_every_seconds`` have passed since the last one (the first as soon as
    the tree is not empty), or when asked (``force_checkpoint``).
 
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto.checkpoint import Checkpoint, CheckpointSigner
 from crypto.merkle import CompactRange, hash_leaf
 from crypto.tiles import TileError
-from hub.audit import repository, tiles
+from hub.audit import hour_counts, repository, tiles
 from hub.audit.models import AuditCheckpoint
 from hub.clock import Clock
 from hub.errors import AuditUnavailable
@@ -126,6 +128,9 @@ def sequence(
                 "`betrokken audit tiles rebuild`"
             ) from None
         repository.assign_leaf_indexes(session, assignments)
+        repository.add_hour_counts(
+            session, hour_counts.counts_of_leaves(leaf for _, leaf, _ in pending)
+        )
         tree.size = compact.size
         tree.compact_range = json.dumps(compact.to_dict(), separators=(",", ":"))
         tree.updated_at = now
