@@ -31,8 +31,6 @@ from hub.db import Base, json_insert_statement, new_rows, rows_as_json, with_def
 from hub.errors import AuditUnavailable
 
 DIALECT = psycopg_dialect()  # type: ignore[no-untyped-call]
-_GENERATED = {"seq", "leaf_index"}
-"""Audit columns the database fills (the sequence) or the sequencer sets later."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,12 @@ def width(model: type[Base]) -> int:
 
 
 @functools.cache
-def _audit_columns() -> tuple[str, ...]:
+def audit_columns() -> tuple[str, ...]:
+    """The audit columns an entry's row gives: all but those the database fills (the
+    sequence) or the sequencer sets later."""
     table = cast(Table, AuditEntry.__table__)
-    return tuple(column.name for column in table.columns if column.name not in _GENERATED)
+    generated = ("seq", "leaf_index")
+    return tuple(column.name for column in table.columns if column.name not in generated)
 
 
 @functools.cache
@@ -126,7 +127,7 @@ async def insert_in_one_statement(
     if entries:  # every entry has every column (``audit.new_entry``)
         table = cast(Table, AuditEntry.__table__)
         batches.append((table, entries))
-        shape += ((table.name, _audit_columns()),)
+        shape += ((table.name, audit_columns()),)
     if not batches:
         return
     parameters = {f"b{index}": rows_as_json(rows) for index, (_, rows) in enumerate(batches)}

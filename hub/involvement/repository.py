@@ -32,20 +32,18 @@ from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from hub.db import json_insert_statement, rows_as_json
 from hub.errors import AuditUnavailable
+from hub.fastpath.rows import audit_columns
 from hub.flag import repository as flags
 from hub.flag.repository import LiveFlag
 from hub.involvement.limits import DayAsk, DayPlace, places_in_order
 from hub.involvement.models import CheckDayCount, CheckMinuteCount
-
-_GENERATED = {"seq", "leaf_index"}
-"""Audit columns the database fills (the sequence) or the sequencer sets later."""
 
 
 @functools.cache
 def _record_and_read_statement() -> tuple[str, dict[str, Any]]:
     """The group's statement: its entries inserted, and ``flags.live_on_subjects`` read."""
     table = cast(Table, AuditEntry.__table__)
-    columns = tuple(column.name for column in table.columns if column.name not in _GENERATED)
+    columns = audit_columns()
     read, fixed = flags.live_on_subjects_sql()
     return f"WITH recorded AS ({json_insert_statement(table, columns, 'entries')})\n{read}", fixed
 
