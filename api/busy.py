@@ -66,16 +66,21 @@ def busy_writes(
         )
 
     checks_on_loop: LoopWork[CheckRequest, Involvement] | None = None
+    registrations_on_loop: LoopWork[Registration, RegisteredFlag] | None = None
+    contact_requests_on_loop: LoopWork[ContactAsk, RequestView] | None = None
     statements = runtime.statements
-    if statements is not None:
+    if statements is not None:  # PostgreSQL: each group on the event loop
 
-        async def checks_in_one_statement(
-            requests: Sequence[CheckRequest],
-        ) -> list[Involvement | HubError]:
+        async def policies_fresh() -> None:
             if policies.stale:
                 await asyncio.get_running_loop().run_in_executor(
                     None, runtime.refresh_kept_if_stale
                 )
+
+        async def checks_in_one_statement(
+            requests: Sequence[CheckRequest],
+        ) -> list[Involvement | HubError]:
+            await policies_fresh()
             return await check_group_in_one_statement(
                 requests,
                 policy=runtime.policy_for,
@@ -85,18 +90,10 @@ def busy_writes(
                 statements=statements,
             )
 
-        checks_on_loop = checks_in_one_statement
-
-    registrations_on_loop: LoopWork[Registration, RegisteredFlag] | None = None
-    if statements is not None:
-
         async def registrations_in_one_statement(
             requests: Sequence[Registration],
         ) -> list[RegisteredFlag | HubError]:
-            if policies.stale:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, runtime.refresh_kept_if_stale
-                )
+            await policies_fresh()
             return await register_group_in_one_statement(
                 requests,
                 policy=runtime.policy_for,
@@ -108,7 +105,25 @@ def busy_writes(
                 statements=statements,
             )
 
+        async def contact_requests_in_one_statement(
+            asks: Sequence[ContactAsk],
+        ) -> list[RequestView | HubError]:
+            await policies_fresh()
+            return await request_contact_group_in_one_statement(
+                asks,
+                policy=runtime.policy_for,
+                now=runtime.clock.now(),
+                teams=runtime.teams,
+                handles=runtime.handles,
+                references=runtime.references,
+                convenants=runtime.convenants,
+                sessions=runtime.sessions,
+                statements=statements,
+            )
+
+        checks_on_loop = checks_in_one_statement
         registrations_on_loop = registrations_in_one_statement
+        contact_requests_on_loop = contact_requests_in_one_statement
 
     def registrations(
         session: Session, requests: Sequence[Registration]
@@ -123,30 +138,6 @@ def busy_writes(
             references=runtime.references,
             convenants=runtime.convenants,
         )
-
-    contact_requests_on_loop: LoopWork[ContactAsk, RequestView] | None = None
-    if statements is not None:
-
-        async def contact_requests_in_one_statement(
-            asks: Sequence[ContactAsk],
-        ) -> list[RequestView | HubError]:
-            if policies.stale:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, runtime.refresh_kept_if_stale
-                )
-            return await request_contact_group_in_one_statement(
-                asks,
-                policy=runtime.policy_for,
-                now=runtime.clock.now(),
-                teams=runtime.teams,
-                handles=runtime.handles,
-                references=runtime.references,
-                convenants=runtime.convenants,
-                sessions=runtime.sessions,
-                statements=statements,
-            )
-
-        contact_requests_on_loop = contact_requests_in_one_statement
 
     def contact_requests(
         session: Session, asks: Sequence[ContactAsk]
