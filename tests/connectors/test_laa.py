@@ -214,6 +214,7 @@ def test_a_run_killed_half_way_resumes_without_duplicates_or_losses(
     assert {flag_id for _, flag_id, _ in items} <= {flag["id"] for flag in flags}
 
 
+@pytest.mark.slow  # it reads what the two runs above left
 def test_the_hub_keeps_no_identifier(hub: Hub) -> None:
     """After everything above: no BAG id sent in the hub's database or logs."""
     database = b"".join(p.read_bytes() for p in hub.data.glob("betrokken.db*"))
