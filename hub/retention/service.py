@@ -146,19 +146,9 @@ class _Retention:
             ],
             expiry_warned_at=self.now,
         )
-        teams = organisations.teams_by_id(session, {flag.team_id for flag in due})
-        notifications.add(
+        self._tell_owners(
             session,
-            *(
-                new_notification(
-                    team=teams[flag.team_id],
-                    kind=FLAG_EXPIRING,
-                    payload=expiry_notice(flag),
-                    now=self.now,
-                )
-                for flag in due
-                if flag.id in warned
-            ),
+            [(flag, FLAG_EXPIRING, expiry_notice(flag)) for flag in due if flag.id in warned],
         )
         self.done["expiry_warnings"] += len(warned)
         return len(due)
@@ -172,26 +162,24 @@ class _Retention:
         due = repository.deadlines_due_unwarned(
             session, now=self.now, until=self.deadline_warning_until, limit=limit
         )
-        teams = organisations.teams_by_id(session, {flag.team_id for _, flag in due})
         for deadline, _ in due:
             deadline.warned_at = self.now
-        notifications.add(
+        self._tell_owners(
             session,
-            *(
-                new_notification(
-                    team=teams[flag.team_id],
-                    kind=FLAG_DEADLINE,
-                    payload={
+            [
+                (
+                    flag,
+                    FLAG_DEADLINE,
+                    {
                         "flag": str(flag.id),
                         "domain": flag.domain_code,
                         "purpose": flag.purpose,
                         "deadline": deadline.code,
                         "due_at": deadline.due_at.isoformat(),
                     },
-                    now=self.now,
                 )
                 for deadline, flag in due
-            ),
+            ],
         )
         session.flush()
         self.done["deadline_warnings"] += len(due)
@@ -210,22 +198,12 @@ class _Retention:
             status=FlagStatus.EXPIRED,
             archived_at=self.now,
         )
-        teams = organisations.teams_by_id(session, {flag.team_id for flag in overdue})
         self._audit(
             session, Action.FLAG_EXPIRE, [_of(flag) for flag in overdue if flag.id in expired]
         )
-        notifications.add(
+        self._tell_owners(
             session,
-            *(
-                new_notification(
-                    team=teams[flag.team_id],
-                    kind=FLAG_EXPIRED,
-                    payload=expiry_notice(flag),
-                    now=self.now,
-                )
-                for flag in overdue
-                if flag.id in expired
-            ),
+            [(flag, FLAG_EXPIRED, expiry_notice(flag)) for flag in overdue if flag.id in expired],
         )
         self.done["expired_flags"] += len(expired)
         return len(overdue)
@@ -309,6 +287,19 @@ class _Retention:
         """Forget the check counts of the days (and minutes) before this one."""
         forget_day_counts_before(session, local_day(self.now))
         forget_minute_counts_before(session, minute_of(self.now))
+
+    def _tell_owners(
+        self, session: Session, notices: Sequence[tuple[Flag, str, dict[str, Any]]]
+    ) -> None:
+        """Each flag's owner team gets its notice (kind, payload): one statement a batch."""
+        teams = organisations.teams_by_id(session, {flag.team_id for flag, _, _ in notices})
+        notifications.add(
+            session,
+            *(
+                new_notification(team=teams[flag.team_id], kind=kind, payload=payload, now=self.now)
+                for flag, kind, payload in notices
+            ),
+        )
 
     def _audit(
         self, session: Session, action: Action, flags: Sequence[tuple[uuid.UUID, bytes, str]]
