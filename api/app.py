@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.sdk.trace import TracerProvider
@@ -42,7 +42,7 @@ from api.routers import (
 )
 from hub import telemetry
 from hub.audit import repository as audit_repository
-from hub.background import hub_scheduler
+from hub.background import jobs_running
 from hub.metrics import AuditLag, PolicyVersions
 from hub.runtime import Runtime, build_runtime
 from hub.settings import DEFAULT_MAX_BODY_BYTES, Settings
@@ -105,13 +105,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        scheduler = hub_scheduler(hub_runtime, tracer=tracer) if settings.background_jobs else None
-        if scheduler:
-            scheduler.start()
-        yield
-        if scheduler:
-            scheduler.stop()
-            hub_runtime.leadership.release()  # another process takes the jobs at once
+        # Production runs them in `betrokken jobs` instead: here they hold the GIL of a
+        # process that serves (docs/operations.md).
+        jobs = jobs_running(hub_runtime, tracer=tracer) if settings.background_jobs else None
+        with jobs or nullcontext():
+            yield
         if hub_runtime.statements is not None:
             await hub_runtime.statements.close()
         if tracing is not None and tracer_provider is None:

@@ -2,12 +2,19 @@
 and the alert on a broken policy file.
 
 Each job owns its transactions (``hub/transactions.py``) and is idempotent, so any process
-may run them, and the CLI runs the same functions. Every hub process keeps the schedule,
-but only the one that holds the jobs' lock (``hub/leader.py``) runs them: one sequencer and
-one set of jobs however many replicas serve, and another takes over when it dies.
+may run them, and the CLI runs the same functions. Every process that keeps the schedule
+(:func:`jobs_running`: ``betrokken jobs``, or a serving process with
+``BETROKKEN_BACKGROUND_JOBS``) asks for the jobs' lock (``hub/leader.py``), and only the one
+that holds it runs them: one sequencer and one set of jobs however many processes keep the
+schedule, and another takes over when it dies.
 """
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from opentelemetry.trace import Tracer
@@ -25,12 +32,18 @@ from hub.runtime import Runtime
 from hub.scheduler import Scheduler
 from hub.transactions import transaction
 
+log = logging.getLogger("betrokken.jobs")
+
 
 def retention_job(
-    runtime: Runtime, actor: Actor = RETENTION_ACTOR, *, max_batches: int | None = None
+    runtime: Runtime,
+    actor: Actor = RETENTION_ACTOR,
+    *,
+    max_batches: int | None = None,
+    stopping: threading.Event | None = None,
 ) -> RetentionRun:
     """A retention run in batches of ``retention_batch_size``, each its own transaction;
-    ``max_batches`` stops it early (the rest is done by the next run)."""
+    ``max_batches``, or ``stopping`` set, stops it early (the rest is done by the next run)."""
     runtime.refresh_kept_if_stale()
     return run_retention(
         runtime.sessions,
@@ -43,6 +56,7 @@ def retention_job(
         batch_size=runtime.settings.retention_batch_size,
         pause_seconds=runtime.settings.retention_batch_pause_seconds,
         max_batches=max_batches,
+        stopping=stopping,
     )
 
 
@@ -83,12 +97,15 @@ def integrity_job(runtime: Runtime, *, every_time: bool = False) -> LogCheck | N
 def hub_scheduler(
     runtime: Runtime, *, http: httpx.Client | None = None, tracer: Tracer | None = None
 ) -> Scheduler:
-    """The jobs of one hub process; ``tracer`` traces the webhook calls (``traceparent``)."""
+    """The jobs of one process, run while it holds the jobs' lock; ``tracer`` traces the
+    webhook calls (``traceparent``)."""
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
     scheduler = Scheduler(run_if=runtime.leadership.holds)
     scheduler.every(
-        settings.retention_interval_seconds, "retention", lambda: retention_job(runtime)
+        settings.retention_interval_seconds,
+        "retention",
+        lambda: retention_job(runtime, stopping=scheduler.stopping),
     )
     scheduler.every(
         settings.delivery_interval_seconds,
@@ -130,3 +147,32 @@ def hub_scheduler(
             ),
         )
     return scheduler
+
+
+@contextmanager
+def jobs_running(runtime: Runtime, *, tracer: Tracer | None = None) -> Iterator[Scheduler]:
+    """The jobs on their schedule in this process for as long as the block runs; then
+    stopped (a retention run at its next batch boundary) and the lock released, so that
+    another process takes the jobs over at once instead of when the server notices."""
+    with httpx.Client(timeout=5.0) as http:
+        scheduler = hub_scheduler(runtime, http=http, tracer=tracer)
+        scheduler.start()
+        try:
+            yield scheduler
+        finally:
+            unfinished = scheduler.stop()
+            if unfinished:
+                log.warning("background jobs still running at stop: %s", ", ".join(unfinished))
+            runtime.leadership.release()
+
+
+def run_jobs_once(runtime: Runtime, *, tracer: Tracer | None = None) -> list[str] | None:
+    """Every job once, in order, if this process holds the jobs' lock (then released): the
+    names of those that failed; None if another process holds the lock."""
+    try:
+        if not runtime.leadership.holds():
+            return None
+        with httpx.Client(timeout=5.0) as http:
+            return hub_scheduler(runtime, http=http, tracer=tracer).run_once()
+    finally:
+        runtime.leadership.release()

@@ -8,6 +8,7 @@ from api.cli.admin import admin
 from api.cli.audit import audit
 from api.cli.client import check, flag
 from api.cli.day import contact, erase, inbox
+from api.cli.jobs import jobs
 from api.cli.lifecycle import notifications, retention
 from api.cli.onboarding import apply_command  # noqa: F401  (registers `admin apply`)
 from api.cli.policy import policy
@@ -23,6 +24,7 @@ def main() -> None:
 
 for command in (
     serve,
+    jobs,
     pseudonymiser,
     db,
     demo,

@@ -12,6 +12,7 @@ the second time, and tells nobody twice.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -334,6 +335,7 @@ def run_retention(
     batch_size: int = 1000,
     max_batches: int | None = None,
     pause_seconds: float = 0.0,
+    stopping: threading.Event | None = None,
 ) -> RetentionRun:
     """Warn owners of flags about to expire (``expiry_warning_days`` ahead) and of their
     flags' due dates (``deadline_warning_days`` ahead), expire, archive and purge flags
@@ -343,8 +345,9 @@ def run_retention(
 
     Each batch of at most ``batch_size`` rows is its own short transaction, so the checks
     never wait long on its locks. Stopped anywhere (after ``max_batches``, or the process
-    killed), a later run finishes the work and tells nobody twice. ``pause_seconds``
-    between batches leaves the busy paths the CPU and the disk that a run would take.
+    killed, or ``stopping`` set: the process stops), a later run finishes the work and tells
+    nobody twice. ``pause_seconds`` between batches leaves the busy paths the CPU and the
+    disk that a run would take.
 
     Each flag is kept in the archive as long as the policy of its team's organisation says
     (``policy`` names it per organisation slug; one ``Policy`` governs all).
@@ -360,6 +363,8 @@ def run_retention(
     batches = 0
 
     def room() -> bool:
+        if stopping is not None and stopping.is_set():
+            return False
         return max_batches is None or batches < max_batches
 
     for step in retention.steps():
@@ -370,7 +375,10 @@ def run_retention(
             if read < batch_size:
                 break
             if pause_seconds:
-                time.sleep(pause_seconds)
+                if stopping is not None:
+                    stopping.wait(pause_seconds)
+                else:
+                    time.sleep(pause_seconds)
     if room():
         with transaction(sessions) as session:
             retention.forget_counts(session)
