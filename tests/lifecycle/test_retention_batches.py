@@ -4,6 +4,8 @@ entry and notice written once."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -164,6 +166,20 @@ def test_a_run_stopped_after_any_batch_is_finished_by_the_next(
     runs = whole_life(runtime, clock, stopped_then_finished)
     assert total(runs) == (7, 11, 3, 14, 7)
     assert end_state(runtime) == FINAL
+
+
+def test_a_run_told_to_stop_stops_in_its_pause_and_the_next_finishes(
+    client: TestClient, idp: DevIdentityProvider, runtime: Runtime, clock: FixedClock
+) -> None:
+    seven_matched_subjects(client, idp)
+    clock.advance(timedelta(days=60))
+    stopping = threading.Event()  # what the scheduler sets when its process stops
+    threading.Timer(0.2, stopping.set).start()
+    started = time.monotonic()
+    stopped = batched(runtime, clock, pause_seconds=60.0, stopping=stopping)
+    assert time.monotonic() - started < 30, "the pause was not cut short"
+    assert stopped.batches <= 1
+    assert total([stopped, batched(runtime, clock)]) == (7, 0, 3, 0, 0)
 
 
 def test_a_batch_that_fails_leaves_nothing_and_the_next_run_finishes(
