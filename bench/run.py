@@ -623,12 +623,13 @@ def measure_retention(
 def measure_mix_with_jobs(
     options: Options, env: dict[str, str], workload: Workload, *, members: int, report: Report
 ) -> dict[str, Any]:
-    """The mix with the hub's own scheduler running its jobs: retention and the audit
-    alerts every ``--jobs-interval`` seconds, webhook delivery every 2 s and the audit
-    sequencer every second (their defaults); one process holds the jobs' lock and runs them."""
+    """The mix with the jobs running as production runs them: the serving hub processes with
+    ``BETROKKEN_BACKGROUND_JOBS=false`` and a ``betrokken jobs`` process beside them, with
+    retention and the audit alerts every ``--jobs-interval`` seconds, webhook delivery every
+    2 s and the audit sequencer every second (their defaults)."""
     jobs_env = {
         **env,
-        "BETROKKEN_BACKGROUND_JOBS": "true",
+        "BETROKKEN_BACKGROUND_JOBS": "false",
         "BETROKKEN_RETENTION_INTERVAL_SECONDS": str(options.jobs_interval),
         "BETROKKEN_RETENTION_BATCH_SIZE": str(options.retention_batch_size),
         "BETROKKEN_RETENTION_BATCH_PAUSE_SECONDS": str(options.retention_pause),
@@ -641,9 +642,13 @@ def measure_mix_with_jobs(
             stack, options, jobs_env, members=members, report=report, label="hub-with-jobs"
         )
         urls = [hub.url for hub in hubs]
+        report.say("jobs: 1 `betrokken jobs` process beside the hub processes")
+        jobs = JobsProcess.start(jobs_env, log=options.work_dir / "logs" / "jobs.log")
+        stack.callback(jobs.kill)
         meter = CpuMeter(
             {
                 **{f"hub{index}": [hub.pid] for index, hub in enumerate(hubs)},
+                "jobs": [jobs.pid],
                 **database_group(options),
                 "driver": [os.getpid()],
             }
@@ -656,11 +661,74 @@ def measure_mix_with_jobs(
             seconds=options.seconds,
             warmup=options.warmup,
         )
-        report.phase("mix_with_jobs", figures, concurrency=options.concurrency, cores=meter.stop())
+        cores = meter.stop()
+        jobs_cpu = jobs.stop()
+        report.phase("mix_with_jobs", figures, concurrency=options.concurrency, cores=cores)
+        report.say(f"  jobs process            {jobs_cpu:.1f} CPU seconds (its start included)")
     return {
+        "how": "betrokken jobs beside the hub processes (BETROKKEN_BACKGROUND_JOBS=false)",
         "jobs_interval_seconds": options.jobs_interval,
+        "jobs_process_cpu_seconds": round(jobs_cpu, 2),
         "kinds": {kind: f.as_dict() for kind, f in figures.items()},
     }
+
+
+JOBS_START_SECONDS = 120.0
+JOBS_STOP_SECONDS = 30.0
+
+
+@dataclass
+class JobsProcess:
+    """``betrokken jobs`` as a child of the driver, its output in ``log``."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    children_before: resource.struct_rusage
+
+    @classmethod
+    def start(cls, env: dict[str, str], *, log: Path) -> JobsProcess:
+        """Started, and yielded once its jobs are on their schedule."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "jobs"],
+                env={**os.environ, **env},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        jobs = cls(process, log, before)
+        deadline = time.monotonic() + JOBS_START_SECONDS
+        while "on their schedule" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                jobs.kill()
+                raise RuntimeError(f"betrokken jobs did not start: see {log}")
+            time.sleep(0.1)
+        return jobs
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> float:
+        """SIGTERM, as an orchestrator stops it; its CPU seconds, start and stop included
+        (the driver reaps no other child meanwhile)."""
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=JOBS_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise RuntimeError(f"betrokken jobs did not stop on SIGTERM: see {self.log}") from None
+        if code != 0:
+            raise RuntimeError(f"betrokken jobs ended with {code}: see {self.log}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = self.children_before
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def profile_phase(
@@ -897,6 +965,7 @@ def summarise(report: Report) -> None:
                 f"{kind} {f['per_second']}/s p99 {f['p99_ms']} ms"
                 for kind, f in with_jobs["kinds"].items()
             )
+            + f"; jobs process {with_jobs['jobs_process_cpu_seconds']} CPU s"
         )
     if oprf:
         lines.append(

@@ -48,6 +48,9 @@ def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path
     for phase in ("checks_before_retention", "checks_during_retention"):
         figures = saved["phases"][phase]["kinds"]["check"]
         assert figures["ok"] > 0 and figures["error_rate"] == 0, phase
+    with_jobs = saved["hub"]["mix_with_jobs"]
+    assert with_jobs["jobs_process_cpu_seconds"] > 0  # betrokken jobs ran beside the hubs
+    assert saved["phases"]["mix_with_jobs"]["cores_used"]["jobs"] >= 0
     for kind in ("check", "register", "contact"):
-        figures = saved["hub"]["mix_with_jobs"]["kinds"][kind]
+        figures = with_jobs["kinds"][kind]
         assert figures["ok"] > 0 and figures["error_rate"] == 0, kind
