@@ -46,7 +46,7 @@ from hub.migrate import head_revision
 from hub.pseudonym import encode_pseudonym
 from hub.settings import Settings
 from policies import load_policy
-from testsupport.services import service
+from testsupport.services import jobs_process, service
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / ".work"
@@ -643,8 +643,9 @@ def measure_mix_with_jobs(
         )
         urls = [hub.url for hub in hubs]
         report.say("jobs: 1 `betrokken jobs` process beside the hub processes")
-        jobs = JobsProcess.start(jobs_env, log=options.work_dir / "logs" / "jobs.log")
-        stack.callback(jobs.kill)
+        jobs_log = options.work_dir / "logs" / "jobs.log"
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        jobs = stack.enter_context(jobs_process({**os.environ, **jobs_env}, log=jobs_log))
         meter = CpuMeter(
             {
                 **{f"hub{index}": [hub.pid] for index, hub in enumerate(hubs)},
@@ -662,7 +663,7 @@ def measure_mix_with_jobs(
             warmup=options.warmup,
         )
         cores = meter.stop()
-        jobs_cpu = jobs.stop()
+        jobs_cpu = stop_jobs(jobs, children, jobs_log)
         report.phase("mix_with_jobs", figures, concurrency=options.concurrency, cores=cores)
         report.say(f"  jobs process            {jobs_cpu:.1f} CPU seconds (its start included)")
     return {
@@ -673,62 +674,18 @@ def measure_mix_with_jobs(
     }
 
 
-JOBS_START_SECONDS = 120.0
 JOBS_STOP_SECONDS = 30.0
 
 
-@dataclass
-class JobsProcess:
-    """``betrokken jobs`` as a child of the driver, its output in ``log``."""
-
-    process: subprocess.Popen[bytes]
-    log: Path
-    children_before: resource.struct_rusage
-
-    @classmethod
-    def start(cls, env: dict[str, str], *, log: Path) -> JobsProcess:
-        """Started, and yielded once its jobs are on their schedule."""
-        log.parent.mkdir(parents=True, exist_ok=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "jobs"],
-                env={**os.environ, **env},
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        jobs = cls(process, log, before)
-        deadline = time.monotonic() + JOBS_START_SECONDS
-        while "on their schedule" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                jobs.kill()
-                raise RuntimeError(f"betrokken jobs did not start: see {log}")
-            time.sleep(0.1)
-        return jobs
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> float:
-        """SIGTERM, as an orchestrator stops it; its CPU seconds, start and stop included
-        (the driver reaps no other child meanwhile)."""
-        self.process.terminate()
-        try:
-            code = self.process.wait(timeout=JOBS_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise RuntimeError(f"betrokken jobs did not stop on SIGTERM: see {self.log}") from None
-        if code != 0:
-            raise RuntimeError(f"betrokken jobs ended with {code}: see {self.log}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        before = self.children_before
-        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+def stop_jobs(jobs: subprocess.Popen[bytes], before: resource.struct_rusage, log: Path) -> float:
+    """SIGTERM, as an orchestrator stops it; its CPU seconds since ``before``, its start and
+    stop included (the driver reaps no other child meanwhile)."""
+    jobs.terminate()
+    code = jobs.wait(timeout=JOBS_STOP_SECONDS)
+    if code != 0:
+        raise RuntimeError(f"betrokken jobs ended with {code}: see {log}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def profile_phase(

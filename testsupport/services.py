@@ -1,6 +1,6 @@
-"""Processes the tests and the bench start: the hub and the pseudonymiser on 127.0.0.1, and
-any server that says when it is ready over HTTP (the tests' OpenID provider). Each is
-stopped when done."""
+"""Processes the tests and the bench start: the hub and the pseudonymiser on 127.0.0.1, any
+server that says when it is ready over HTTP (the tests' OpenID provider), and ``betrokken
+jobs``, which serves nothing and says so in its log. Each is stopped when done."""
 
 from __future__ import annotations
 
@@ -68,6 +68,45 @@ def wait_ready(
             pass
         time.sleep(0.05)
     raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")
+
+
+JOBS_READY = "on their schedule"
+"""What ``betrokken jobs`` logs once its jobs are scheduled (``api/cli/jobs.py``)."""
+
+
+@contextmanager
+def jobs_process(
+    env: dict[str, str], *, log: Path, timeout: float = 120, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``betrokken jobs`` with ``env`` (the whole environment), its output to ``log``;
+    yielded once its jobs are on their schedule, stopped with SIGTERM (killed if it must)
+    when done unless it has ended."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "jobs"],
+            cwd=cwd,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while JOBS_READY not in log.read_text():
+            if process.poll() is not None:
+                raise RuntimeError(f"betrokken jobs exited: {log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"betrokken jobs did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def children(parent: int) -> list[int]:

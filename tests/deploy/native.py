@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from testsupport.net import free_port
-from testsupport.services import running
+from testsupport.services import jobs_process, running
 
 REPOSITORY = Path(__file__).parents[2]
 DEPLOY = REPOSITORY / "deploy"
@@ -130,8 +130,9 @@ class Topology:
 
 @contextmanager
 def native_compose(topology: Topology, stand_ins: set[str]) -> Iterator[Topology]:
-    """Run compose's own services natively in start order; jobs must succeed, services must
-    pass their health check before what depends on them starts."""
+    """Run compose's own services natively in start order; one-shot jobs must succeed,
+    services must pass their health check before what depends on them starts, and
+    ``betrokken jobs`` must have its jobs on their schedule."""
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
     logs = topology.root / "logs"
     with ExitStack() as stack:
@@ -141,6 +142,11 @@ def native_compose(topology: Topology, stand_ins: set[str]) -> Iterator[Topology
                 continue
             env = topology.environment(name, service)
             argv = topology.command(service)
+            if argv[1:] == ["jobs"]:  # `betrokken jobs`: runs until stopped, serves nothing
+                stack.enter_context(
+                    jobs_process(env, log=logs / f"{name}.log", timeout=120, cwd=REPOSITORY)
+                )
+                continue
             if "healthcheck" not in service:  # a one-shot job
                 done = subprocess.run(
                     argv, env=env, cwd=REPOSITORY, capture_output=True, text=True, timeout=180

@@ -24,6 +24,7 @@ SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"  # compose-spec
 OUR_IMAGE = {"context": "..", "dockerfile": "deploy/Dockerfile"}
 SERVING = {"hub", "pseudonymiser"}
 JOBS = {"pseudonymiser-keys", "hub-init", "onboard"}
+BACKGROUND = {"jobs"}  # `betrokken jobs`: runs until stopped, serves nothing
 POLICY = DEPLOY.parent / "policies" / "examples" / "gemeente-voorbeeld.yaml"
 
 
@@ -55,7 +56,7 @@ def test_the_file_is_valid_compose(compose: dict[str, Any]) -> None:
 
 def test_services_wait_for_what_they_need_instead_of_restarting(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert SERVING | JOBS | {"db", "keycloak"} == set(services)
+    assert SERVING | JOBS | BACKGROUND | {"db", "keycloak"} == set(services)
     for name, service in services.items():
         assert "restart" not in service, name
         for needed, how in service.get("depends_on", {}).items():
@@ -69,7 +70,7 @@ def test_services_wait_for_what_they_need_instead_of_restarting(compose: dict[st
 
 def test_each_service_makes_its_own_keys_in_its_own_volume(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert all(services[name]["build"] == OUR_IMAGE for name in SERVING | JOBS)
+    assert all(services[name]["build"] == OUR_IMAGE for name in SERVING | JOBS | BACKGROUND)
     assert services["pseudonymiser-keys"]["command"][-2:] == ["--service", "pseudonymiser"]
     assert "keys init --service hub" in services["hub-init"]["command"][-1]
     assert "db upgrade" in services["hub-init"]["command"][-1]
@@ -78,7 +79,19 @@ def test_each_service_makes_its_own_keys_in_its_own_volume(compose: dict[str, An
         return {volume.split(":")[0] for volume in services[name].get("volumes", [])}
 
     assert volumes("pseudonymiser") == volumes("pseudonymiser-keys") == {"pseudonymiser-keys"}
-    assert volumes("hub") == volumes("hub-init") == {"hub-keys"}
+    assert volumes("hub") == volumes("hub-init") == volumes("jobs") == {"hub-keys"}
+
+
+def test_the_jobs_run_in_a_process_that_serves_nothing(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert environment(compose, "hub")["BETROKKEN_BACKGROUND_JOBS"] == "false"
+    assert services["jobs"]["command"] == ["betrokken", "jobs"]
+    assert "ports" not in services["jobs"]
+    assert services["jobs"]["depends_on"] == {
+        "hub-init": {"condition": "service_completed_successfully"}
+    }
+    seen = environment(compose, "jobs")
+    assert seen["BETROKKEN_DATABASE_URL"] == environment(compose, "hub")["BETROKKEN_DATABASE_URL"]
 
 
 def test_the_pseudonymiser_starts_in_production_without_a_database(

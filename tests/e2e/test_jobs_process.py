@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from hub.leader import LOCK_KEY
 from hub.runtime import Runtime
 from hub.settings import Settings
 from tests.audit.builders import cli_env, write_entries
+from testsupport.services import jobs_process
 
 pytestmark = pytest.mark.processes  # betrokken jobs
 
@@ -38,23 +39,6 @@ def jobs_env(settings: Settings) -> dict[str, str]:
         "BETROKKEN_BACKGROUND_JOBS": "false",
         "BETROKKEN_AUDIT_SEQUENCER_INTERVAL_SECONDS": "0.2",
     }
-
-
-@contextmanager
-def jobs_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "jobs"],
-            env=jobs_env(settings),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def wait_for(condition: Callable[[], bool], what: str, *logs: Path) -> None:
@@ -85,7 +69,7 @@ def test_jobs_sequence_the_log_and_stop_on_sigterm(
     write_entries(runtime, 3)
     assert unsequenced(runtime) == 3
     log = tmp_path / "jobs.log"
-    with jobs_process(settings, log) as process:
+    with jobs_process(jobs_env(settings), log=log) as process:
         wait_for(lambda: unsequenced(runtime) == 0, "the entries were not sequenced", log)
         stop(process, log)
 
@@ -111,7 +95,7 @@ def test_of_two_jobs_processes_one_leads_and_the_other_takes_over(
 ) -> None:
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with ExitStack() as stack:
-        processes = [stack.enter_context(jobs_process(settings, log)) for log in logs]
+        processes = [stack.enter_context(jobs_process(jobs_env(settings), log=log)) for log in logs]
 
         def leaders() -> list[int]:
             return [n for n, log in enumerate(logs) if TOOK_THE_LOCK in log.read_text()]
