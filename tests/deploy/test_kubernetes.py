@@ -45,6 +45,16 @@ def test_the_hub_runs_replicated_and_upgrades_without_downtime() -> None:
     assert pdb["spec"]["minAvailable"] < hub["spec"]["replicas"]
 
 
+def test_the_jobs_run_in_pods_that_serve_nothing() -> None:
+    deployments = {d["metadata"]["name"]: d for d in documents() if d["kind"] == "Deployment"}
+    (hub,) = containers(deployments["betrokken-hub"])
+    (jobs,) = containers(deployments["betrokken-jobs"])
+    assert {"name": "BETROKKEN_BACKGROUND_JOBS", "value": "false"} in hub["env"]
+    assert jobs["command"] == ["betrokken", "jobs"]
+    assert "ports" not in jobs and "readinessProbe" not in jobs
+    assert jobs["volumeMounts"] == hub["volumeMounts"]  # the hub's keys
+
+
 def test_every_command_and_probe_exists() -> None:
     context = click.Context(cli)
     for doc in documents():
