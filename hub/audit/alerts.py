@@ -1,7 +1,8 @@
 """Probing alerts (docs/design.md invariant 9), delivered to the privacy officer's inbox.
 
-Rules, evaluated over the recent log by the background job (``audit_alert_interval_seconds``)
-and whenever the officer opens the inbox:
+Rules, evaluated by the background job (``audit_alert_interval_seconds``) and whenever the
+officer opens the inbox, for the members with checks since the last evaluation, over their
+recent checks (``members_to_evaluate`` says why the others' findings cannot change):
 
 - ``many_distinct_subjects``: a member checked at least ``audit_alert_distinct_subjects``
   different subjects within ``audit_alert_window_minutes``. Bulk checking is what a
@@ -44,7 +45,7 @@ from hub.actor import Actor
 from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.integrity import MAX_LISTED_FAULTS, Fault, Sieve, SignedEntry
-from hub.audit.models import AuditAlert
+from hub.audit.models import AuditAlert, AuditAlertWatermark
 from hub.audit.repository import EntryFilter
 from hub.audit.status import mark_compromised
 from hub.audit.views import ACKNOWLEDGEMENT_NOTE
@@ -200,28 +201,31 @@ Recount = Callable[[Finding, datetime, datetime], dict[str, object]]
 
 
 def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> list[AuditAlert]:
-    """Run every rule over the recent log; store new alerts and extend open ones.
+    """Run every rule over the recent checks of the members who made new ones since the
+    last evaluation (all members on a first run); store new alerts and extend open ones,
+    and advance the watermark in the same transaction.
 
     Returns the alerts added or extended.
     """
-    repository.lock_tree(session)  # one evaluator at a time across hub processes
+    tree = repository.lock_tree(session)  # one evaluator at a time; the sequencer waits too
     sieve = Sieve()
     burst = timedelta(minutes=settings.audit_alert_window_minutes)
     unflagged = timedelta(hours=settings.audit_alert_unflagged_window_hours)
     lookback = max(burst, unflagged)
-    checks = _checks(session, sieve, now - lookback, now + timedelta(microseconds=1))
+    since, until = now - lookback, now + timedelta(microseconds=1)
+    mark = repository.alert_watermark(session)
+    members = members_to_evaluate(session, mark, now=now, lookback=lookback)
+    if members is None:
+        checks = _checks(session, sieve, since, until)
+    else:
+        checks = [c for m in sorted(members) for c in _checks(session, sieve, since, until, m)]
     findings = find_many_distinct_subjects(
         [c for c in checks if c.at >= now - burst * 2],
         window=burst,
         threshold=settings.audit_alert_distinct_subjects,
     )
     recent = [c for c in checks if c.at >= now - unflagged]
-    teams = sorted({c.actor_team for c in recent if c.actor_team})
-    held = flags.subjects_of_teams(session, team_slugs=teams)
-    # A flag the team registered and that retention already purged still counts.
-    held |= repository.registered_subject_keys(
-        session, team_slugs=teams, subject_keys=(c.subject_key for c in recent if c.subject_key)
-    )
+    held = _held(session, recent)
     findings += find_checks_without_team_flag(
         recent,
         team_subjects=held,
@@ -237,8 +241,9 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
         return _burst_detail(member_checks(finding, start, end), threshold=threshold, window=burst)
 
     def recount_unflagged(finding: Finding, start: datetime, end: datetime) -> dict[str, object]:
+        checks = member_checks(finding, start, end)
         recounted = find_checks_without_team_flag(
-            member_checks(finding, start, end), team_subjects=held, threshold=1, window=unflagged
+            checks, team_subjects=_held(session, checks), threshold=1, window=unflagged
         )
         detail = recounted[0].detail if recounted else finding.detail
         return {**detail, "threshold": settings.audit_alert_unflagged_checks}
@@ -255,7 +260,72 @@ def evaluate_alerts(session: Session, *, settings: Settings, now: datetime) -> l
             stored.append(alert)
     if sieve.faults:
         raise_integrity_alert(session, sieve.faults, now=now)
+    if mark is None or now >= mark.evaluated_until:
+        repository.set_alert_watermark(session, tree_size=tree.size, evaluated_until=now)
     return stored
+
+
+def members_to_evaluate(
+    session: Session, mark: AuditAlertWatermark | None, *, now: datetime, lookback: timedelta
+) -> set[str] | None:
+    """The members whose findings may have changed since the evaluation ``mark`` records;
+    ``None``: every member (no watermark yet, the last evaluation longer than ``lookback``
+    ago, or ``now`` before it: a clock put back; such a run leaves the watermark as it is).
+
+    **Which entries are new.** The watermark is the tree size at the last evaluation, not a
+    ``seq``: ``seq`` is drawn when an entry is inserted, so on PostgreSQL an entry can commit
+    (become visible) after a higher ``seq`` was evaluated, and a ``seq`` watermark would
+    skip it for good. Leaf indexes are given in commit order, under the tree lock that the
+    evaluation holds too, so every entry committed after an evaluation read the log either
+    is still unsequenced at the next one or has a leaf index at or above the stored tree
+    size. New are therefore: leaf index ≥ the watermark, no leaf index yet (the sequencer's
+    queue, read through its partial index, so an entry is evaluated as soon as it is
+    committed, as the full evaluation did), and ``at`` after the last evaluation's ``now``
+    (an entry dated after an evaluation but sequenced before it was outside that window).
+
+    **Why the other members' findings cannot change.** The rules are about one member's
+    checks in a window ending at a check. For a member with no new check since the last
+    evaluation that read their checks, the checks in today's windows are a subset of those
+    it read: the windows only slid forward, dropping the oldest. A burst then is part of a
+    burst found then (a check in a burst over fewer checks was in one over more), and the
+    checks on subjects the team holds no flag on only lose members (flags and registrations
+    only add to what the team holds; retention unlinking an old registration after its
+    flag was purged is the exception: a check the team then held a flag for would start
+    counting, which is no probe). So each finding lies inside a finding stored then: inside
+    an alert that covers it (open: extending it changes nothing; acknowledged since: it is
+    not repeated), or a finding that an acknowledged alert suppressed by overlapping it.
+    Only that last one can turn into news as the window slides past the acknowledged alert,
+    so members with an acknowledged alert that ended less than twice ``lookback`` ago (a
+    suppressed finding started at most ``lookback`` before that evaluation, and any finding
+    now holds a check of at most ``lookback`` ago that the evaluation read) are evaluated
+    again. An alert, once stored, stays.
+
+    What it gives up: a check edited after it was evaluated raises the integrity alert at
+    the next read of it (searches, reports, the whole-log check), not at the next
+    evaluation of an unchanged member.
+    """
+    if mark is None or not now - lookback <= mark.evaluated_until <= now:
+        return None
+    members = repository.members_with_new_checks(
+        session, from_leaf_index=mark.tree_size, after=mark.evaluated_until
+    )
+    members |= repository.members_with_alerts(
+        session,
+        rules=[AlertRule.MANY_DISTINCT_SUBJECTS, AlertRule.CHECKS_WITHOUT_TEAM_FLAG],
+        status=AlertStatus.ACKNOWLEDGED,
+        ending_after=now - 2 * lookback,
+    )
+    return members
+
+
+def _held(session: Session, checks: Sequence[SignedEntry]) -> set[tuple[str, bytes]]:
+    """(team, subject) pairs among these checks' teams and subjects that the team holds a
+    flag on or ever registered one on (a purged flag's registration still counts)."""
+    teams = sorted({c.actor_team for c in checks if c.actor_team})
+    held = flags.subjects_of_teams(session, team_slugs=teams)
+    return held | repository.registered_subject_keys(
+        session, team_slugs=teams, subject_keys=(c.subject_key for c in checks if c.subject_key)
+    )
 
 
 def _store(

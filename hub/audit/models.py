@@ -18,6 +18,9 @@ class AuditEntry(Base):
         # and an inzage are index range scans, however long the log (migration 0015).
         Index("ix_audit_entries_subject_key_seq", "subject_key", "seq"),
         Index("ix_audit_entries_actor_sub_seq", "actor_sub", "seq"),
+        # A member's recent checks (the alert rules' windows), however long their history
+        # (migration 0017).
+        Index("ix_audit_entries_actor_sub_at", "actor_sub", "at"),
         # A report reads one organisation's period, not every organisation's (on a shared
         # hub, a twentieth of the rows ``ix_audit_entries_at`` would give).
         Index("ix_audit_entries_organisation_at", "actor_organisation", "at"),
@@ -162,6 +165,22 @@ class AuditAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditAlertWatermark(Base):
+    """The single row saying how far the alert evaluation got (``alerts.py``).
+
+    Advanced in the transaction that stores the alerts, so a rolled-back evaluation leaves
+    it where it was. No row: nothing evaluated yet (the first evaluation reads the window).
+    """
+
+    __tablename__ = "audit_alert_watermark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Every entry with a leaf index below this was evaluated.
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    # The latest ``now`` evaluated: entries with a later ``at`` were not (yet) in a window.
+    evaluated_until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditIntegrity(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crypto.tiles import Tile, TileKey
 from hub.audit.models import (
     AuditAlert,
+    AuditAlertWatermark,
     AuditCheckpoint,
     AuditEntry,
     AuditHourCount,
@@ -28,6 +29,7 @@ from hub.organisation.models import Organisation, Team
 
 TREE_ROW = 1
 INTEGRITY_ROW = 1
+WATERMARK_ROW = 1
 
 
 def insert_entries(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -496,6 +498,48 @@ def organisation_names(session: Session) -> dict[str, str]:
 
 
 # --- alerts ------------------------------------------------------------------------------
+
+
+def alert_watermark(session: Session) -> AuditAlertWatermark | None:
+    return session.get(AuditAlertWatermark, WATERMARK_ROW)
+
+
+def set_alert_watermark(session: Session, *, tree_size: int, evaluated_until: datetime) -> None:
+    row = session.get(AuditAlertWatermark, WATERMARK_ROW)
+    if row is None:
+        row = AuditAlertWatermark(id=WATERMARK_ROW)
+        session.add(row)
+    row.tree_size, row.evaluated_until = tree_size, evaluated_until
+    session.flush()
+
+
+def members_with_new_checks(session: Session, *, from_leaf_index: int, after: datetime) -> set[str]:
+    """Members with a check sequenced at or after ``from_leaf_index``, not sequenced yet, or
+    dated after ``after``: three index range scans over the entries since the watermark
+    (the unique leaf index, the partial index of unsequenced entries, ``at``)."""
+    check = AuditEntry.action == Action.CHECK.value
+    members = select(AuditEntry.actor_sub).distinct()
+    found: set[str] = set()
+    for since_watermark in (
+        AuditEntry.leaf_index >= from_leaf_index,
+        AuditEntry.leaf_index.is_(None),
+        AuditEntry.at > after,
+    ):
+        found.update(session.scalars(members.where(since_watermark, check)))
+    return found
+
+
+def members_with_alerts(
+    session: Session, *, rules: Sequence[str], status: str, ending_after: datetime
+) -> set[str]:
+    """Members with an alert of one of ``rules`` in ``status`` whose window ends after
+    ``ending_after`` (the inbox is small: no index needed)."""
+    statement = select(AuditAlert.actor_sub).where(
+        AuditAlert.rule.in_(rules),
+        AuditAlert.status == status,
+        AuditAlert.window_end > ending_after,
+    )
+    return set(session.scalars(statement.distinct()))
 
 
 def add_alert(session: Session, alert: AuditAlert) -> None:

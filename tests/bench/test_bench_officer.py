@@ -33,6 +33,6 @@ def test_officer_bench_runs_on_a_tiny_log(postgres: PostgresCluster, tmp_path: P
     assert sizes["hour_count_rows"] > 0 and sizes["bytes_per_entry"]["audit_hour_counts"] > 0
     queries = saved["queries"]
     names = list(queries)
-    assert len(names) == 4 + 12 + 2  # searches, six reports twice, inzage, alerts
+    assert len(names) == 4 + 12 + 3  # searches, six reports twice, inzage, alerts twice
     for name in names:
         assert queries[name]["hub"]["median_ms"] > 0 and queries[name]["plain_sql"]["max_ms"] > 0
