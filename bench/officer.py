@@ -177,6 +177,12 @@ class OfficerLog:
     organisations: int
     subjects: int
 
+    @classmethod
+    def of_size(cls, entries: int) -> OfficerLog:
+        """The log of ``entries`` entries, shaped as the command's defaults shape it."""
+        options = parse(["--entries", str(entries)])
+        return _log(options)
+
     def organisation(self, member: int) -> str:
         return f"gemeente-{member % self.organisations:02d}"
 
@@ -467,22 +473,30 @@ def _log(options: Options) -> OfficerLog:
     )
 
 
+def seed_log(
+    database: Database, log: OfficerLog, *, work_dir: Path, say: Callable[..., None]
+) -> dict[str, Any]:
+    """``log.entries`` sequenced entries of ``log`` with their summaries (also for
+    ``bench.run --audit-entries``); the seeding's figures."""
+    say(f"seeding {log.entries:,} audit entries and their hourly counts")
+    return seed(
+        database,
+        entries=log.entries,
+        realistic_from=log.entries,
+        work_dir=work_dir,
+        say=say,
+        row=log,
+        columns=COLUMNS,
+        before_indexes=_count_hours,
+    )
+
+
 def run(options: Options) -> dict[str, Any]:
     say, data = begin(options)
     for database in bench_database(
         database_url=options.database_url, work_dir=options.work_dir, name=DATABASE
     ):
-        say(f"seeding {options.entries:,} audit entries and their hourly counts")
-        seeded = seed(
-            database,
-            entries=options.entries,
-            realistic_from=options.entries,
-            work_dir=options.work_dir,
-            say=say,
-            row=_log(options),
-            columns=COLUMNS,
-            before_indexes=_count_hours,
-        )
+        seeded = seed_log(database, _log(options), work_dir=options.work_dir, say=say)
         data["seeding"] = {k: v for k, v in seeded.items() if k != "hub_dir"}
         data["sizes"] = sizes(database, options.entries)
         say(f"  in {seeded['seconds']} s; {json.dumps(data['sizes'], indent=1)}")

@@ -3,7 +3,8 @@
     python -m bench.run --flags 20000 --seconds 5     # a quick run
     python -m bench.run                                # 10 million flags, 30 s per phase
 
-Order: PostgreSQL (a durable cluster of its own, or ``--database-url``) → seed by COPY →
+Order: PostgreSQL (a durable cluster of its own, or ``--database-url``) → seed by COPY (and,
+with ``--audit-entries``, a sequenced audit log of that size: ``bench.officer``'s) →
 pgbench on the check's SQL → the hub (``betrokken serve --workers N``) under checks,
 registrations, contact requests and a mix → the pseudonymiser against the raw OPRF. The
 figures go to stdout and to ``bench/results/<timestamp>.json``.
@@ -34,7 +35,7 @@ import psycopg
 from api.auth.dev_idp import DevIdentityProvider
 from api.client.pseudonymise import PseudonymiserClient
 from api.pseudonymiser.keystore import OprfKeyStore
-from bench import baseline, profile, seed
+from bench import baseline, officer, profile, seed
 from bench.cpu import CpuMeter, postmaster_pid
 from bench.data import DEFAULT_SEED, World
 from bench.load import Call, CallFactory, Figures, run_phase
@@ -83,6 +84,7 @@ class Options:
     retention_pause: float = 0.0
     mix_with_jobs: bool = False
     jobs_interval: float = 10.0
+    audit_entries: int = 0
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -183,7 +185,17 @@ def parse(argv: list[str] | None = None) -> Options:
         default=10.0,
         help="seconds between runs of retention and the alerts under --mix-with-jobs",
     )
+    parser.add_argument(
+        "--audit-entries",
+        type=int,
+        default=0,
+        help="sequenced audit entries to seed before the phases (the officer bench's log of "
+        "three years ending at the flags' anchor), so that every phase writes to a log of "
+        "that size",
+    )
     ns = parser.parse_args(argv)
+    if ns.audit_entries < 0:
+        parser.error("--audit-entries is 0 or more")
     due_share = ns.due_share
     if due_share is None:
         due_share = 0.05 if ns.retention or ns.mix_with_jobs else 0.0
@@ -214,6 +226,7 @@ def parse(argv: list[str] | None = None) -> Options:
         retention_pause=ns.retention_pause,
         mix_with_jobs=ns.mix_with_jobs,
         jobs_interval=ns.jobs_interval,
+        audit_entries=ns.audit_entries,
     )
 
 
@@ -224,9 +237,9 @@ class Report:
         self.quiet = quiet
         self.data: dict[str, Any] = {}
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, end: str = "\n") -> None:
         if not self.quiet:
-            print(text, flush=True)
+            print(text, end=end, flush=True)
 
     def phase(
         self,
@@ -313,20 +326,26 @@ def machine() -> dict[str, Any]:
 
 
 def kept_seeding(
-    meta_path: Path, *, flags: int, seed: str, due_share: float = 0.0
+    meta_path: Path, *, flags: int, seed: str, due_share: float = 0.0, audit_entries: int = 0
 ) -> dict[str, Any] | None:
     """The kept cluster's seeding, if this run can reuse it; else None.
 
-    Reusable means the same number of flags, the same seed and share due, and a schema at
-    the migrations' head: a cluster kept from before a migration is seeded again. A
-    cluster that a retention run (or the jobs) worked on has nothing due left: it is not
-    kept for reuse when a share was due.
+    Reusable means the same number of flags and seeded audit entries, the same seed and
+    share due, and a schema at the migrations' head: a cluster kept from before a migration
+    is seeded again. A cluster that a retention run (or the jobs) worked on has nothing due
+    left: it is not kept for reuse when a share was due.
     """
     if not meta_path.exists():
         return None
     meta: dict[str, Any] = json.loads(meta_path.read_text())
-    wanted = (flags, seed, head_revision(), due_share)
-    found = (meta["flags"], meta["seed"], meta.get("schema"), meta.get("due_share", 0.0))
+    wanted = (flags, seed, head_revision(), due_share, audit_entries)
+    found = (
+        meta["flags"],
+        meta["seed"],
+        meta.get("schema"),
+        meta.get("due_share", 0.0),
+        meta.get("audit_entries", 0),
+    )
     return meta if found == wanted else None
 
 
@@ -339,7 +358,11 @@ def prepare_database(
     database = admin.sibling(DATABASE)
     meta_path = options.work_dir / "seeded.json"
     kept = kept_seeding(
-        meta_path, flags=options.flags, seed=options.seed, due_share=options.due_share
+        meta_path,
+        flags=options.flags,
+        seed=options.seed,
+        due_share=options.due_share,
+        audit_entries=options.audit_entries,
     )
     if kept is not None and options.database_url is None:
         report.say(f"reusing the kept database: {kept['flags']:,} flags")
@@ -355,6 +378,14 @@ def prepare_database(
         policy_file=policy_file,
         log=not options.quiet,
     )
+    audit_log = None
+    if options.audit_entries:
+        audit_log = officer.seed_log(
+            database,
+            officer.OfficerLog.of_size(options.audit_entries),
+            work_dir=options.work_dir,
+            say=report.say,
+        )
     meta = {
         "flags": seeded.flags,
         "subjects": seeded.subjects,
@@ -363,6 +394,8 @@ def prepare_database(
         "seed": options.seed,
         "schema": head_revision(),
         "due_share": options.due_share,
+        "audit_entries": options.audit_entries,
+        "audit_seconds": audit_log["seconds"] if audit_log else 0.0,
         "reused": False,
     }
     if options.keep and options.database_url is None:

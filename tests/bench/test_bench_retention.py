@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from bench.run import parse, run
+from bench.postgres import Database
+from bench.run import DATABASE, parse, run
 from testsupport.postgres import PostgresCluster
 
 pytestmark = [pytest.mark.bench, pytest.mark.postgres, pytest.mark.processes]
@@ -54,3 +56,44 @@ def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path
     for kind in ("check", "register", "contact"):
         figures = with_jobs["kinds"][kind]
         assert figures["ok"] > 0 and figures["error_rate"] == 0, kind
+
+
+def test_the_phases_write_on_a_seeded_audit_log(postgres: PostgresCluster, tmp_path: Path) -> None:
+    """``--audit-entries``: the hub's entries follow the seeded log's, and the jobs sequence
+    them onto its tree."""
+    data = run(
+        parse(
+            [
+                "--flags=2000",
+                "--seconds=1",
+                "--warmup=0.3",
+                "--concurrency=4",
+                "--high-concurrency=0",
+                "--workers=2",
+                "--audit-entries=20000",
+                "--mix-with-jobs",
+                "--jobs-interval=0.5",
+                "--no-profile",
+                *(f"--skip={part}" for part in ("pgbench", "registrations", "contact_requests")),
+                "--skip=pseudonymiser",
+                f"--database-url={postgres.admin_url}",
+                f"--work-dir={tmp_path / 'work'}",
+                f"--results-dir={tmp_path / 'results'}",
+                "--quiet",
+            ]
+        )
+    )
+
+    saved = json.loads(Path(data["result_file"]).read_text())
+    assert saved["seeding"]["audit_entries"] == 20000
+    for kind in ("check", "register", "contact"):
+        figures = saved["hub"]["mix_with_jobs"]["kinds"][kind]
+        assert figures["ok"] > 0 and figures["error_rate"] == 0, kind
+    bench = Database.from_url(postgres.admin_url).sibling(DATABASE)
+    with psycopg.connect(bench.libpq_url) as connection:
+        size, leaves, latest = connection.execute(
+            "SELECT (SELECT size FROM audit_tree), count(leaf_index), max(leaf_index) "
+            "FROM audit_entries"
+        ).fetchone()
+    assert size > 20000  # the hub's own entries were sequenced onto the seeded tree
+    assert leaves == size and latest == size - 1  # every leaf once, none skipped

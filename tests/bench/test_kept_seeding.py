@@ -23,6 +23,11 @@ def test_a_kept_cluster_fits_only_the_same_size_seed_and_schema(tmp_path: Path) 
     meta_path.write_text(json.dumps({**meta, "due_share": 0.05}))
     assert kept_seeding(meta_path, flags=1000, seed="s", due_share=0.05) is not None
 
+    assert kept_seeding(meta_path, flags=1000, seed="s", audit_entries=5000) is None
+    meta_path.write_text(json.dumps({**meta, "audit_entries": 5000}))
+    assert kept_seeding(meta_path, flags=1000, seed="s", audit_entries=5000) is not None
+    assert kept_seeding(meta_path, flags=1000, seed="s") is None
+
     meta_path.write_text(json.dumps({**meta, "schema": "0001"}))  # seeded before a migration
     assert kept_seeding(meta_path, flags=1000, seed="s") is None
     meta_path.write_text(json.dumps({key: meta[key] for key in ("flags", "seed", "seconds")}))
