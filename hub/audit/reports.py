@@ -44,6 +44,7 @@ from hub.actor import Actor
 from hub.audit import hour_counts, repository
 from hub.audit import service as audit
 from hub.audit.alerts import raise_integrity_alert
+from hub.audit.follow_ups import FOLLOW_UP_ACTIONS
 from hub.audit.integrity import Sieve, SignedEntry
 from hub.audit.repository import EntryFilter
 from hub.audit.views import Report, ReportKind
@@ -52,7 +53,9 @@ from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.settings import Settings
 
-FOLLOW_UP_ACTIONS = (Action.FLAG_REGISTER, Action.CONTACT_REQUEST_CREATE)
+LISTED_PER_MEMBER = 50
+"""``checks-without-follow-up`` lists a member's newest checks without follow-up up to this
+many; the row counts them all (a year of a busy member can hold thousands)."""
 DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=366)
 SYSTEM_PREFIX = "system:"
@@ -332,7 +335,89 @@ def checks_without_follow_up(
     client: str | None = None,
     now: datetime,
     settings: Settings,
+    listed: int = LISTED_PER_MEMBER,
+    use_summary: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per member, the allowed checks, those pending and those without follow-up.
+
+    With ``use_summary`` the database pairs each check with its team's first follow-up on
+    the subject (``audit_first_follow_ups``, ``follow_ups.py``) and counts per member; only
+    the newest ``listed`` checks without follow-up of each member are read, through the
+    sieve, and listed (``entries_not_listed`` counts the rest). A listed check that
+    disagrees with its leaf is left out of the counts too; one that is not listed is counted
+    as its columns state (the whole-log check finds an edit). Without, every check is read
+    and listed (the reference the tests compare with).
+    """
+    if not use_summary:
+        return _checks_without_follow_up_of_entries(
+            session,
+            sieve,
+            since,
+            until,
+            organisation=organisation,
+            client=client,
+            now=now,
+            settings=settings,
+        )
+    where = EntryFilter(organisation=organisation, client=client, since=since, until=until)
+    days = settings.audit_follow_up_days
+    per_member: dict[str, dict[str, Any]] = {}
+    totals = repository.follow_up_totals(session, where, window_days=days, now=now)
+    for total in sorted(totals, key=lambda total: total.first_seq):
+        row = per_member.setdefault(
+            total.member,
+            {
+                "member": total.member,
+                "organisation": organisation,
+                "team": total.team,  # of the member's first check, as the entries give it
+                "checks": 0,
+                "without_follow_up": 0,
+                "pending": 0,
+                "entries": [],
+                "entries_not_listed": 0,
+            },
+        )
+        row["checks"] += total.checks
+        row["pending"] += total.pending
+        row["without_follow_up"] += total.without_follow_up
+    for stored in repository.checks_without_follow_up(
+        session, where, window_days=days, now=now, per_member=listed
+    ):
+        row = per_member[stored.actor_sub]
+        for check in sieve.intact([stored]):
+            row["entries"].append(_entry_ref(check))
+            break
+        else:  # disagrees with its leaf: not counted, as the entries way would not count it
+            row["checks"] -= 1
+            row["without_follow_up"] -= 1
+    for row in per_member.values():
+        row["entries_not_listed"] = row["without_follow_up"] - len(row["entries"])
+    rows = sorted(
+        (row for row in per_member.values() if row["without_follow_up"] or row["pending"]),
+        key=lambda row: (-row["without_follow_up"], row["member"]),
+    )
+    summary = {
+        "checks": sum(row["checks"] for row in per_member.values()),
+        "without_follow_up": sum(row["without_follow_up"] for row in rows),
+        "pending": sum(row["pending"] for row in rows),
+        "follow_up_days": days,
+    }
+    return rows, summary
+
+
+def _checks_without_follow_up_of_entries(
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    client: str | None = None,
+    now: datetime,
+    settings: Settings,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every check of the period read and paired with the team's follow-ups through the
+    sieve: the reference the tests compare with (minutes for a year of a busy hub)."""
     window = timedelta(days=settings.audit_follow_up_days)
     checks = [
         entry
@@ -385,6 +470,7 @@ def checks_without_follow_up(
                 "without_follow_up": 0,
                 "pending": 0,
                 "entries": [],
+                "entries_not_listed": 0,
             },
         )
         row["checks"] += 1

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, delete, func, literal, select, tuple_, update
+from sqlalchemy import (
+    Interval,
+    Row,
+    Select,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +32,7 @@ from hub.audit.models import (
     AuditAlert,
     AuditCheckpoint,
     AuditEntry,
+    AuditFirstFollowUp,
     AuditHourCount,
     AuditIntegrity,
     AuditTile,
@@ -24,6 +40,7 @@ from hub.audit.models import (
 )
 from hub.audit.vocabulary import Action
 from hub.db import insert_rows
+from hub.flag.models import Flag
 from hub.organisation.models import Organisation, Team
 
 TREE_ROW = 1
@@ -484,6 +501,241 @@ def hour_count_totals(
         (row[3] if hour is not None else None, row[0], row[1], row[2], int(row[-1]))
         for row in session.execute(statement)
     ]
+
+
+# --- the first follow-ups ---------------------------------------------------------------
+
+
+def subject_links(session: Session, seqs: Sequence[int]) -> dict[int, tuple[bytes, bytes]]:
+    """seq to (subject key, salt) of those entries that still carry both."""
+    found: dict[int, tuple[bytes, bytes]] = {}
+    for start in range(0, len(seqs), 500):
+        statement = select(AuditEntry.seq, AuditEntry.subject_key, AuditEntry.subject_salt).where(
+            AuditEntry.seq.in_(seqs[start : start + 500])
+        )
+        found |= {seq: (key, salt) for seq, key, salt in session.execute(statement) if key and salt}
+    return found
+
+
+def add_first_follow_ups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Merge each row into ``audit_first_follow_ups``, keeping the earlier ``first_at``."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(AuditFirstFollowUp)
+    kept = AuditFirstFollowUp.first_at
+    statement = statement.on_conflict_do_update(
+        index_elements=[
+            AuditFirstFollowUp.organisation,
+            AuditFirstFollowUp.team,
+            AuditFirstFollowUp.subject_key,
+        ],
+        set_={
+            "first_at": case(
+                (statement.excluded.first_at < kept, statement.excluded.first_at), else_=kept
+            )
+        },
+    )
+    session.execute(statement, list(rows))
+
+
+def _follow_up_entries() -> list[Any]:
+    return [
+        AuditEntry.action.in_([Action.FLAG_REGISTER.value, Action.CONTACT_REQUEST_CREATE.value]),
+        AuditEntry.outcome == "allowed",
+        AuditEntry.actor_organisation.is_not(None),
+        AuditEntry.actor_team.is_not(None),
+        AuditEntry.subject_key.is_not(None),
+        AuditEntry.subject_salt.is_not(None),
+        AuditEntry.leaf_index.is_not(None),
+    ]
+
+
+def follow_up_keys(session: Session, seqs: Sequence[int]) -> set[tuple[str, str, bytes]]:
+    """(organisation, team, subject key) of the sequenced follow-ups among ``seqs``."""
+    found: set[tuple[str, str, bytes]] = set()
+    for start in range(0, len(seqs), 500):
+        statement = select(
+            AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key
+        ).where(AuditEntry.seq.in_(seqs[start : start + 500]), *_follow_up_entries())
+        found |= {(org, team, key) for org, team, key in session.execute(statement)}
+    return found
+
+
+def refresh_first_follow_ups(session: Session, keys: set[tuple[str, str, bytes]]) -> None:
+    """Recompute the rows of ``keys`` from the entries that still carry their subject key
+    (retention erased some): the next follow-up becomes the first, or the row goes."""
+    table = AuditFirstFollowUp
+    for organisation, team, key in sorted(keys):
+        session.execute(
+            delete(table).where(
+                table.organisation == organisation, table.team == team, table.subject_key == key
+            )
+        )
+        first = session.execute(
+            select(func.min(AuditEntry.at)).where(
+                AuditEntry.subject_key == key,
+                AuditEntry.actor_organisation == organisation,
+                AuditEntry.actor_team == team,
+                *_follow_up_entries(),
+            )
+        ).scalar_one()
+        if first is not None:
+            add_first_follow_ups(
+                session,
+                [
+                    {
+                        "organisation": organisation,
+                        "team": team,
+                        "subject_key": key,
+                        "first_at": first,
+                    }
+                ],
+            )
+
+
+@dataclass(frozen=True)
+class FollowUpTotal:
+    """A member's allowed checks with one team in a period, by how they were followed up."""
+
+    member: str
+    team: str
+    first_seq: int
+    checks: int
+    pending: int
+    without_follow_up: int
+
+
+def _deadline(session: Session, at: Any, days: int) -> Any:
+    """``at`` plus ``days`` days, in SQL (SQLite keeps ``at`` as text with microseconds)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return at + literal(timedelta(days=days), Interval())
+    return func.strftime("%Y-%m-%d %H:%M:%S", at, f"+{days} days").concat(func.substr(at, 20))
+
+
+def _follow_up_states(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime
+) -> Any:
+    """Each allowed check ``where`` selects (with a team and a subject key), with its state:
+    ``done`` (the team's first follow-up lies before the window's end), ``pending`` (the
+    window is still open), ``held`` (the team holds a flag on the subject the log has no
+    follow-up of) or ``without``; as ``reports.checks_without_follow_up`` pairs them."""
+    assert where.organisation is not None and where.until is not None
+    window = timedelta(days=window_days)
+    firsts = AuditFirstFollowUp
+    # entries not yet sequenced are not in the first follow-ups: their own earliest
+    waiting = (
+        select(
+            AuditEntry.actor_team.label("team"),
+            AuditEntry.subject_key.label("subject_key"),
+            func.min(AuditEntry.at).label("first_at"),
+        )
+        .where(
+            AuditEntry.leaf_index.is_(None),
+            AuditEntry.actor_organisation == where.organisation,
+            AuditEntry.action.in_(
+                [Action.FLAG_REGISTER.value, Action.CONTACT_REQUEST_CREATE.value]
+            ),
+            AuditEntry.outcome == "allowed",
+            AuditEntry.actor_team.is_not(None),
+            AuditEntry.subject_key.is_not(None),
+            AuditEntry.subject_salt.is_not(None),
+        )
+        .group_by(AuditEntry.actor_team, AuditEntry.subject_key)
+        .subquery()
+    )
+    deadline = _deadline(session, AuditEntry.at, window_days)
+    horizon = where.until + window  # the old pairing read follow-ups up to here only
+    held = (
+        select(Flag.id)
+        .join(Team, Team.id == Flag.team_id)
+        .where(Team.slug == AuditEntry.actor_team, Flag.subject_key == AuditEntry.subject_key)
+        .exists()
+    )
+    unrecorded = and_(
+        or_(firsts.first_at.is_(None), firsts.first_at >= horizon),
+        or_(waiting.c.first_at.is_(None), waiting.c.first_at >= horizon),
+    )
+    state = case(
+        (firsts.first_at <= deadline, "done"),
+        (waiting.c.first_at <= deadline, "done"),
+        (AuditEntry.at > now - window, "pending"),
+        (and_(unrecorded, held), "held"),
+        else_="without",
+    )
+    checks = dataclasses.replace(where, action=Action.CHECK, outcome="allowed")
+    statement = (
+        _filtered(
+            select(
+                AuditEntry.seq, AuditEntry.actor_sub, AuditEntry.actor_team, state.label("state")
+            ),
+            checks,
+        )
+        .outerjoin(
+            firsts,
+            and_(
+                firsts.organisation == AuditEntry.actor_organisation,
+                firsts.team == AuditEntry.actor_team,
+                firsts.subject_key == AuditEntry.subject_key,
+            ),
+        )
+        .outerjoin(
+            waiting,
+            and_(
+                waiting.c.team == AuditEntry.actor_team,
+                waiting.c.subject_key == AuditEntry.subject_key,
+            ),
+        )
+        .where(
+            AuditEntry.actor_team.is_not(None),
+            AuditEntry.subject_key.is_not(None),
+            AuditEntry.subject_salt.is_not(None),
+        )
+    )
+    return statement.subquery()
+
+
+def follow_up_totals(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime
+) -> list[FollowUpTotal]:
+    """Per member and team, the checks ``where`` selects and how many are pending or without
+    follow-up, counted in the database (as the columns state them)."""
+    states = _follow_up_states(session, where, window_days=window_days, now=now)
+    statement = select(
+        states.c.actor_sub,
+        states.c.actor_team,
+        func.min(states.c.seq),
+        func.count(),
+        func.sum(case((states.c.state == "pending", 1), else_=0)),
+        func.sum(case((states.c.state == "without", 1), else_=0)),
+    ).group_by(states.c.actor_sub, states.c.actor_team)
+    return [
+        FollowUpTotal(member, team, int(first), int(checks), int(pending), int(without))
+        for member, team, first, checks, pending, without in session.execute(statement)
+    ]
+
+
+def checks_without_follow_up(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime, per_member: int
+) -> Iterator[Row[Any]]:
+    """The newest ``per_member`` checks without follow-up of each member, in write order,
+    as Core rows (the report reads them through the sieve)."""
+    states = _follow_up_states(session, where, window_days=window_days, now=now)
+    rank = (
+        func.row_number()
+        .over(partition_by=states.c.actor_sub, order_by=states.c.seq.desc())
+        .label("rank")
+    )
+    ranked = select(states.c.seq, rank).where(states.c.state == "without").subquery()
+    seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))
+    entries = cast(Table, AuditEntry.__table__)
+    for start in range(0, len(seqs), 1000):
+        statement = (
+            select(entries)
+            .where(entries.c.seq.in_(seqs[start : start + 1000]))
+            .order_by(entries.c.seq)
+        )
+        yield from session.execute(statement)
 
 
 def team_names(session: Session) -> dict[str, str]:
