@@ -400,7 +400,8 @@ class Sieve:
     def faults(self) -> list[Fault]:
         return list(self._faults.values())
 
-    def _note(self, entry: SignedEntry) -> None:
+    def note(self, entry: SignedEntry) -> None:
+        """Keep the fault of ``entry`` (read through :func:`signed`, not intact)."""
         self._faults.setdefault(entry.seq, entry.fault())
 
     def intact(self, entries: Iterable[StoredEntry]) -> Iterator[SignedEntry]:
@@ -409,7 +410,7 @@ class Sieve:
             if checked.intact:
                 yield checked
             else:
-                self._note(checked)
+                self.note(checked)
 
     def listed(self) -> list[dict[str, Any]]:
         """The faults as a report shows them (positions and column names only)."""

@@ -45,7 +45,7 @@ from hub.audit import hour_counts, repository
 from hub.audit import service as audit
 from hub.audit.alerts import raise_integrity_alert
 from hub.audit.follow_ups import FOLLOW_UP_ACTIONS
-from hub.audit.integrity import Sieve, SignedEntry
+from hub.audit.integrity import Sieve, SignedEntry, signed
 from hub.audit.repository import EntryFilter
 from hub.audit.views import Report, ReportKind
 from hub.audit.vocabulary import Action
@@ -179,6 +179,35 @@ def _outside(
     return gaps
 
 
+def _whole_hours_of(
+    ranges: list[tuple[datetime, datetime]],
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """``ranges`` split into their whole UTC hours and the parts of hours at their ends."""
+    whole, parts = [], []
+    for start, end in ranges:
+        first, last = hour_counts.ceil_hour(start), hour_counts.floor_hour(end)
+        if first < last:
+            whole.append((first, last))
+            parts += [(start, first)] if start < first else []
+            parts += [(last, end)] if last < end else []
+        else:
+            parts.append((start, end))
+    return whole, parts
+
+
+def _off_hours_row(member: str, organisation: str | None) -> dict[str, Any]:
+    return {
+        "member": member,
+        "organisation": organisation,
+        "teams": set(),
+        "inside_office_hours": 0,
+        "outside_office_hours": 0,
+        "outside_by_action": Counter(),
+        "entries": [],
+        "entries_not_listed": 0,
+    }
+
+
 def off_hours(
     session: Session,
     sieve: Sieve,
@@ -188,71 +217,100 @@ def off_hours(
     organisation: str,
     client: str | None = None,
     settings: Settings,
+    listed: int = LISTED_PER_MEMBER,
     use_counts: bool = True,
 ) -> list[dict[str, Any]]:
-    """Per member, the processing outside office hours, listed, and the count inside.
+    """Per member, the processing outside office hours and the count inside, with the
+    newest ``listed`` entries outside office hours (``entries_not_listed`` counts the rest).
 
-    With ``use_counts`` only the entries outside office hours are read; the count inside
-    comes from the hourly counts (``hour_counts.cells`` over each office range). Without,
-    every entry of the period is read (the reference the tests compare with).
+    With ``use_counts`` both counts come from the hourly counts over the whole hours inside
+    and outside office hours, in two statements; the entries read are the listed ones, those
+    in part hours (the period's ends; office hours that do not start or end on the hour)
+    and those not yet sequenced. A listed entry that disagrees with its leaf is left out of
+    the counts too. Without, every entry of the period is read and listed (the reference
+    the tests compare with).
     """
     zone = ZoneInfo(settings.audit_timezone)
     where = EntryFilter(organisation=organisation, client=client, since=since, until=until)
-    inside: Counter[str] = Counter()
-    if use_counts:
-        office = office_ranges(since, until, settings)
-        for start, end in office:
-            for cell in hour_counts.cells(
-                session, sieve, dataclasses.replace(where, since=start, until=end)
-            ):
-                if not cell.member.startswith(SYSTEM_PREFIX):
-                    inside[cell.member] += cell.entries
-        read = sorted(
-            (
-                entry
-                for start, end in _outside(office, since, until)
-                for entry in sieve.intact(
-                    repository.iter_entries(
-                        session, dataclasses.replace(where, since=start, until=end)
-                    )
-                )
-            ),
-            key=lambda entry: entry.seq,
-        )
-    else:
-        read = list(sieve.intact(repository.iter_entries(session, where)))
     per_member: dict[str, dict[str, Any]] = {}
-    for entry in read:
-        if not _is_member(entry):
-            continue
+    listing: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+
+    def count(entry: SignedEntry) -> None:
         row = per_member.setdefault(
-            entry.actor_sub,
-            {
-                "member": entry.actor_sub,
-                "organisation": entry.actor_organisation,
-                "teams": set(),
-                "inside_office_hours": inside[entry.actor_sub],
-                "outside_office_hours": 0,
-                "outside_by_action": Counter(),
-                "entries": [],
-            },
+            entry.actor_sub, _off_hours_row(entry.actor_sub, entry.actor_organisation)
         )
         if is_office_hours(entry.at, settings):
             row["inside_office_hours"] += 1
-            continue
+            return
         row["outside_office_hours"] += 1
         row["teams"].add(entry.actor_team)
         row["outside_by_action"][entry.action] += 1
-        row["entries"].append(_entry_ref(entry, zone))
-    rows = [
-        {
-            **row,
-            "teams": sorted(team for team in row["teams"] if team),
-            "outside_by_action": dict(sorted(row["outside_by_action"].items())),
-        }
-        for row in per_member.values()
-        if row["outside_office_hours"]
-    ]
+        listing[entry.actor_sub].append((entry.seq, _entry_ref(entry, zone)))
+
+    if not use_counts or not hour_counts.whole_hours(zone, since, until):
+        listed = 0  # every entry: the reference lists them all
+        for entry in sieve.intact(repository.iter_entries(session, where)):
+            if _is_member(entry):
+                count(entry)
+    else:
+        office = office_ranges(since, until, settings)
+        inside, inside_parts = _whole_hours_of(office)
+        outside, outside_parts = _whole_hours_of(_outside(office, since, until))
+        for hours, key in ((inside, "inside_office_hours"), (outside, "outside_office_hours")):
+            for member, team, action, entries in repository.hour_count_sums(
+                session, organisation=organisation, hours=hours, client=client
+            ):
+                if member.startswith(SYSTEM_PREFIX):
+                    continue
+                row = per_member.setdefault(member, _off_hours_row(member, organisation))
+                row[key] += entries
+                if key == "outside_office_hours":
+                    row["teams"].add(team or None)
+                    row["outside_by_action"][action] += entries
+        for stored in repository.newest_entries_in(
+            session, where, ranges=outside, per_member=listed
+        ):
+            checked = signed(stored)
+            if checked.intact:
+                listing[checked.actor_sub].append((checked.seq, _entry_ref(checked, zone)))
+                continue
+            sieve.note(checked)
+            row = per_member.get(checked.actor_sub)  # counted as its leaf states it
+            if row is not None and "leaf" not in checked.tampered:
+                row["outside_office_hours"] -= 1
+                row["outside_by_action"][checked.action] -= 1
+        read = [
+            *(
+                dataclasses.replace(where, since=a, until=b, sequenced=True)
+                for a, b in inside_parts
+            ),
+            *(
+                dataclasses.replace(where, since=a, until=b, sequenced=True)
+                for a, b in outside_parts
+            ),
+            dataclasses.replace(where, sequenced=False),
+        ]
+        for part in read:
+            for entry in sieve.intact(repository.iter_entries(session, part)):
+                if _is_member(entry):
+                    count(entry)
+    rows = []
+    for member, row in per_member.items():
+        if row["outside_office_hours"] <= 0:
+            continue
+        entries = [ref for _, ref in sorted(listing[member], key=lambda item: item[0])]
+        entries = entries[-listed:] if listed else entries
+        rows.append(
+            row
+            | {
+                "teams": sorted(team for team in row["teams"] if team),
+                "outside_by_action": {
+                    action: n for action, n in sorted(row["outside_by_action"].items()) if n
+                },
+                "entries": entries,
+                "entries_not_listed": row["outside_office_hours"] - len(entries),
+            }
+        )
     return sorted(rows, key=lambda row: (-row["outside_office_hours"], row["member"]))
 
 

@@ -728,6 +728,62 @@ def checks_without_follow_up(
     )
     ranked = select(states.c.seq, rank).where(states.c.state == "without").subquery()
     seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))
+    yield from _entries_by_seq(session, seqs)
+
+
+def _in_ranges(column: Any, ranges: Sequence[tuple[datetime, datetime]]) -> Any:
+    return or_(*(and_(column >= start, column < end) for start, end in ranges))
+
+
+def hour_count_sums(
+    session: Session,
+    *,
+    organisation: str,
+    hours: Sequence[tuple[datetime, datetime]],
+    client: str | None = None,
+) -> list[tuple[str, str, str, int]]:
+    """(member, team, action, entries) of ``organisation`` over the hours starting inside
+    the ``hours`` ranges (whole hours), summed in the database."""
+    if not hours:
+        return []
+    cells = AuditHourCount
+    keys = [cells.member, cells.team, cells.action]
+    statement = (
+        select(*keys, func.sum(cells.entries))
+        .where(cells.organisation == organisation, _in_ranges(cells.hour, hours))
+        .group_by(*keys)
+    )
+    if client is not None:
+        statement = statement.where(cells.client == client)
+    return [(m, t, a, int(n)) for m, t, a, n in session.execute(statement)]
+
+
+def newest_entries_in(
+    session: Session,
+    where: EntryFilter,
+    *,
+    ranges: Sequence[tuple[datetime, datetime]],
+    per_member: int,
+) -> Iterator[Row[Any]]:
+    """The newest ``per_member`` sequenced entries of each member ``where`` selects inside
+    the ``ranges``, in write order, as Core rows (read through the sieve)."""
+    if not ranges:
+        return
+    rank = (
+        func.row_number()
+        .over(partition_by=AuditEntry.actor_sub, order_by=AuditEntry.seq.desc())
+        .label("rank")
+    )
+    ranked = (
+        _filtered(select(AuditEntry.seq, rank), dataclasses.replace(where, sequenced=True))
+        .where(_in_ranges(AuditEntry.at, ranges))
+        .subquery()
+    )
+    seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))
+    yield from _entries_by_seq(session, seqs)
+
+
+def _entries_by_seq(session: Session, seqs: Sequence[int]) -> Iterator[Row[Any]]:
     entries = cast(Table, AuditEntry.__table__)
     for start in range(0, len(seqs), 1000):
         statement = (
