@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -564,34 +565,36 @@ def follow_up_keys(session: Session, seqs: Sequence[int]) -> set[tuple[str, str,
 
 def refresh_first_follow_ups(session: Session, keys: set[tuple[str, str, bytes]]) -> None:
     """Recompute the rows of ``keys`` from the entries that still carry their subject key
-    (retention erased some): the next follow-up becomes the first, or the row goes."""
+    (retention erased some): the next follow-up becomes the first, or the row goes. Two
+    statements per 500 keys."""
     table = AuditFirstFollowUp
-    for organisation, team, key in sorted(keys):
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
         session.execute(
             delete(table).where(
-                table.organisation == organisation, table.team == team, table.subject_key == key
+                tuple_(table.organisation, table.team, table.subject_key).in_(chunk)
             )
         )
-        first = session.execute(
-            select(func.min(AuditEntry.at)).where(
-                AuditEntry.subject_key == key,
-                AuditEntry.actor_organisation == organisation,
-                AuditEntry.actor_team == team,
+        firsts = (
+            select(
+                AuditEntry.actor_organisation,
+                AuditEntry.actor_team,
+                AuditEntry.subject_key,
+                func.min(AuditEntry.at),
+            )
+            .where(
+                AuditEntry.subject_key.in_(sorted({key for _, _, key in chunk})),
+                tuple_(
+                    AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key
+                ).in_(chunk),
                 *_follow_up_entries(),
             )
-        ).scalar_one()
-        if first is not None:
-            add_first_follow_ups(
-                session,
-                [
-                    {
-                        "organisation": organisation,
-                        "team": team,
-                        "subject_key": key,
-                        "first_at": first,
-                    }
-                ],
-            )
+            .group_by(AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key)
+        )
+        session.execute(
+            insert(table).from_select(["organisation", "team", "subject_key", "first_at"], firsts)
+        )
 
 
 @dataclass(frozen=True)
