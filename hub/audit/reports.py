@@ -195,6 +195,42 @@ def _whole_hours_of(
     return whole, parts
 
 
+def _off_hours_selection(
+    session: Session, since: datetime, until: datetime, settings: Settings
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[datetime, datetime]]]:
+    """The whole hours inside and outside office hours (as ``repository.hour_count_sums``
+    takes them) and the part hours left to read from the entries.
+
+    Where the database knows time zones and office hours start and end on the hour, it
+    tells each hour's side itself, over the period's whole hours; otherwise each office day
+    and each gap between them is a range of its own (some 260 each way in a year)."""
+    start, end = settings.audit_office_hours_start, settings.audit_office_hours_end
+    on_the_hour = all(
+        moment.minute == moment.second == moment.microsecond == 0 for moment in (start, end)
+    )
+    if repository.knows_time_zones(session) and on_the_hour and start < end:
+        first, last = hour_counts.ceil_hour(since), hour_counts.floor_hour(until)
+        if first < last:
+            office = repository.OfficeHours(
+                zone=settings.audit_timezone,
+                days=tuple(day + 1 for day in settings.audit_office_days),
+                start=start,
+                end=end,
+            )
+            parts = [(since, first)] if since < first else []
+            parts += [(last, until)] if last < until else []
+            whole = [(first, last)]
+            return (
+                {"hours": whole, "office": office, "inside": True},
+                {"hours": whole, "office": office, "inside": False},
+                parts,
+            )
+    office_hours = office_ranges(since, until, settings)
+    inside, inside_parts = _whole_hours_of(office_hours)
+    outside, outside_parts = _whole_hours_of(_outside(office_hours, since, until))
+    return {"hours": inside}, {"hours": outside}, inside_parts + outside_parts
+
+
 def _off_hours_row(member: str, organisation: str | None) -> dict[str, Any]:
     return {
         "member": member,
@@ -253,12 +289,10 @@ def off_hours(
             if _is_member(entry):
                 count(entry)
     else:
-        office = office_ranges(since, until, settings)
-        inside, inside_parts = _whole_hours_of(office)
-        outside, outside_parts = _whole_hours_of(_outside(office, since, until))
-        for hours, key in ((inside, "inside_office_hours"), (outside, "outside_office_hours")):
+        inside, outside, parts = _off_hours_selection(session, since, until, settings)
+        for selection, key in ((inside, "inside_office_hours"), (outside, "outside_office_hours")):
             for member, team, action, entries in repository.hour_count_sums(
-                session, organisation=organisation, hours=hours, client=client
+                session, organisation=organisation, client=client, **selection
             ):
                 if member.startswith(SYSTEM_PREFIX):
                     continue
@@ -267,9 +301,7 @@ def off_hours(
                 if key == "outside_office_hours":
                     row["teams"].add(team or None)
                     row["outside_by_action"][action] += entries
-        for stored in repository.newest_entries_in(
-            session, where, ranges=outside, per_member=listed
-        ):
+        for stored in repository.newest_entries_in(session, where, per_member=listed, **outside):
             checked = signed(stored)
             if checked.intact:
                 listing[checked.actor_sub].append((checked.seq, _entry_ref(checked, zone)))
@@ -280,14 +312,7 @@ def off_hours(
                 row["outside_office_hours"] -= 1
                 row["outside_by_action"][checked.action] -= 1
         read = [
-            *(
-                dataclasses.replace(where, since=a, until=b, sequenced=True)
-                for a, b in inside_parts
-            ),
-            *(
-                dataclasses.replace(where, since=a, until=b, sequenced=True)
-                for a, b in outside_parts
-            ),
+            *(dataclasses.replace(where, since=a, until=b, sequenced=True) for a, b in parts),
             dataclasses.replace(where, sequenced=False),
         ]
         for part in read:

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -14,17 +14,21 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Time,
     and_,
     case,
     delete,
+    extract,
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     tuple_,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -704,18 +708,21 @@ def follow_up_totals(
     """Per member and team, the checks ``where`` selects and how many are pending or without
     follow-up, counted in the database (as the columns state them)."""
     states = _follow_up_states(session, where, window_days=window_days, now=now)
-    statement = select(
-        states.c.actor_sub,
-        states.c.actor_team,
-        func.min(states.c.seq),
-        func.count(),
-        func.sum(case((states.c.state == "pending", 1), else_=0)),
-        func.sum(case((states.c.state == "without", 1), else_=0)),
-    ).group_by(states.c.actor_sub, states.c.actor_team)
-    return [
-        FollowUpTotal(member, team, int(first), int(checks), int(pending), int(without))
-        for member, team, first, checks, pending, without in session.execute(statement)
-    ]
+    # grouped by state, so that each check's state is computed once (summing a CASE per
+    # state repeats the expression, its flag lookup included)
+    keys = [states.c.actor_sub, states.c.actor_team, states.c.state]
+    statement = select(*keys, func.min(states.c.seq), func.count()).group_by(*keys)
+    totals: dict[tuple[str, str], FollowUpTotal] = {}
+    for member, team, state, first, checks in session.execute(statement):
+        total = totals.get((member, team), FollowUpTotal(member, team, int(first), 0, 0, 0))
+        totals[(member, team)] = dataclasses.replace(
+            total,
+            first_seq=min(total.first_seq, int(first)),
+            checks=total.checks + int(checks),
+            pending=total.pending + (int(checks) if state == "pending" else 0),
+            without_follow_up=total.without_follow_up + (int(checks) if state == "without" else 0),
+        )
+    return list(totals.values())
 
 
 def checks_without_follow_up(
@@ -734,8 +741,40 @@ def checks_without_follow_up(
     yield from _entries_by_seq(session, seqs)
 
 
-def _in_ranges(column: Any, ranges: Sequence[tuple[datetime, datetime]]) -> Any:
-    return or_(*(and_(column >= start, column < end) for start, end in ranges))
+@dataclass(frozen=True)
+class OfficeHours:
+    """Office hours as the database tests them: ``days`` are ISO weekdays (Monday 1)."""
+
+    zone: str
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+def knows_time_zones(session: Session) -> bool:
+    """Whether the database converts times to a zone (PostgreSQL; SQLite does not)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _in_hours(
+    column: Any,
+    hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None,
+    inside: bool,
+) -> Any:
+    """``column`` inside the ``hours`` ranges; with ``office``, inside the one range of
+    ``hours`` and inside (or outside) office hours, in the zone (one test per row, where
+    a range per office day costs a test per day and row)."""
+    if office is None:
+        return or_(*(and_(column >= start, column < end) for start, end in hours))
+    [(first, last)] = hours
+    local = func.timezone(office.zone, column)
+    at_office = and_(
+        extract("isodow", local).in_(office.days),
+        sql_cast(local, Time) >= office.start,
+        sql_cast(local, Time) < office.end,
+    )
+    return and_(column >= first, column < last, at_office if inside else not_(at_office))
 
 
 def hour_count_sums(
@@ -743,17 +782,20 @@ def hour_count_sums(
     *,
     organisation: str,
     hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None = None,
+    inside: bool = True,
     client: str | None = None,
 ) -> list[tuple[str, str, str, int]]:
     """(member, team, action, entries) of ``organisation`` over the hours starting inside
-    the ``hours`` ranges (whole hours), summed in the database."""
+    the ``hours`` ranges (whole hours; with ``office``, see ``_in_hours``), summed in the
+    database."""
     if not hours:
         return []
     cells = AuditHourCount
     keys = [cells.member, cells.team, cells.action]
     statement = (
         select(*keys, func.sum(cells.entries))
-        .where(cells.organisation == organisation, _in_ranges(cells.hour, hours))
+        .where(cells.organisation == organisation, _in_hours(cells.hour, hours, office, inside))
         .group_by(*keys)
     )
     if client is not None:
@@ -765,12 +807,14 @@ def newest_entries_in(
     session: Session,
     where: EntryFilter,
     *,
-    ranges: Sequence[tuple[datetime, datetime]],
+    hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None = None,
+    inside: bool = True,
     per_member: int,
 ) -> Iterator[Row[Any]]:
     """The newest ``per_member`` sequenced entries of each member ``where`` selects inside
-    the ``ranges``, in write order, as Core rows (read through the sieve)."""
-    if not ranges:
+    the ``hours`` (as ``hour_count_sums`` selects), in write order, as Core rows."""
+    if not hours:
         return
     rank = (
         func.row_number()
@@ -779,7 +823,7 @@ def newest_entries_in(
     )
     ranked = (
         _filtered(select(AuditEntry.seq, rank), dataclasses.replace(where, sequenced=True))
-        .where(_in_ranges(AuditEntry.at, ranges))
+        .where(_in_hours(AuditEntry.at, hours, office, inside))
         .subquery()
     )
     seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))

@@ -132,7 +132,7 @@ def test_off_hours_lists_the_newest_entries_and_counts_the_rest(runtime: Runtime
         }
 
 
-def test_off_hours_with_office_hours_off_the_hour_equal_it_from_the_entries(
+def test_off_hours_with_other_office_hours_equal_it_from_the_entries(
     runtime: Runtime,
 ) -> None:
     _log(runtime)
@@ -140,6 +140,9 @@ def test_off_hours_with_office_hours_off_the_hour_equal_it_from_the_entries(
         update={"audit_office_hours_start": time(8, 30), "audit_office_hours_end": time(17, 15)}
     )
     counted, read = _both(runtime, reports.off_hours, settings=settings)
+    assert counted == read and read
+    weekend = runtime.settings.model_copy(update={"audit_office_days": (5, 6)})
+    counted, read = _both(runtime, reports.off_hours, settings=weekend)
     assert counted == read and read
 
 
