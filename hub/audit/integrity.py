@@ -374,7 +374,7 @@ def signed(entry: StoredEntry) -> SignedEntry:
     reading = _read(entry)
     values = reading.values
     # positional, in the order of SignedEntry's fields (a third of the cost of keywords)
-    return SignedEntry(
+    fields = (
         entry.seq,
         entry.leaf_index,
         entry.leaf,
@@ -385,6 +385,7 @@ def signed(entry: StoredEntry) -> SignedEntry:
         *values[_SUBJECT_AT:],
         reading.tampered,
     )
+    return SignedEntry(*fields)
 
 
 class Sieve:

@@ -307,10 +307,10 @@ def off_hours(
                 listing[checked.actor_sub].append((checked.seq, _entry_ref(checked, zone)))
                 continue
             sieve.note(checked)
-            row = per_member.get(checked.actor_sub)  # counted as its leaf states it
-            if row is not None and "leaf" not in checked.tampered:
-                row["outside_office_hours"] -= 1
-                row["outside_by_action"][checked.action] -= 1
+            counted = per_member.get(checked.actor_sub)  # counted as its leaf states it
+            if counted is not None and "leaf" not in checked.tampered:
+                counted["outside_office_hours"] -= 1
+                counted["outside_by_action"][checked.action] -= 1
         read = [
             *(dataclasses.replace(where, since=a, until=b, sequenced=True) for a, b in parts),
             dataclasses.replace(where, sequenced=False),
@@ -323,8 +323,8 @@ def off_hours(
     for member, row in per_member.items():
         if row["outside_office_hours"] <= 0:
             continue
-        entries = [ref for _, ref in sorted(listing[member], key=lambda item: item[0])]
-        entries = entries[-listed:] if listed else entries
+        shown = [ref for _, ref in sorted(listing[member], key=lambda item: item[0])]
+        shown = shown[-listed:] if listed else shown
         rows.append(
             row
             | {
@@ -332,8 +332,8 @@ def off_hours(
                 "outside_by_action": {
                     action: n for action, n in sorted(row["outside_by_action"].items()) if n
                 },
-                "entries": entries,
-                "entries_not_listed": row["outside_office_hours"] - len(entries),
+                "entries": shown,
+                "entries_not_listed": row["outside_office_hours"] - len(shown),
             }
         )
     return sorted(rows, key=lambda row: (-row["outside_office_hours"], row["member"]))

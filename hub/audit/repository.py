@@ -563,7 +563,11 @@ def follow_up_keys(session: Session, seqs: Sequence[int]) -> set[tuple[str, str,
         statement = select(
             AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key
         ).where(AuditEntry.seq.in_(seqs[start : start + 500]), *_follow_up_entries())
-        found |= {(org, team, key) for org, team, key in session.execute(statement)}
+        found |= {
+            (org, team, key)
+            for org, team, key in session.execute(statement)
+            if org and team and key
+        }
     return found
 
 
@@ -713,7 +717,8 @@ def follow_up_totals(
     keys = [states.c.actor_sub, states.c.actor_team, states.c.state]
     statement = select(*keys, func.min(states.c.seq), func.count()).group_by(*keys)
     totals: dict[tuple[str, str], FollowUpTotal] = {}
-    for member, team, state, first, checks in session.execute(statement):
+    for row in session.execute(statement):
+        member, team, state, first, checks = row[0], row[1], row[2], row[3], row[4]
         total = totals.get((member, team), FollowUpTotal(member, team, int(first), 0, 0, 0))
         totals[(member, team)] = dataclasses.replace(
             total,
@@ -800,7 +805,7 @@ def hour_count_sums(
     )
     if client is not None:
         statement = statement.where(cells.client == client)
-    return [(m, t, a, int(n)) for m, t, a, n in session.execute(statement)]
+    return [(row[0], row[1], row[2], int(row[3])) for row in session.execute(statement)]
 
 
 def newest_entries_in(
