@@ -7,15 +7,17 @@ audited. Kinds:
 - ``checks-per-member``: involvement checks per member and team, allowed and refused.
 - ``off-hours``: processing by members outside office hours (``audit_office_days``
   between ``audit_office_hours_start`` and ``_end``, in ``audit_timezone``), per member and
-  action, with the entries. Public holidays are not known to the hub and count as office days.
+  action, with the member's newest ``LISTED_PER_MEMBER`` entries. Public holidays are not
+  known to the hub and count as office days.
 - ``most-checked-subjects``: the subjects checked most often, each under a label that is
   only valid inside this one report (``subject-01`` ...), with the teams and members who
   checked. Never a subject key or pseudonym: to learn who a label is, the officer starts
   from a BSN they already have and runs a (logged) subject search.
 - ``checks-without-follow-up``: allowed checks after which the checking team neither
   registered a flag nor requested contact on that subject within ``audit_follow_up_days``
-  (a flag the team held before the check also counts as follow-up). Checks whose window is
-  still open are counted as pending; entries whose subject was erased cannot be matched.
+  (a flag the team held before the check also counts as follow-up), with the member's newest
+  ``LISTED_PER_MEMBER`` such checks. Checks whose window is still open are counted as
+  pending; entries whose subject was erased cannot be matched.
 - ``refusals``: refused actions per member, team, action, rule and reason.
 - ``checks-over-time``: involvement checks per day (per week over a period longer than
   ``DAILY_UP_TO``), per member and team, allowed and refused; days in ``audit_timezone``,
