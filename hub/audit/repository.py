@@ -620,7 +620,9 @@ class FollowUpTotal:
 def _deadline(session: Session, at: Any, days: int) -> Any:
     """``at`` plus ``days`` days, in SQL (SQLite keeps ``at`` as text with microseconds)."""
     if session.get_bind().dialect.name == "postgresql":
-        return at + literal(timedelta(days=days), Interval())
+        # hours, not days: PostgreSQL adds days in the session's zone (23 or 25 hours across
+        # a change of summer time), where Python adds 24 hours each
+        return at + func.make_interval(0, 0, 0, 0, days * 24, type_=Interval())
     return func.strftime("%Y-%m-%d %H:%M:%S", at, f"+{days} days").concat(func.substr(at, 20))
 
 

@@ -244,7 +244,8 @@ def test_retention_moves_the_first_follow_up_to_the_next_linked_one(runtime: Run
 def test_a_follow_up_at_the_end_of_the_window_counts_and_one_later_does_not(
     runtime: Runtime,
 ) -> None:
-    check = SINCE + timedelta(days=2, microseconds=123)
+    # the window spans the end of summer time (25 October), read in a session in that zone
+    check = datetime(2026, 10, 20, 9, 0, 0, 123, tzinfo=UTC)
     window = timedelta(days=runtime.settings.audit_follow_up_days)
     with transaction(runtime.sessions) as session:
         for label, late in (("on-time", timedelta(0)), ("late", timedelta(microseconds=1))):
@@ -261,6 +262,15 @@ def test_a_follow_up_at_the_end_of_the_window_counts_and_one_later_does_not(
                     at=at,
                 )
     sequencer_job(runtime)
-    summed, paired, _, _ = _both(runtime)
+    summed, paired, kept, read = Sieve(), Sieve(), Sieve(), Sieve()
+    with runtime.sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET TIME ZONE 'Europe/Amsterdam'"))
+        common = {"organisation": ORGANISATION, "now": NOW, "settings": runtime.settings}
+        since, until = check - timedelta(hours=1), check + timedelta(hours=1)
+        summed = reports.checks_without_follow_up(session, kept, since, until, **common)
+        paired = reports.checks_without_follow_up(
+            session, read, since, until, **common, use_summary=False
+        )
     assert summed == paired
     assert paired[1]["checks"] == 2 and paired[1]["without_follow_up"] == 1
