@@ -57,7 +57,7 @@ from bench.audit import REPO, begin, bench_database, save_results, seed
 from bench.postgres import Database
 from crypto.identifiers import IdentifierKind
 from hub.actor import Actor, Role
-from hub.audit import alerts, oversight, reports, sar
+from hub.audit import alerts, follow_ups, oversight, reports, sar
 from hub.audit.hour_counts import backfill_sql
 from hub.audit.repository import EntryFilter
 from hub.audit.sequencer import Sequencer
@@ -229,6 +229,7 @@ class OfficerLog:
 
 def _count_hours(connection: psycopg.Connection) -> None:
     connection.execute(backfill_sql("postgresql"))
+    connection.execute(follow_ups.backfill_sql())
 
 
 # --- 2. the queries ------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def backfill_sql(dialect: str) -> str:
     )
 
 
-def _whole_hours(zone: ZoneInfo | None, since: datetime, until: datetime) -> bool:
+def whole_hours(zone: ZoneInfo | None, since: datetime, until: datetime) -> bool:
     """Whether every UTC hour of the period lies inside one local day of ``zone``."""
     if zone is None:
         return True
@@ -185,7 +185,7 @@ def cells(
         EntryFilter(organisation=where.organisation)
     ), "the hourly counts answer only organisation, period, action and client"
     first, last = ceil_hour(where.since), floor_hour(where.until)
-    if not use_counts or first >= last or not _whole_hours(zone, where.since, where.until):
+    if not use_counts or first >= last or not whole_hours(zone, where.since, where.until):
         yield from _cells_of_entries(session, sieve, where)
         return
     for period, member, team, outcome, entries in repository.hour_count_totals(

@@ -101,6 +101,25 @@ class AuditHourCount(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
+class AuditFirstFollowUp(Base):
+    """When a team first followed up on a subject (a flag registration or contact request).
+
+    Kept by the sequencer in the transaction that gives the entries their leaf index, from
+    the signed leaves, as ``audit_hour_counts`` is; backfilled by migration 0016. The
+    ``checks-without-follow-up`` report pairs each check with this one row (a follow-up at
+    any time up to the check's window counts) instead of reading the team's follow-ups on
+    every checked subject. Retention, which erases an entry's subject key, recomputes the
+    rows of the keys it erases (``refresh_first_follow_ups``).
+    """
+
+    __tablename__ = "audit_first_follow_ups"
+
+    organisation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditTree(Base):
     """The single row that sequences the log: a lock target and the tree's compact range.
 

@@ -7,15 +7,17 @@ audited. Kinds:
 - ``checks-per-member``: involvement checks per member and team, allowed and refused.
 - ``off-hours``: processing by members outside office hours (``audit_office_days``
   between ``audit_office_hours_start`` and ``_end``, in ``audit_timezone``), per member and
-  action, with the entries. Public holidays are not known to the hub and count as office days.
+  action, with the member's newest ``LISTED_PER_MEMBER`` entries. Public holidays are not
+  known to the hub and count as office days.
 - ``most-checked-subjects``: the subjects checked most often, each under a label that is
   only valid inside this one report (``subject-01`` ...), with the teams and members who
   checked. Never a subject key or pseudonym: to learn who a label is, the officer starts
   from a BSN they already have and runs a (logged) subject search.
 - ``checks-without-follow-up``: allowed checks after which the checking team neither
   registered a flag nor requested contact on that subject within ``audit_follow_up_days``
-  (a flag the team held before the check also counts as follow-up). Checks whose window is
-  still open are counted as pending; entries whose subject was erased cannot be matched.
+  (a flag the team held before the check also counts as follow-up), with the member's newest
+  ``LISTED_PER_MEMBER`` such checks. Checks whose window is still open are counted as
+  pending; entries whose subject was erased cannot be matched.
 - ``refusals``: refused actions per member, team, action, rule and reason.
 - ``checks-over-time``: involvement checks per day (per week over a period longer than
   ``DAILY_UP_TO``), per member and team, allowed and refused; days in ``audit_timezone``,
@@ -44,7 +46,8 @@ from hub.actor import Actor
 from hub.audit import hour_counts, repository
 from hub.audit import service as audit
 from hub.audit.alerts import raise_integrity_alert
-from hub.audit.integrity import Sieve, SignedEntry
+from hub.audit.follow_ups import FOLLOW_UP_ACTIONS
+from hub.audit.integrity import Sieve, SignedEntry, signed
 from hub.audit.repository import EntryFilter
 from hub.audit.views import Report, ReportKind
 from hub.audit.vocabulary import Action
@@ -52,7 +55,9 @@ from hub.errors import InvalidInput
 from hub.flag import repository as flags
 from hub.settings import Settings
 
-FOLLOW_UP_ACTIONS = (Action.FLAG_REGISTER, Action.CONTACT_REQUEST_CREATE)
+LISTED_PER_MEMBER = 50
+"""``checks-without-follow-up`` lists a member's newest checks without follow-up up to this
+many; the row counts them all (a year of a busy member can hold thousands)."""
 DEFAULT_PERIOD = timedelta(days=30)
 MAX_PERIOD = timedelta(days=366)
 SYSTEM_PREFIX = "system:"
@@ -176,6 +181,71 @@ def _outside(
     return gaps
 
 
+def _whole_hours_of(
+    ranges: list[tuple[datetime, datetime]],
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """``ranges`` split into their whole UTC hours and the parts of hours at their ends."""
+    whole, parts = [], []
+    for start, end in ranges:
+        first, last = hour_counts.ceil_hour(start), hour_counts.floor_hour(end)
+        if first < last:
+            whole.append((first, last))
+            parts += [(start, first)] if start < first else []
+            parts += [(last, end)] if last < end else []
+        else:
+            parts.append((start, end))
+    return whole, parts
+
+
+def _off_hours_selection(
+    session: Session, since: datetime, until: datetime, settings: Settings
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[datetime, datetime]]]:
+    """The whole hours inside and outside office hours (as ``repository.hour_count_sums``
+    takes them) and the part hours left to read from the entries.
+
+    Where the database knows time zones and office hours start and end on the hour, it
+    tells each hour's side itself, over the period's whole hours; otherwise each office day
+    and each gap between them is a range of its own (some 260 each way in a year)."""
+    start, end = settings.audit_office_hours_start, settings.audit_office_hours_end
+    on_the_hour = all(
+        moment.minute == moment.second == moment.microsecond == 0 for moment in (start, end)
+    )
+    if repository.knows_time_zones(session) and on_the_hour and start < end:
+        first, last = hour_counts.ceil_hour(since), hour_counts.floor_hour(until)
+        if first < last:
+            office = repository.OfficeHours(
+                zone=settings.audit_timezone,
+                days=tuple(day + 1 for day in settings.audit_office_days),
+                start=start,
+                end=end,
+            )
+            parts = [(since, first)] if since < first else []
+            parts += [(last, until)] if last < until else []
+            whole = [(first, last)]
+            return (
+                {"hours": whole, "office": office, "inside": True},
+                {"hours": whole, "office": office, "inside": False},
+                parts,
+            )
+    office_hours = office_ranges(since, until, settings)
+    inside, inside_parts = _whole_hours_of(office_hours)
+    outside, outside_parts = _whole_hours_of(_outside(office_hours, since, until))
+    return {"hours": inside}, {"hours": outside}, inside_parts + outside_parts
+
+
+def _off_hours_row(member: str, organisation: str | None) -> dict[str, Any]:
+    return {
+        "member": member,
+        "organisation": organisation,
+        "teams": set(),
+        "inside_office_hours": 0,
+        "outside_office_hours": 0,
+        "outside_by_action": Counter(),
+        "entries": [],
+        "entries_not_listed": 0,
+    }
+
+
 def off_hours(
     session: Session,
     sieve: Sieve,
@@ -185,71 +255,89 @@ def off_hours(
     organisation: str,
     client: str | None = None,
     settings: Settings,
+    listed: int = LISTED_PER_MEMBER,
     use_counts: bool = True,
 ) -> list[dict[str, Any]]:
-    """Per member, the processing outside office hours, listed, and the count inside.
+    """Per member, the processing outside office hours and the count inside, with the
+    newest ``listed`` entries outside office hours (``entries_not_listed`` counts the rest).
 
-    With ``use_counts`` only the entries outside office hours are read; the count inside
-    comes from the hourly counts (``hour_counts.cells`` over each office range). Without,
-    every entry of the period is read (the reference the tests compare with).
+    With ``use_counts`` both counts come from the hourly counts over the whole hours inside
+    and outside office hours, in two statements; the entries read are the listed ones, those
+    in part hours (the period's ends; office hours that do not start or end on the hour)
+    and those not yet sequenced. A listed entry that disagrees with its leaf is left out of
+    the counts too. Without, every entry of the period is read and listed (the reference
+    the tests compare with).
     """
     zone = ZoneInfo(settings.audit_timezone)
     where = EntryFilter(organisation=organisation, client=client, since=since, until=until)
-    inside: Counter[str] = Counter()
-    if use_counts:
-        office = office_ranges(since, until, settings)
-        for start, end in office:
-            for cell in hour_counts.cells(
-                session, sieve, dataclasses.replace(where, since=start, until=end)
-            ):
-                if not cell.member.startswith(SYSTEM_PREFIX):
-                    inside[cell.member] += cell.entries
-        read = sorted(
-            (
-                entry
-                for start, end in _outside(office, since, until)
-                for entry in sieve.intact(
-                    repository.iter_entries(
-                        session, dataclasses.replace(where, since=start, until=end)
-                    )
-                )
-            ),
-            key=lambda entry: entry.seq,
-        )
-    else:
-        read = list(sieve.intact(repository.iter_entries(session, where)))
     per_member: dict[str, dict[str, Any]] = {}
-    for entry in read:
-        if not _is_member(entry):
-            continue
+    listing: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+
+    def count(entry: SignedEntry) -> None:
         row = per_member.setdefault(
-            entry.actor_sub,
-            {
-                "member": entry.actor_sub,
-                "organisation": entry.actor_organisation,
-                "teams": set(),
-                "inside_office_hours": inside[entry.actor_sub],
-                "outside_office_hours": 0,
-                "outside_by_action": Counter(),
-                "entries": [],
-            },
+            entry.actor_sub, _off_hours_row(entry.actor_sub, entry.actor_organisation)
         )
         if is_office_hours(entry.at, settings):
             row["inside_office_hours"] += 1
-            continue
+            return
         row["outside_office_hours"] += 1
         row["teams"].add(entry.actor_team)
         row["outside_by_action"][entry.action] += 1
-        row["entries"].append(_entry_ref(entry, zone))
-    rows = [
-        {
-            **row,
-            "teams": sorted(team for team in row["teams"] if team),
-            "outside_by_action": dict(sorted(row["outside_by_action"].items())),
-        }
-        for row in per_member.values()
-        if row["outside_office_hours"]
-    ]
+        listing[entry.actor_sub].append((entry.seq, _entry_ref(entry, zone)))
+
+    if not use_counts or not hour_counts.whole_hours(zone, since, until):
+        listed = 0  # every entry: the reference lists them all
+        for entry in sieve.intact(repository.iter_entries(session, where)):
+            if _is_member(entry):
+                count(entry)
+    else:
+        inside, outside, parts = _off_hours_selection(session, since, until, settings)
+        for selection, key in ((inside, "inside_office_hours"), (outside, "outside_office_hours")):
+            for member, team, action, entries in repository.hour_count_sums(
+                session, organisation=organisation, client=client, **selection
+            ):
+                if member.startswith(SYSTEM_PREFIX):
+                    continue
+                row = per_member.setdefault(member, _off_hours_row(member, organisation))
+                row[key] += entries
+                if key == "outside_office_hours":
+                    row["teams"].add(team or None)
+                    row["outside_by_action"][action] += entries
+        for stored in repository.newest_entries_in(session, where, per_member=listed, **outside):
+            checked = signed(stored)
+            if checked.intact:
+                listing[checked.actor_sub].append((checked.seq, _entry_ref(checked, zone)))
+                continue
+            sieve.note(checked)
+            counted = per_member.get(checked.actor_sub)  # counted as its leaf states it
+            if counted is not None and "leaf" not in checked.tampered:
+                counted["outside_office_hours"] -= 1
+                counted["outside_by_action"][checked.action] -= 1
+        read = [
+            *(dataclasses.replace(where, since=a, until=b, sequenced=True) for a, b in parts),
+            dataclasses.replace(where, sequenced=False),
+        ]
+        for part in read:
+            for entry in sieve.intact(repository.iter_entries(session, part)):
+                if _is_member(entry):
+                    count(entry)
+    rows = []
+    for member, row in per_member.items():
+        if row["outside_office_hours"] <= 0:
+            continue
+        shown = [ref for _, ref in sorted(listing[member], key=lambda item: item[0])]
+        shown = shown[-listed:] if listed else shown
+        rows.append(
+            row
+            | {
+                "teams": sorted(team for team in row["teams"] if team),
+                "outside_by_action": {
+                    action: n for action, n in sorted(row["outside_by_action"].items()) if n
+                },
+                "entries": shown,
+                "entries_not_listed": row["outside_office_hours"] - len(shown),
+            }
+        )
     return sorted(rows, key=lambda row: (-row["outside_office_hours"], row["member"]))
 
 
@@ -332,7 +420,89 @@ def checks_without_follow_up(
     client: str | None = None,
     now: datetime,
     settings: Settings,
+    listed: int = LISTED_PER_MEMBER,
+    use_summary: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per member, the allowed checks, those pending and those without follow-up.
+
+    With ``use_summary`` the database pairs each check with its team's first follow-up on
+    the subject (``audit_first_follow_ups``, ``follow_ups.py``) and counts per member; only
+    the newest ``listed`` checks without follow-up of each member are read, through the
+    sieve, and listed (``entries_not_listed`` counts the rest). A listed check that
+    disagrees with its leaf is left out of the counts too; one that is not listed is counted
+    as its columns state (the whole-log check finds an edit). Without, every check is read
+    and listed (the reference the tests compare with).
+    """
+    if not use_summary:
+        return _checks_without_follow_up_of_entries(
+            session,
+            sieve,
+            since,
+            until,
+            organisation=organisation,
+            client=client,
+            now=now,
+            settings=settings,
+        )
+    where = EntryFilter(organisation=organisation, client=client, since=since, until=until)
+    days = settings.audit_follow_up_days
+    per_member: dict[str, dict[str, Any]] = {}
+    totals = repository.follow_up_totals(session, where, window_days=days, now=now)
+    for total in sorted(totals, key=lambda total: total.first_seq):
+        row = per_member.setdefault(
+            total.member,
+            {
+                "member": total.member,
+                "organisation": organisation,
+                "team": total.team,  # of the member's first check, as the entries give it
+                "checks": 0,
+                "without_follow_up": 0,
+                "pending": 0,
+                "entries": [],
+                "entries_not_listed": 0,
+            },
+        )
+        row["checks"] += total.checks
+        row["pending"] += total.pending
+        row["without_follow_up"] += total.without_follow_up
+    for stored in repository.checks_without_follow_up(
+        session, where, window_days=days, now=now, per_member=listed
+    ):
+        row = per_member[stored.actor_sub]
+        for check in sieve.intact([stored]):
+            row["entries"].append(_entry_ref(check))
+            break
+        else:  # disagrees with its leaf: not counted, as the entries way would not count it
+            row["checks"] -= 1
+            row["without_follow_up"] -= 1
+    for row in per_member.values():
+        row["entries_not_listed"] = row["without_follow_up"] - len(row["entries"])
+    rows = sorted(
+        (row for row in per_member.values() if row["without_follow_up"] or row["pending"]),
+        key=lambda row: (-row["without_follow_up"], row["member"]),
+    )
+    summary = {
+        "checks": sum(row["checks"] for row in per_member.values()),
+        "without_follow_up": sum(row["without_follow_up"] for row in rows),
+        "pending": sum(row["pending"] for row in rows),
+        "follow_up_days": days,
+    }
+    return rows, summary
+
+
+def _checks_without_follow_up_of_entries(
+    session: Session,
+    sieve: Sieve,
+    since: datetime,
+    until: datetime,
+    *,
+    organisation: str,
+    client: str | None = None,
+    now: datetime,
+    settings: Settings,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every check of the period read and paired with the team's follow-ups through the
+    sieve: the reference the tests compare with (minutes for a year of a busy hub)."""
     window = timedelta(days=settings.audit_follow_up_days)
     checks = [
         entry
@@ -385,6 +555,7 @@ def checks_without_follow_up(
                 "without_follow_up": 0,
                 "pending": 0,
                 "entries": [],
+                "entries_not_listed": 0,
             },
         )
         row["checks"] += 1

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, delete, func, literal, select, tuple_, update
+from sqlalchemy import (
+    Interval,
+    Row,
+    Select,
+    Table,
+    Time,
+    and_,
+    case,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +38,7 @@ from hub.audit.models import (
     AuditAlertWatermark,
     AuditCheckpoint,
     AuditEntry,
+    AuditFirstFollowUp,
     AuditHourCount,
     AuditIntegrity,
     AuditTile,
@@ -25,6 +46,7 @@ from hub.audit.models import (
 )
 from hub.audit.vocabulary import Action
 from hub.db import insert_rows
+from hub.flag.models import Flag
 from hub.organisation.models import Organisation, Team
 
 TREE_ROW = 1
@@ -486,6 +508,346 @@ def hour_count_totals(
         (row[3] if hour is not None else None, row[0], row[1], row[2], int(row[-1]))
         for row in session.execute(statement)
     ]
+
+
+# --- the first follow-ups ---------------------------------------------------------------
+
+
+def subject_links(session: Session, seqs: Sequence[int]) -> dict[int, tuple[bytes, bytes]]:
+    """seq to (subject key, salt) of those entries that still carry both."""
+    found: dict[int, tuple[bytes, bytes]] = {}
+    for start in range(0, len(seqs), 500):
+        statement = select(AuditEntry.seq, AuditEntry.subject_key, AuditEntry.subject_salt).where(
+            AuditEntry.seq.in_(seqs[start : start + 500])
+        )
+        found |= {seq: (key, salt) for seq, key, salt in session.execute(statement) if key and salt}
+    return found
+
+
+def add_first_follow_ups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Merge each row into ``audit_first_follow_ups``, keeping the earlier ``first_at``."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(AuditFirstFollowUp)
+    kept = AuditFirstFollowUp.first_at
+    statement = statement.on_conflict_do_update(
+        index_elements=[
+            AuditFirstFollowUp.organisation,
+            AuditFirstFollowUp.team,
+            AuditFirstFollowUp.subject_key,
+        ],
+        set_={
+            "first_at": case(
+                (statement.excluded.first_at < kept, statement.excluded.first_at), else_=kept
+            )
+        },
+    )
+    session.execute(statement, list(rows))
+
+
+def _follow_up_entries() -> list[Any]:
+    return [
+        AuditEntry.action.in_([Action.FLAG_REGISTER.value, Action.CONTACT_REQUEST_CREATE.value]),
+        AuditEntry.outcome == "allowed",
+        AuditEntry.actor_organisation.is_not(None),
+        AuditEntry.actor_team.is_not(None),
+        AuditEntry.subject_key.is_not(None),
+        AuditEntry.subject_salt.is_not(None),
+        AuditEntry.leaf_index.is_not(None),
+    ]
+
+
+def follow_up_keys(session: Session, seqs: Sequence[int]) -> set[tuple[str, str, bytes]]:
+    """(organisation, team, subject key) of the sequenced follow-ups among ``seqs``."""
+    found: set[tuple[str, str, bytes]] = set()
+    for start in range(0, len(seqs), 500):
+        statement = select(
+            AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key
+        ).where(AuditEntry.seq.in_(seqs[start : start + 500]), *_follow_up_entries())
+        found |= {
+            (org, team, key)
+            for org, team, key in session.execute(statement)
+            if org and team and key
+        }
+    return found
+
+
+def refresh_first_follow_ups(session: Session, keys: set[tuple[str, str, bytes]]) -> None:
+    """Recompute the rows of ``keys`` from the entries that still carry their subject key
+    (retention erased some): the next follow-up becomes the first, or the row goes. Two
+    statements per 500 keys."""
+    table = AuditFirstFollowUp
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        session.execute(
+            delete(table).where(
+                tuple_(table.organisation, table.team, table.subject_key).in_(chunk)
+            )
+        )
+        firsts = (
+            select(
+                AuditEntry.actor_organisation,
+                AuditEntry.actor_team,
+                AuditEntry.subject_key,
+                func.min(AuditEntry.at),
+            )
+            .where(
+                AuditEntry.subject_key.in_(sorted({key for _, _, key in chunk})),
+                tuple_(
+                    AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key
+                ).in_(chunk),
+                *_follow_up_entries(),
+            )
+            .group_by(AuditEntry.actor_organisation, AuditEntry.actor_team, AuditEntry.subject_key)
+        )
+        session.execute(
+            insert(table).from_select(["organisation", "team", "subject_key", "first_at"], firsts)
+        )
+
+
+@dataclass(frozen=True)
+class FollowUpTotal:
+    """A member's allowed checks with one team in a period, by how they were followed up."""
+
+    member: str
+    team: str
+    first_seq: int
+    checks: int
+    pending: int
+    without_follow_up: int
+
+
+def _deadline(session: Session, at: Any, days: int) -> Any:
+    """``at`` plus ``days`` days, in SQL (SQLite keeps ``at`` as text with microseconds)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # hours, not days: PostgreSQL adds days in the session's zone (23 or 25 hours across
+        # a change of summer time), where Python adds 24 hours each
+        return at + func.make_interval(0, 0, 0, 0, days * 24, type_=Interval())
+    return func.strftime("%Y-%m-%d %H:%M:%S", at, f"+{days} days").concat(func.substr(at, 20))
+
+
+def _follow_up_states(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime
+) -> Any:
+    """Each allowed check ``where`` selects (with a team and a subject key), with its state:
+    ``done`` (the team's first follow-up lies before the window's end), ``pending`` (the
+    window is still open), ``held`` (the team holds a flag on the subject the log has no
+    follow-up of) or ``without``; as ``reports.checks_without_follow_up`` pairs them."""
+    assert where.organisation is not None and where.until is not None
+    window = timedelta(days=window_days)
+    firsts = AuditFirstFollowUp
+    # entries not yet sequenced are not in the first follow-ups: their own earliest
+    waiting = (
+        select(
+            AuditEntry.actor_team.label("team"),
+            AuditEntry.subject_key.label("subject_key"),
+            func.min(AuditEntry.at).label("first_at"),
+        )
+        .where(
+            AuditEntry.leaf_index.is_(None),
+            AuditEntry.actor_organisation == where.organisation,
+            AuditEntry.action.in_(
+                [Action.FLAG_REGISTER.value, Action.CONTACT_REQUEST_CREATE.value]
+            ),
+            AuditEntry.outcome == "allowed",
+            AuditEntry.actor_team.is_not(None),
+            AuditEntry.subject_key.is_not(None),
+            AuditEntry.subject_salt.is_not(None),
+        )
+        .group_by(AuditEntry.actor_team, AuditEntry.subject_key)
+        .subquery()
+    )
+    deadline = _deadline(session, AuditEntry.at, window_days)
+    horizon = where.until + window  # the old pairing read follow-ups up to here only
+    held = (
+        select(Flag.id)
+        .join(Team, Team.id == Flag.team_id)
+        .where(Team.slug == AuditEntry.actor_team, Flag.subject_key == AuditEntry.subject_key)
+        .exists()
+    )
+    unrecorded = and_(
+        or_(firsts.first_at.is_(None), firsts.first_at >= horizon),
+        or_(waiting.c.first_at.is_(None), waiting.c.first_at >= horizon),
+    )
+    state = case(
+        (firsts.first_at <= deadline, "done"),
+        (waiting.c.first_at <= deadline, "done"),
+        (AuditEntry.at > now - window, "pending"),
+        (and_(unrecorded, held), "held"),
+        else_="without",
+    )
+    checks = dataclasses.replace(where, action=Action.CHECK, outcome="allowed")
+    statement = (
+        _filtered(
+            select(
+                AuditEntry.seq, AuditEntry.actor_sub, AuditEntry.actor_team, state.label("state")
+            ),
+            checks,
+        )
+        .outerjoin(
+            firsts,
+            and_(
+                firsts.organisation == AuditEntry.actor_organisation,
+                firsts.team == AuditEntry.actor_team,
+                firsts.subject_key == AuditEntry.subject_key,
+            ),
+        )
+        .outerjoin(
+            waiting,
+            and_(
+                waiting.c.team == AuditEntry.actor_team,
+                waiting.c.subject_key == AuditEntry.subject_key,
+            ),
+        )
+        .where(
+            AuditEntry.actor_team.is_not(None),
+            AuditEntry.subject_key.is_not(None),
+            AuditEntry.subject_salt.is_not(None),
+        )
+    )
+    return statement.subquery()
+
+
+def follow_up_totals(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime
+) -> list[FollowUpTotal]:
+    """Per member and team, the checks ``where`` selects and how many are pending or without
+    follow-up, counted in the database (as the columns state them)."""
+    states = _follow_up_states(session, where, window_days=window_days, now=now)
+    # grouped by state, so that each check's state is computed once (summing a CASE per
+    # state repeats the expression, its flag lookup included)
+    keys = [states.c.actor_sub, states.c.actor_team, states.c.state]
+    statement = select(*keys, func.min(states.c.seq), func.count()).group_by(*keys)
+    totals: dict[tuple[str, str], FollowUpTotal] = {}
+    for row in session.execute(statement):
+        member, team, state, first, checks = row[0], row[1], row[2], row[3], row[4]
+        total = totals.get((member, team), FollowUpTotal(member, team, int(first), 0, 0, 0))
+        totals[(member, team)] = dataclasses.replace(
+            total,
+            first_seq=min(total.first_seq, int(first)),
+            checks=total.checks + int(checks),
+            pending=total.pending + (int(checks) if state == "pending" else 0),
+            without_follow_up=total.without_follow_up + (int(checks) if state == "without" else 0),
+        )
+    return list(totals.values())
+
+
+def checks_without_follow_up(
+    session: Session, where: EntryFilter, *, window_days: int, now: datetime, per_member: int
+) -> Iterator[Row[Any]]:
+    """The newest ``per_member`` checks without follow-up of each member, in write order,
+    as Core rows (the report reads them through the sieve)."""
+    states = _follow_up_states(session, where, window_days=window_days, now=now)
+    rank = (
+        func.row_number()
+        .over(partition_by=states.c.actor_sub, order_by=states.c.seq.desc())
+        .label("rank")
+    )
+    ranked = select(states.c.seq, rank).where(states.c.state == "without").subquery()
+    seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))
+    yield from _entries_by_seq(session, seqs)
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Office hours as the database tests them: ``days`` are ISO weekdays (Monday 1)."""
+
+    zone: str
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+def knows_time_zones(session: Session) -> bool:
+    """Whether the database converts times to a zone (PostgreSQL; SQLite does not)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _in_hours(
+    column: Any,
+    hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None,
+    inside: bool,
+) -> Any:
+    """``column`` inside the ``hours`` ranges; with ``office``, inside the one range of
+    ``hours`` and inside (or outside) office hours, in the zone (one test per row, where
+    a range per office day costs a test per day and row)."""
+    if office is None:
+        return or_(*(and_(column >= start, column < end) for start, end in hours))
+    [(first, last)] = hours
+    local = func.timezone(office.zone, column)
+    at_office = and_(
+        extract("isodow", local).in_(office.days),
+        sql_cast(local, Time) >= office.start,
+        sql_cast(local, Time) < office.end,
+    )
+    return and_(column >= first, column < last, at_office if inside else not_(at_office))
+
+
+def hour_count_sums(
+    session: Session,
+    *,
+    organisation: str,
+    hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None = None,
+    inside: bool = True,
+    client: str | None = None,
+) -> list[tuple[str, str, str, int]]:
+    """(member, team, action, entries) of ``organisation`` over the hours starting inside
+    the ``hours`` ranges (whole hours; with ``office``, see ``_in_hours``), summed in the
+    database."""
+    if not hours:
+        return []
+    cells = AuditHourCount
+    keys = [cells.member, cells.team, cells.action]
+    statement = (
+        select(*keys, func.sum(cells.entries))
+        .where(cells.organisation == organisation, _in_hours(cells.hour, hours, office, inside))
+        .group_by(*keys)
+    )
+    if client is not None:
+        statement = statement.where(cells.client == client)
+    return [(row[0], row[1], row[2], int(row[3])) for row in session.execute(statement)]
+
+
+def newest_entries_in(
+    session: Session,
+    where: EntryFilter,
+    *,
+    hours: Sequence[tuple[datetime, datetime]],
+    office: OfficeHours | None = None,
+    inside: bool = True,
+    per_member: int,
+) -> Iterator[Row[Any]]:
+    """The newest ``per_member`` sequenced entries of each member ``where`` selects inside
+    the ``hours`` (as ``hour_count_sums`` selects), in write order, as Core rows."""
+    if not hours:
+        return
+    rank = (
+        func.row_number()
+        .over(partition_by=AuditEntry.actor_sub, order_by=AuditEntry.seq.desc())
+        .label("rank")
+    )
+    ranked = (
+        _filtered(select(AuditEntry.seq, rank), dataclasses.replace(where, sequenced=True))
+        .where(_in_hours(AuditEntry.at, hours, office, inside))
+        .subquery()
+    )
+    seqs = sorted(session.scalars(select(ranked.c.seq).where(ranked.c.rank <= per_member)))
+    yield from _entries_by_seq(session, seqs)
+
+
+def _entries_by_seq(session: Session, seqs: Sequence[int]) -> Iterator[Row[Any]]:
+    entries = cast(Table, AuditEntry.__table__)
+    for start in range(0, len(seqs), 1000):
+        statement = (
+            select(entries)
+            .where(entries.c.seq.in_(seqs[start : start + 1000]))
+            .order_by(entries.c.seq)
+        )
+        yield from session.execute(statement)
 
 
 def team_names(session: Session) -> dict[str, str]:

@@ -9,7 +9,8 @@ transaction of its own:
 2. reads committed entries without a leaf index in ``seq`` order and numbers them on from
    the tree size, recomputing each RFC 9162 leaf hash from the stored leaf text;
 3. adds the batch to the hourly counts the reports read (``hour_counts.py``), in one
-   statement, from the leaves;
+   statement, from the leaves, and its flag registrations and contact requests to the
+   teams' first follow-ups (``follow_ups.py``);
 4. appends those hashes to the compact range kept in the row (O(log n) per append) and to
    the stored tiles (``tiles.py``: the partial tile of each level is read and rewritten,
    full ones are added), so proofs read O(log n) tiles instead of every leaf hash;
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto.checkpoint import Checkpoint, CheckpointSigner
 from crypto.merkle import CompactRange, hash_leaf
 from crypto.tiles import TileError
-from hub.audit import hour_counts, repository, tiles
+from hub.audit import follow_ups, hour_counts, repository, tiles
 from hub.audit.models import AuditCheckpoint
 from hub.clock import Clock
 from hub.errors import AuditUnavailable
@@ -130,6 +131,9 @@ def sequence(
         repository.assign_leaf_indexes(session, assignments)
         repository.add_hour_counts(
             session, hour_counts.counts_of_leaves(leaf for _, leaf, _ in pending)
+        )
+        repository.add_first_follow_ups(
+            session, follow_ups.first_follow_ups(session, [(seq, leaf) for seq, leaf, _ in pending])
         )
         tree.size = compact.size
         tree.compact_range = json.dumps(compact.to_dict(), separators=(",", ":"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.orm import Session
 
+from hub.audit import repository as audit_repository
 from hub.audit.models import AuditEntry
 from hub.contact_request.models import ContactRequest
 from hub.flag.models import Flag, FlagDeadline, FlagStatus
@@ -175,11 +176,14 @@ def linked_audit_entries(
 
 
 def unlink_audit_entries(session: Session, seqs: Collection[int]) -> None:
-    """Erase the subject key and salt of these entries; the leaves stay."""
+    """Erase the subject key and salt of these entries; the leaves stay. The teams' first
+    follow-ups on those subjects are recomputed from the entries that keep theirs."""
     if seqs:
+        touched = audit_repository.follow_up_keys(session, list(seqs))
         session.execute(
             update(AuditEntry)
             .where(AuditEntry.seq.in_(list(seqs)))
             .values(subject_key=None, subject_salt=None)
             .execution_options(synchronize_session=False)
         )
+        audit_repository.refresh_first_follow_ups(session, touched)

@@ -7,7 +7,7 @@ same report both ways on the same log and compares, so a wrong count shows.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, text, update
 from hub.actor import Actor, Role
 from hub.audit import hour_counts, reports
 from hub.audit.integrity import Sieve
-from hub.audit.models import AuditHourCount
+from hub.audit.models import AuditEntry, AuditHourCount
 from hub.audit.service import record
 from hub.audit.vocabulary import Action, AuditRecord, Outcome
 from hub.background import sequencer_job
@@ -115,6 +115,57 @@ def test_off_hours_from_the_counts_equals_it_from_the_entries(runtime: Runtime) 
     assert read and all(row["inside_office_hours"] for row in read)  # both parts counted
     weekly = _both(runtime, reports.off_hours, SINCE - timedelta(days=9), settings=runtime.settings)
     assert weekly[0] == weekly[1]
+
+
+def test_off_hours_lists_the_newest_entries_and_counts_the_rest(runtime: Runtime) -> None:
+    _log(runtime)
+    counted, read = _both(runtime, reports.off_hours, settings=runtime.settings, listed=2)
+    assert [row["member"] for row in counted] == [row["member"] for row in read]
+    for short, full in zip(counted, read, strict=True):
+        assert short["outside_office_hours"] == full["outside_office_hours"] > 2
+        assert short["entries"] == full["entries"][-2:]
+        assert short["entries_not_listed"] == full["outside_office_hours"] - 2
+        assert {**short, "entries": [], "entries_not_listed": 0} == {
+            **full,
+            "entries": [],
+            "entries_not_listed": 0,
+        }
+
+
+def test_off_hours_with_other_office_hours_equal_it_from_the_entries(
+    runtime: Runtime,
+) -> None:
+    _log(runtime)
+    settings = runtime.settings.model_copy(
+        update={"audit_office_hours_start": time(8, 30), "audit_office_hours_end": time(17, 15)}
+    )
+    counted, read = _both(runtime, reports.off_hours, settings=settings)
+    assert counted == read and read
+    weekend = runtime.settings.model_copy(update={"audit_office_days": (5, 6)})
+    counted, read = _both(runtime, reports.off_hours, settings=weekend)
+    assert counted == read and read
+
+
+def test_off_hours_leaves_out_a_listed_entry_edited_after_sequencing(runtime: Runtime) -> None:
+    _log(runtime)
+    _, read = _both(runtime, reports.off_hours, settings=runtime.settings)
+    victim = max(  # the newest sequenced: inside a whole hour, listed from the entries
+        entry["leaf_index"]
+        for row in read
+        for entry in row["entries"]
+        if entry["leaf_index"] is not None
+    )
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            update(AuditEntry).where(AuditEntry.leaf_index == victim).values(purpose="anders")
+        )
+    kept, sieved = Sieve(), Sieve()
+    with runtime.sessions() as session:
+        common = {"organisation": ORGANISATION, "settings": runtime.settings}
+        counted = reports.off_hours(session, kept, SINCE, UNTIL, **common)
+        read = reports.off_hours(session, sieved, SINCE, UNTIL, **common, use_counts=False)
+    assert counted == read
+    assert [f.leaf_index for f in kept.faults] == [f.leaf_index for f in sieved.faults] == [victim]
 
 
 def test_a_wrong_count_shows(runtime: Runtime) -> None:

@@ -3,7 +3,7 @@ so each evaluation reads the members with new checks since the last one, and a m
 checks by time (``ix_audit_entries_actor_sub_at``) for the rules' windows
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01 00:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from hub.db import UTCDateTime
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
