@@ -236,7 +236,10 @@ def _columns_of(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return operator.itemgetter(*(fields.index(name) for name in _STORED))
 
 
-_last_columns: list[Any] = [None, None]
+_last_columns: tuple[Any, Callable[[Any], tuple[Any, ...]] | None] = (None, None)
+"""The metadata of the last result read and its getter: one tuple, read and replaced
+whole, so that threads reading different results never mix one's metadata with the
+other's getter."""
 
 
 def _stored_values(entry: StoredEntry) -> tuple[Any, ...]:
@@ -244,10 +247,12 @@ def _stored_values(entry: StoredEntry) -> tuple[Any, ...]:
     reading them as attributes), as attributes from an ORM object."""
     if isinstance(entry, Row):
         # the rows of one result share their metadata: look the positions up once for it
-        parent = entry._parent
-        if _last_columns[0] is not parent:
-            _last_columns[:] = [parent, _columns_of(entry._fields)]
-        return _last_columns[1](entry)  # type: ignore[no-any-return]
+        global _last_columns
+        parent, getter = _last_columns
+        if parent is not entry._parent or getter is None:
+            getter = _columns_of(entry._fields)
+            _last_columns = (entry._parent, getter)
+        return getter(entry)
     return (
         entry.id,
         entry.at,
