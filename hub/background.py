@@ -101,7 +101,7 @@ def hub_scheduler(
     webhook calls (``traceparent``)."""
     http = http or httpx.Client(timeout=5.0)
     settings = runtime.settings
-    scheduler = Scheduler(run_if=runtime.leadership.holds)
+    scheduler = Scheduler(run_if=runtime.leadership.holds, niceness=settings.jobs_niceness)
     scheduler.every(
         settings.retention_interval_seconds,
         "retention",

@@ -7,6 +7,7 @@ jobs' lock, ``hub/leader.py``) has one process run them at a time.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,12 +20,30 @@ STOP_TIMEOUT_SECONDS = 10.0
 next batch boundary, the other jobs' runs are short."""
 
 
+def lower_priority(niceness: int) -> None:
+    """Run the calling thread ``niceness`` steps nicer (up to 19), so that on a busy
+    machine the processes and threads that answer requests get the CPU first. On Linux a
+    thread has a priority of its own (threads it starts inherit it); elsewhere this is the
+    whole process's, and where neither can be set nothing changes."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + niceness))
+    except OSError as error:  # not permitted, or no such task: run at the priority given
+        log.warning(
+            "could not lower the priority of %s: %s", threading.current_thread().name, error
+        )
+
+
 @dataclass
 class PeriodicTask:
     name: str
     interval: float
     job: Callable[[], object]
     run_if: Callable[[], bool] = lambda: True
+    niceness: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -50,22 +69,30 @@ class PeriodicTask:
         return True
 
     def _loop(self) -> None:
+        lower_priority(self.niceness)
         while not self._stop.wait(self.interval):
             self.run()
 
 
 class Scheduler:
-    def __init__(self, *, run_if: Callable[[], bool] = lambda: True) -> None:
-        """``run_if`` is asked before each run: whether this process should run jobs now."""
+    def __init__(self, *, run_if: Callable[[], bool] = lambda: True, niceness: int = 0) -> None:
+        """``run_if`` is asked before each run: whether this process should run jobs now;
+        the jobs' threads run ``niceness`` steps nicer than the process."""
         self.tasks: list[PeriodicTask] = []
         self._run_if = run_if
+        self._niceness = niceness
         self.stopping = threading.Event()
         """Set by :meth:`stop`: a long job (retention) looks at it between batches."""
 
     def every(self, seconds: float, name: str, job: Callable[[], object]) -> None:
         self.tasks.append(
             PeriodicTask(
-                name=name, interval=seconds, job=job, run_if=self._run_if, _stop=self.stopping
+                name=name,
+                interval=seconds,
+                job=job,
+                run_if=self._run_if,
+                niceness=self._niceness,
+                _stop=self.stopping,
             )
         )
 

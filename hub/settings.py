@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     retention_batch_size: int = Field(default=1000, gt=0)
     # A pause between full batches: a slower run that leaves the checks more of the machine.
     retention_batch_pause_seconds: float = Field(default=0.0, ge=0)
+    # The jobs' threads (and `betrokken retention run`) run this many steps nicer than the
+    # serving threads: on a busy machine the requests get the CPU first (hub/scheduler.py).
+    jobs_niceness: int = Field(default=10, ge=0, le=19)
     delivery_interval_seconds: float = 2.0
     # The owner of a flag is told this many days before it expires (and again when it does).
     expiry_warning_days: int = Field(default=14, ge=0)

@@ -73,7 +73,9 @@ def jobs(once: bool) -> None:
 
 def _run_once(runtime: Runtime, tracer: Tracer | None) -> None:
     from hub.background import run_jobs_once
+    from hub.scheduler import lower_priority
 
+    lower_priority(runtime.settings.jobs_niceness)  # as the scheduled runs' threads do
     failed = run_jobs_once(runtime, tracer=tracer)
     if failed is None:
         log.info("background jobs: another process holds the lock; none run")

@@ -21,8 +21,11 @@ def retention_run(as_json: bool) -> None:
     from hub.background import retention_job
     from hub.retention.schemas import RetentionRunOut
     from hub.runtime import build_runtime
+    from hub.scheduler import lower_priority
 
-    run = retention_job(build_runtime(Settings()))
+    settings = Settings()
+    lower_priority(settings.jobs_niceness)
+    run = retention_job(build_runtime(settings))
     if as_json:
         click.echo(RetentionRunOut.of(run).model_dump_json())
         return

@@ -3,6 +3,8 @@ when the leader's session ends, whether it stops, dies or loses its connection."
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -12,6 +14,7 @@ from sqlalchemy import create_engine, text
 from hub.fastpath.statements import libpq_url
 from hub.leader import Leadership
 from hub.scheduler import Scheduler
+from hub.settings import Settings
 
 pytestmark = pytest.mark.postgres
 
@@ -73,3 +76,26 @@ def test_the_scheduler_runs_jobs_only_while_leading() -> None:
             time.sleep(0.01)
     finally:
         scheduler.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own priority")
+def test_the_jobs_run_nicer_than_the_threads_that_serve() -> None:
+    """On a busy machine the requests get the CPU first: the jobs' threads are niced, the
+    rest of the process is not."""
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[int] = []
+    scheduler = Scheduler(niceness=7)
+    scheduler.every(
+        0.01, "job", lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    )
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not seen:
+            assert time.monotonic() < deadline, "the job did not run"
+            time.sleep(0.01)
+    finally:
+        scheduler.stop()
+    assert seen[0] == min(19, own + 7)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+    assert Settings().jobs_niceness == 10  # the default a jobs process runs its jobs with
