@@ -448,7 +448,8 @@ def sizes(database: Database, entries: int) -> dict[str, Any]:
             "JOIN pg_class i ON i.oid = x.indexrelid "
             "WHERE x.indrelid = 'audit_entries'::regclass "
             "UNION ALL SELECT relname, pg_total_relation_size(oid) FROM pg_class "
-            "WHERE relname IN ('audit_hour_counts', 'audit_tiles', 'audit_checkpoints')"
+            "WHERE relname IN ('audit_hour_counts', 'audit_first_follow_ups', 'audit_tiles', "
+            "'audit_checkpoints')"
         ).fetchall()
         cells = connection.execute("SELECT count(*) FROM audit_hour_counts").fetchone()
     per_entry = {name: round(size / entries, 1) for name, size in relations}
