@@ -53,7 +53,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import create_engine, text
 
-from bench.postgres import BenchCluster, Database
+from bench.postgres import BenchCluster, Database, cluster_root
 from crypto.checkpoint import Checkpoint
 from crypto.merkle import hash_leaf
 from crypto.tiles import TILE_WIDTH, Tile, TileBuilder, TiledTree, plan_inclusion, subtree_root
@@ -469,8 +469,6 @@ def bench_database(
     if database_url:
         admin = Database.from_url(database_url)
     else:
-        from bench.run import cluster_root
-
         cluster = BenchCluster(cluster_root(work_dir))
         admin = cluster.start()
     try:

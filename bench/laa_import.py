@@ -34,8 +34,8 @@ import psycopg
 from api.auth.dev_idp import DevIdentityProvider
 from api.client.pseudonymise import PseudonymiserClient
 from bench.cpu import CpuMeter, postmaster_pid
-from bench.postgres import BenchCluster, Database
-from bench.run import DEFAULT_RESULTS_DIR, DEFAULT_WORK_DIR, cluster_root, machine
+from bench.postgres import BenchCluster, Database, cluster_root
+from bench.run import DEFAULT_RESULTS_DIR, DEFAULT_WORK_DIR, machine
 from crypto.identifiers import IdentifierKind, synthetic_bag
 from hub.db import make_engine, make_sessionmaker
 from hub.demo import seed_demo

@@ -9,7 +9,10 @@ so a seeded 10-million-flag database is loaded only once. Starting and stopping 
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -82,3 +85,13 @@ class BenchCluster:
         self.cluster.stop()
         if remove:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def cluster_root(work_dir: Path) -> Path:
+    """Where the bench's own cluster lives: in the work directory, or, when PostgreSQL runs
+    as the ``postgres`` user (we are root), in a temporary directory that user can reach
+    (a clone under /root is not); named after the work directory, so --keep finds it."""
+    if os.geteuid() != 0:
+        return work_dir / "pg"
+    digest = hashlib.sha256(str(work_dir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"betrokken-bench-{digest}" / "pg"

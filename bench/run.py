@@ -13,7 +13,6 @@ figures go to stdout and to ``bench/results/<timestamp>.json``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -21,7 +20,6 @@ import random
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
@@ -39,7 +37,7 @@ from bench import baseline, officer, profile, seed
 from bench.cpu import CpuMeter, postmaster_pid
 from bench.data import DEFAULT_SEED, World
 from bench.load import Call, CallFactory, Figures, run_phase
-from bench.postgres import BenchCluster, Database
+from bench.postgres import BenchCluster, Database, cluster_root
 from bench.workload import Member, Workload, issue_members
 from crypto import oprf
 from crypto.identifiers import IdentifierKind, synthetic_bsn
@@ -278,16 +276,6 @@ class Report:
             )
             if cores.get("other", 0.0) > 0.2:
                 self.say("    (other processes took CPU during this phase: figures are low)")
-
-
-def cluster_root(work_dir: Path) -> Path:
-    """Where the bench's own cluster lives: in the work directory, or, when PostgreSQL runs
-    as the ``postgres`` user (we are root), in a temporary directory that user can reach
-    (a clone under /root is not); named after the work directory, so --keep finds it."""
-    if os.geteuid() != 0:
-        return work_dir / "pg"
-    digest = hashlib.sha256(str(work_dir).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"betrokken-bench-{digest}" / "pg"
 
 
 def database_group(options: Options) -> dict[str, list[int]]:
