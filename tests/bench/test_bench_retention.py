@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -17,8 +18,10 @@ from testsupport.postgres import PostgresCluster
 pytestmark = [pytest.mark.bench, pytest.mark.postgres, pytest.mark.processes]
 
 
-def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) -> None:
-    data = run(
+def _tiny_run_with_jobs(postgres: PostgresCluster, tmp_path: Path, *options: str) -> dict[str, Any]:
+    """The bench on 2,000 flags, checks and the mix with `betrokken jobs` (``options``
+    added), a second a phase, on the tests' server."""
+    return run(
         parse(
             [
                 "--flags=2000",
@@ -27,8 +30,7 @@ def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path
                 "--concurrency=4",
                 "--high-concurrency=0",
                 "--workers=2",
-                "--retention",
-                "--retention-batch-size=20",
+                *options,
                 "--mix-with-jobs",
                 "--jobs-interval=0.5",
                 "--no-profile",
@@ -41,6 +43,10 @@ def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path
             ]
         )
     )
+
+
+def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path: Path) -> None:
+    data = _tiny_run_with_jobs(postgres, tmp_path, "--retention", "--retention-batch-size=20")
 
     saved = json.loads(Path(data["result_file"]).read_text())
     retention = saved["hub"]["retention"]
@@ -61,28 +67,7 @@ def test_retention_bench_runs_on_a_tiny_size(postgres: PostgresCluster, tmp_path
 def test_the_phases_write_on_a_seeded_audit_log(postgres: PostgresCluster, tmp_path: Path) -> None:
     """``--audit-entries``: the hub's entries follow the seeded log's, and the jobs sequence
     them onto its tree."""
-    data = run(
-        parse(
-            [
-                "--flags=2000",
-                "--seconds=1",
-                "--warmup=0.3",
-                "--concurrency=4",
-                "--high-concurrency=0",
-                "--workers=2",
-                "--audit-entries=20000",
-                "--mix-with-jobs",
-                "--jobs-interval=0.5",
-                "--no-profile",
-                *(f"--skip={part}" for part in ("pgbench", "registrations", "contact_requests")),
-                "--skip=pseudonymiser",
-                f"--database-url={postgres.admin_url}",
-                f"--work-dir={tmp_path / 'work'}",
-                f"--results-dir={tmp_path / 'results'}",
-                "--quiet",
-            ]
-        )
-    )
+    data = _tiny_run_with_jobs(postgres, tmp_path, "--audit-entries=20000")
 
     saved = json.loads(Path(data["result_file"]).read_text())
     assert saved["seeding"]["audit_entries"] == 20000
